@@ -1,0 +1,131 @@
+"""The ``judgeaudit`` command line. Heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    help="Audit LLM-as-judge systems for bias.",
+    pretty_exceptions_show_locals=False,  # locals may hold API keys
+)
+
+DEFAULT_OUT = Path("reports")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def run(
+    judge: str = typer.Option("smollm2", "--judge", "-j", help="smollm2 | llamacpp:<gguf> | openai/<model> | <provider>/<model>"),
+    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
+    dataset: Optional[Path] = typer.Option(None, "--dataset", "-d", help="JSONL/CSV with prompt, chosen, rejected."),
+    field: list[str] = typer.Option([], "--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction."),
+    bias: list[str] = typer.Option([], "--bias", "-b", help="Bias to audit (repeatable); default: all."),
+    bias_dir: list[Path] = typer.Option([], "--bias-dir", help="Extra folder of bias YAML files."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Audit only the first N instances."),
+    seed: int = typer.Option(0, "--seed"),
+    concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Requests in flight at once."),
+    max_retries: int = typer.Option(5, "--max-retries", min=0),
+    timeout: float = typer.Option(60.0, "--timeout", help="Per-request timeout in seconds."),
+    temperature: float = typer.Option(0.0, "--temperature"),
+    max_tokens: int = typer.Option(512, "--max-tokens", min=1),
+    alpha: float = typer.Option(0.05, "--alpha", help="FDR level: flag biases with q < alpha."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder that holds run folders."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite cache file (default ~/.cache/judgeaudit)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
+) -> None:
+    """Audit a judge: perturb, ask in both orders, measure flips. Rerun the same command to resume."""
+    import asyncio
+
+    from judgeaudit.audit import run_audit
+    from judgeaudit.config import RunConfig
+    from judgeaudit.datasets import parse_field_map
+    from judgeaudit.engine import default_cache_path
+    from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.report.outputs import render_outputs
+    from judgeaudit.report.progress import AuditProgress
+    from judgeaudit.report.terminal import print_summary
+
+    try:
+        config = RunConfig(
+            judge=judge,
+            api_base=api_base,
+            dataset=str(dataset) if dataset else None,
+            field_map=parse_field_map(field),
+            biases=tuple(bias),
+            bias_dirs=tuple(str(d) for d in bias_dir),
+            limit=limit,
+            seed=seed,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            alpha=alpha,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout_s=timeout,
+        )
+        cache_path = None if no_cache else (cache or default_cache_path())
+        with AuditProgress() as progress:
+            result = asyncio.run(
+                run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance)
+            )
+        render_outputs(result.run_dir)
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo("interrupted: answers so far are kept; rerun the same command to resume", err=True)
+        raise typer.Exit(code=130) from None
+    print_summary(result.summary, str(result.run_dir))
+
+
+@app.command()
+def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/<run-id>.")) -> None:
+    """Rebuild summary.json, report.html and report.md from a run folder, without calling any judge."""
+    from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.report.outputs import rebuild_summary, render_outputs
+    from judgeaudit.report.terminal import print_summary
+
+    try:
+        summary = rebuild_summary(run_dir)
+        render_outputs(run_dir)
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    print_summary(summary, str(run_dir))
+
+
+@app.command("biases")
+def list_biases(bias_dir: list[Path] = typer.Option([], "--bias-dir", help="Extra folder of bias YAML files.")) -> None:
+    """List the biases in the taxonomy."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from judgeaudit.biases import load_registry
+    from judgeaudit.errors import JudgeAuditError
+
+    try:
+        registry = load_registry(bias_dir)
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    table = Table("bias", "dimension", "method", "description")
+    for spec in registry.values():
+        table.add_row(spec.name, spec.dimension, spec.method, spec.description)
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point of the ``judgeaudit`` script."""
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Any provider litellm supports (Anthropic, Gemini, Bedrock, Ollama, ...); litellm is imported lazily."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from judgeaudit.judges.text_verdict import judgment_from_text
+from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
+from judgeaudit.schema import Judgment, JudgeRequest
+
+
+class LiteLLMJudge:
+    """A chat model addressed by a litellm model string such as ``anthropic/claude-3-5-haiku-latest``."""
+
+    backend = "litellm"
+
+    def __init__(
+        self,
+        model: str,
+        api_base: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        timeout_s: float = 60.0,
+        template: PromptTemplate = PAIRWISE_VERDICT,
+    ) -> None:
+        import litellm  # multi-second import: only when this backend is used
+
+        self._litellm = litellm
+        self.model = model
+        self.api_base = api_base
+        self.template = template
+        self.timeout_s = timeout_s
+        self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        if api_base:
+            self.params["api_base"] = api_base
+        self.max_concurrency: int | None = None
+
+    async def judge(self, request: JudgeRequest) -> Judgment:
+        started = time.perf_counter()
+        response = await self._litellm.acompletion(
+            model=request.model,
+            messages=list(request.messages),
+            temperature=request.params["temperature"],
+            max_tokens=request.params["max_tokens"],
+            api_base=self.api_base,
+            timeout=self.timeout_s,
+            num_retries=0,
+        )
+        choice = response.choices[0]
+        usage = getattr(response, "usage", None)
+        try:
+            cost = float(self._litellm.completion_cost(completion_response=response) or 0.0)
+        except Exception:  # litellm raises for models missing from its price map
+            cost = 0.0
+        return judgment_from_text(
+            text=choice.message.content or "",
+            finish_reason=choice.finish_reason,
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            latency_s=time.perf_counter() - started,
+            cost_usd=cost,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "api_base": self.api_base,
+            "params": self.params,
+            "litellm_version": getattr(self._litellm, "__version__", None) or _installed_version("litellm"),
+        }
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _installed_version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None

@@ -1,0 +1,65 @@
+"""OpenAI and OpenAI-compatible servers (vLLM, Ollama, llama.cpp server) via the openai SDK's async client."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from judgeaudit.judges.text_verdict import judgment_from_text
+from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
+from judgeaudit.schema import Judgment, JudgeRequest
+
+
+class OpenAICompatJudge:
+    """A chat model behind the OpenAI Chat Completions API; verdicts parsed from its text."""
+
+    backend = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        api_base: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        timeout_s: float = 60.0,
+        template: PromptTemplate = PAIRWISE_VERDICT,
+    ) -> None:
+        from openai import AsyncOpenAI
+
+        self.model = model
+        self.api_base = api_base
+        self.template = template
+        self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
+        if api_base:
+            # The endpoint is part of what determines the answer (another server, another model).
+            self.params["api_base"] = api_base
+        self.max_concurrency: int | None = None
+        api_key = os.environ.get(api_key_env) or ("not-needed" if api_base else None)
+        # Retries are the engine's job (uniform backoff, counted); the SDK must not retry on its own.
+        self._client = AsyncOpenAI(base_url=api_base, api_key=api_key, max_retries=0, timeout=timeout_s)
+
+    async def judge(self, request: JudgeRequest) -> Judgment:
+        started = time.perf_counter()
+        response = await self._client.chat.completions.create(
+            model=request.model,
+            messages=list(request.messages),  # type: ignore[arg-type]
+            temperature=request.params["temperature"],
+            max_tokens=request.params["max_tokens"],
+        )
+        choice = response.choices[0]
+        usage = response.usage
+        return judgment_from_text(
+            text=choice.message.content or "",
+            finish_reason=choice.finish_reason,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            latency_s=time.perf_counter() - started,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.backend, "model": self.model, "api_base": self.api_base, "params": self.params}
+
+    async def aclose(self) -> None:
+        await self._client.close()

@@ -1,0 +1,55 @@
+"""Resolve a ``--judge`` string to a backend; backends (and their heavy imports) load lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.base import Judge
+
+DEFAULT_JUDGE = "smollm2"
+JUDGE_FORMS = (
+    "smollm2 (embedded SmolLM2-135M-Instruct, offline)",
+    "llamacpp:<path/to/model.gguf>",
+    "openai/<model> [--api-base URL for any OpenAI-compatible server]",
+    "<litellm provider>/<model>, e.g. anthropic/claude-3-5-haiku-latest, ollama/llama3",
+)
+
+
+def _unknown(spec: str, why: str = "") -> JudgeAuditError:
+    reason = f" ({why})" if why else ""
+    return JudgeAuditError(f"unknown judge {spec!r}{reason}; valid forms: " + "; ".join(JUDGE_FORMS))
+
+
+def resolve_judge(
+    spec: str,
+    api_base: str | None = None,
+    temperature: float = 0.0,
+    max_tokens: int = 512,
+    timeout_s: float = 60.0,
+) -> Judge:
+    """Build the judge named by ``spec`` (see JUDGE_FORMS)."""
+    spec = spec.strip()
+    if spec in (DEFAULT_JUDGE, "embedded"):
+        from judgeaudit.judges.llamacpp import LlamaCppJudge, smollm2_path
+
+        return LlamaCppJudge(smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1")
+    if spec.startswith("llamacpp:"):
+        from judgeaudit.judges.llamacpp import LlamaCppJudge
+
+        return LlamaCppJudge(Path(spec.removeprefix("llamacpp:")).expanduser())
+    provider, sep, model = spec.partition("/")
+    if not sep or not provider or not model:
+        raise _unknown(spec)
+    if provider == "openai":
+        from judgeaudit.judges.openai_compat import OpenAICompatJudge
+
+        return OpenAICompatJudge(
+            model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s
+        )
+    from judgeaudit.judges.litellm_judge import LiteLLMJudge
+
+    judge = LiteLLMJudge(spec, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s)
+    if provider not in {str(p.value if hasattr(p, "value") else p) for p in judge._litellm.provider_list}:
+        raise _unknown(spec, f"litellm knows no provider {provider!r}")
+    return judge

@@ -1,0 +1,1 @@
+"""Outputs: the run folder, the terminal table, the HTML and Markdown reports."""

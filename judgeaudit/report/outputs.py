@@ -1,0 +1,94 @@
+"""Render a run folder's outputs (HTML, Markdown) and rebuild its summary, without calling a judge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from judgeaudit.report.examples import flipped_examples
+from judgeaudit.report.rundir import (
+    JUDGMENTS,
+    MANIFEST,
+    SUMMARY,
+    read_json,
+    read_judgments,
+    spec_from_record,
+    write_json,
+)
+from judgeaudit.schema import Judgment
+
+_KEPT_FROM_RUN = ("elapsed_s", "this_invocation")
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+def pval(value: float) -> str:
+    return f"{value:.3g}" if value >= 1e-3 else f"{value:.1e}"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("judgeaudit.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(pct=pct, signed=signed, pval=pval)
+    return env
+
+
+def rebuild_summary(run_dir: Path) -> dict[str, Any]:
+    """Recompute summary.json from manifest.json and judgments.jsonl."""
+    from judgeaudit.audit import build_summary
+
+    run_dir = Path(run_dir)
+    manifest = read_json(run_dir / MANIFEST)
+    rows = read_judgments(run_dir / JUDGMENTS)
+    keys = _request_keys(run_dir)
+    answers: dict[str, Judgment] = dict(zip(keys, (j for _, j in rows)))
+    specs = [spec_from_record(record) for record in manifest["biases"]]
+    summary = build_summary(manifest, specs, rows, answers)
+    previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
+    summary.update({k: previous[k] for k in _KEPT_FROM_RUN if k in previous})
+    write_json(run_dir / SUMMARY, summary)
+    return summary
+
+
+def _request_keys(run_dir: Path) -> list[str]:
+    import json
+
+    with (run_dir / JUDGMENTS).open(encoding="utf-8") as handle:
+        return [json.loads(line)["request_key"] for line in handle]
+
+
+def render_outputs(run_dir: Path) -> None:
+    """Write report.html and report.md from the run folder's summary, manifest and judgments."""
+    run_dir = Path(run_dir)
+    summary = read_json(run_dir / SUMMARY)
+    manifest = read_json(run_dir / MANIFEST)
+    rows = read_judgments(run_dir / JUDGMENTS)
+    methods = {record["name"]: record["method"] for record in manifest["biases"]}
+    ordered = sorted(summary["biases"].items(), key=lambda kv: (not kv[1]["flagged"], kv[1]["q_value"]))
+    context = {
+        "s": summary,
+        "m": manifest,
+        "ordered": ordered,
+        "flagged": [name for name, b in ordered if b["flagged"]],
+        "examples": {
+            name: flipped_examples(name, methods.get(name, "template"), stats, rows)
+            for name, stats in summary["biases"].items()
+        },
+        "references": {record["name"]: record.get("references", []) for record in manifest["biases"]},
+        "all_soft": all(b["pref_source"] == "logits" for b in summary["biases"].values()),
+    }
+    env = _environment()
+    (run_dir / "report.html").write_text(env.get_template("report.html.j2").render(**context), encoding="utf-8")
+    (run_dir / "report.md").write_text(env.get_template("report.md.j2").render(**context), encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Per-bias statistics and the run summary that every output reads."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from judgeaudit.biases.spec import BiasSpec
+from judgeaudit.schema import CONTROL, Judgment, Probe
+from judgeaudit.stats.flips import PairSet, perturbation_pairs, position_pairs
+from judgeaudit.stats.tests import benjamini_hochberg, mcnemar_exact, mean_interval, wilson_interval
+
+
+def _rate(k: int, n: int) -> float | None:
+    return k / n if n else None
+
+
+def bias_statistics(spec: BiasSpec, pairset: PairSet) -> dict[str, Any]:
+    """Flip rate (Wilson CI), accuracy before/after, exact McNemar, and the preference shift."""
+    pairs = pairset.pairs
+    n = len(pairs)
+    flips = sum(p.flipped for p in pairs)
+    toward = sum(p.base_correct and not p.biased_correct for p in pairs)
+    away = sum(p.biased_correct and not p.base_correct for p in pairs)
+    shifts = [p.base_pref - p.biased_pref for p in pairs]
+    shift, shift_low, shift_high = mean_interval(shifts)
+    low, high = wilson_interval(flips, n)
+    soft = sum(p.soft for p in pairs)
+    return {
+        "dimension": spec.dimension,
+        "method": spec.method,
+        "description": spec.description,
+        "n": n,
+        "n_unparseable": pairset.unparseable,
+        "n_failed": pairset.failed,
+        "flips": flips,
+        "flip_rate": _rate(flips, n) if n else 0.0,
+        "flip_ci": [low, high],
+        "toward_bias": toward,
+        "away_from_bias": away,
+        "direction": "toward" if toward > away else "away" if away > toward else "none",
+        "accuracy_control": _rate(sum(p.base_correct for p in pairs), n),
+        "accuracy_perturbed": _rate(sum(p.biased_correct for p in pairs), n),
+        "p_value": mcnemar_exact(toward, away),
+        "pref_shift": shift,
+        "pref_shift_ci": [shift_low, shift_high],
+        "pref_source": "logits" if n and soft == n else "verdicts" if soft == 0 else "mixed",
+        "flipped_examples": [
+            {"instance_id": p.instance_id, "order": p.order, "from": p.base_outcome, "to": p.biased_outcome}
+            for p in pairs
+            if p.flipped
+        ],
+    }
+
+
+def summarize_biases(
+    specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], alpha: float = 0.05
+) -> dict[str, dict[str, Any]]:
+    """Statistics for every bias, with Benjamini-Hochberg q-values across the biases of the run."""
+    results: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        pairset = position_pairs(rows) if spec.method == "swap" else perturbation_pairs(spec.name, rows)
+        results[spec.name] = bias_statistics(spec, pairset)
+    q_values = benjamini_hochberg([r["p_value"] for r in results.values()])
+    for result, q in zip(results.values(), q_values):
+        result["q_value"] = q
+        result["flagged"] = bool(result["n"] > 0 and q < alpha)
+    return results
+
+
+def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgment]) -> dict[str, int]:
+    """Counts over the run's unique requests (``answers``) and its probes (``rows``)."""
+    unique = list(answers.values())
+    return {
+        "total": len(unique),
+        "cached": sum(j.cached for j in unique),
+        "failed": sum(j.verdict == "error" for j in unique),
+        "unparseable": sum(j.verdict == "unparseable" for j in unique),
+        "truncated": sum(j.truncated for j in unique),
+        "probes": sum(1 for _ in rows),
+    }
+
+
+def control_accuracy(rows: Iterable[tuple[Probe, Judgment]]) -> dict[str, Any]:
+    """How often the judge picks the chosen response on the unperturbed pairs, overall and per category."""
+    correct = total = 0
+    for probe, judgment in rows:
+        if probe.bias == CONTROL and judgment.verdict in ("A", "B", "tie"):
+            total += 1
+            correct += judgment.verdict == probe.correct
+    low, high = wilson_interval(correct, total)
+    return {"n": total, "accuracy": _rate(correct, total), "ci": [low, high]}
