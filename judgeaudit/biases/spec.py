@@ -63,6 +63,8 @@ def load_spec(path: Path) -> BiasSpec:
         raise located(path, None, "expected a mapping of keys (name, dimension, method, ...)")
 
     name = str(_require(data, "name", path))
+    dimension = str(_require(data, "dimension", path))
+    description = " ".join(str(_require(data, "description", path)).split())
     if not name.replace("_", "").replace("-", "").isalnum():
         raise located(path, None, f"name {name!r} may hold only letters, digits, '-' and '_'")
     method = _one_of(_require(data, "method", path), METHODS, "method", path)
@@ -82,8 +84,8 @@ def load_spec(path: Path) -> BiasSpec:
     references = tuple(str(r) for r in data.get("references") or ())
     return BiasSpec(
         name=name,
-        dimension=str(_require(data, "dimension", path)),
-        description=" ".join(str(_require(data, "description", path)).split()),
+        dimension=dimension,
+        description=description,
         method=method,  # type: ignore[arg-type]
         target=target,  # type: ignore[arg-type]
         apply_to=apply_to,  # type: ignore[arg-type]

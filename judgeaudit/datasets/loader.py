@@ -80,6 +80,7 @@ def _to_instance(path: Path, line_no: int, row: Any, field_map: Mapping[str, str
     instance_id = value("id")
     if instance_id is None or str(instance_id).strip() == "":
         instance_id = stable_hash([texts["prompt"], texts["chosen"], texts["rejected"]], length=12)
+    used = {field_map.get(name, name) for name in CANONICAL_FIELDS}
     return Instance(
         id=str(instance_id),
         prompt=texts["prompt"],
@@ -87,6 +88,7 @@ def _to_instance(path: Path, line_no: int, row: Any, field_map: Mapping[str, str
         rejected=texts["rejected"],
         category=str(category) if category not in (None, "") else "uncategorized",
         reference=str(reference) if reference not in (None, "") else None,
+        metadata={k: v for k, v in row.items() if k not in used},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -24,6 +25,9 @@ class LiteLLMJudge:
         timeout_s: float = 60.0,
         template: PromptTemplate = PAIRWISE_VERDICT,
     ) -> None:
+        # Use litellm's bundled price map: without this, importing it fetches the map from the
+        # network (and retries for seconds when offline).
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm  # multi-second import: only when this backend is used
 
         self._litellm = litellm

@@ -1,0 +1,121 @@
+"""A loopback OpenAI-compatible judge server for tests and benchmarks.
+
+The judge it plays knows the better responses (it is given the chosen texts) and answers correctly,
+except for the behaviours a test plants: a position bias on a share of the questions, failures
+(429/500) on a share of first attempts, extra latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from aiohttp import web
+
+_RESPONSE = re.compile(r"\[The Start of Response (A|B)\]\n(.*?)\n\[The End of Response \1\]", re.DOTALL)
+_QUESTION = re.compile(r"\[User Question\]\n(.*?)\n", re.DOTALL)
+
+
+def _fraction(text: str) -> float:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+@dataclass
+class JudgeBehaviour:
+    """What the mock judge does. ``position_share``: share of questions always answered "A"."""
+
+    chosen_texts: set[str] = field(default_factory=set)
+    position_share: float = 0.0
+    fail_share: float = 0.0
+    fail_status: int = 500
+    latency_s: float = 0.0
+    verdict_format: Callable[[str], str] = lambda label: f"Response {label} is better.\n[[{label}]]"
+
+
+class MockJudgeServer:
+    """Runs the aiohttp app on 127.0.0.1 in a background thread; counts what it receives."""
+
+    def __init__(self, behaviour: JudgeBehaviour) -> None:
+        self.behaviour = behaviour
+        self.requests = 0
+        self.answered = 0
+        self.failures = 0
+        self.bodies: list[str] = []
+        self._seen_failures: set[str] = set()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def verdict(self, content: str) -> str:
+        responses = dict(_RESPONSE.findall(content))
+        question = _QUESTION.search(content)
+        if question and _fraction(question.group(1)) < self.behaviour.position_share:
+            return "A"
+        if responses.get("A", "").strip() in self.behaviour.chosen_texts:
+            return "A"
+        if responses.get("B", "").strip() in self.behaviour.chosen_texts:
+            return "B"
+        return "A"
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        body = await request.json()
+        content = body["messages"][-1]["content"]
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        if self.behaviour.latency_s:
+            await asyncio.sleep(self.behaviour.latency_s)
+        if _fraction(digest + "fail") < self.behaviour.fail_share and digest not in self._seen_failures:
+            self._seen_failures.add(digest)
+            self.failures += 1
+            return web.json_response({"error": {"message": "try again"}}, status=self.behaviour.fail_status)
+        self.answered += 1
+        self.bodies.append(digest)
+        text = self.behaviour.verdict_format(self.verdict(content))
+        return web.json_response(
+            {
+                "id": "chatcmpl-mock",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body.get("model", "mock"),
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                ],
+                "usage": {"prompt_tokens": len(content) // 4, "completion_tokens": 8, "total_tokens": len(content) // 4 + 8},
+            }
+        )
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def __enter__(self) -> "MockJudgeServer":
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
+def chosen_texts_of(path: str) -> set[str]:
+    """The chosen responses of a JSONL dataset."""
+    with open(path, encoding="utf-8") as handle:
+        return {json.loads(line)["chosen"].strip() for line in handle if line.strip()}
