@@ -119,3 +119,21 @@ def chosen_texts_of(path: str) -> set[str]:
     """The chosen responses of a JSONL dataset."""
     with open(path, encoding="utf-8") as handle:
         return {json.loads(line)["chosen"].strip() for line in handle if line.strip()}
+
+
+def main() -> None:
+    """Serve the mock judge in its own process (for benchmarks): prints the base URL, runs until killed."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--latency", type=float, default=0.2)
+    args = parser.parse_args()
+    with MockJudgeServer(JudgeBehaviour(latency_s=args.latency)) as server:
+        print(server.url, flush=True)
+        while True:
+            time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

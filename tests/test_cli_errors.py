@@ -74,3 +74,8 @@ def test_unknown_litellm_provider(data: Path) -> None:
 
 def test_report_on_a_folder_that_is_not_a_run(data: Path) -> None:
     assert_one_line_error(run_cli("report", str(data), cwd=data), "manifest.json", "is this a judgeaudit run folder")
+
+
+def test_openai_judge_without_key(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert_one_line_error(run_cli("run", "--judge", "openai/gpt-4o-mini", cwd=data), "set OPENAI_API_KEY")

@@ -167,3 +167,19 @@ def test_hostile_text_is_escaped_in_the_report(tmp_path: Path) -> None:
     html = (only_run_dir(tmp_path / "runs") / "report.html").read_text()
     assert "<script>alert(" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(" in html
+
+
+def test_litellm_backend_against_the_mock_server(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
+    behaviour.position_share = 1.0
+    with MockJudgeServer(behaviour) as server:
+        code, out, err = finish(
+            judgeaudit("run", "--judge", "hosted_vllm/mock-judge", "--api-base", server.url, "--limit", "3",
+                       "--bias", "position", "--bias", "authority", "--out", str(tmp_path / "runs"), "--no-cache")
+        )
+        assert code == 0, err
+        assert server.answered == 3 * 4
+    run_dir = only_run_dir(tmp_path / "runs")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert manifest["judge"]["backend"] == "litellm" and manifest["judge"]["litellm_version"]
+    assert summary["biases"]["position"]["flip_rate"] == 1.0 and summary["calls"]["unparseable"] == 0

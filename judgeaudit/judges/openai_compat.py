@@ -6,6 +6,7 @@ import os
 import time
 from typing import Any
 
+from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.text_verdict import judgment_from_text
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -26,7 +27,7 @@ class OpenAICompatJudge:
         timeout_s: float = 60.0,
         template: PromptTemplate = PAIRWISE_VERDICT,
     ) -> None:
-        from openai import AsyncOpenAI
+        from openai import AsyncOpenAI, DefaultAioHttpClient
 
         self.model = model
         self.api_base = api_base
@@ -37,8 +38,17 @@ class OpenAICompatJudge:
             self.params["api_base"] = api_base
         self.max_concurrency: int | None = None
         api_key = os.environ.get(api_key_env) or ("not-needed" if api_base else None)
+        if api_key is None:
+            raise JudgeAuditError(f"judge openai/{model} needs an API key: set {api_key_env} (or give --api-base)")
         # Retries are the engine's job (uniform backoff, counted); the SDK must not retry on its own.
-        self._client = AsyncOpenAI(base_url=api_base, api_key=api_key, max_retries=0, timeout=timeout_s)
+        # aiohttp transport: far less CPU per request than httpx's pool at high concurrency.
+        self._client = AsyncOpenAI(
+            base_url=api_base,
+            api_key=api_key,
+            max_retries=0,
+            timeout=timeout_s,
+            http_client=DefaultAioHttpClient(timeout=timeout_s),
+        )
 
     async def judge(self, request: JudgeRequest) -> Judgment:
         started = time.perf_counter()

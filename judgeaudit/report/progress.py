@@ -23,6 +23,7 @@ class AuditProgress:
     """A rich progress bar fed by the engine's per-answer callback."""
 
     def __init__(self, console: Console | None = None) -> None:
+        console = console or Console(stderr=True)
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -33,10 +34,12 @@ class AuditProgress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[status]}"),
-            console=console or Console(stderr=True),
-            transient=False,
+            console=console,
+            disable=not console.is_terminal,
         )
+        self._console = self._progress.console
         self._task: TaskID | None = None
+        self._log_every = 0
         self._failed = 0
         self._cached = 0
 
@@ -50,6 +53,10 @@ class AuditProgress:
     def start(self, plan: Any, total: int) -> None:
         description = f"{plan.config.judge} · {len(plan.instances)} instances · {len(plan.specs)} biases"
         self._task = self._progress.add_task(description, total=total, rate="", status="")
+        if not self._console.is_terminal:
+            # No live bar in logs: print a line every 10% instead.
+            self._log_every = max(1, total // 10)
+            self._console.print(description)
 
     def advance(self, judgment: Judgment) -> None:
         if self._task is None:
@@ -64,3 +71,9 @@ class AuditProgress:
             rate=f"{speed:.1f} req/s" if speed else "",
             status=f"cached {self._cached} · failed {self._failed}",
         )
+        if self._log_every and (task.completed % self._log_every == 0 or task.finished):
+            eta = task.time_remaining
+            self._console.print(
+                f"{task.completed:.0f}/{task.total:.0f} · {speed or 0:.1f} req/s · "
+                f"ETA {eta or 0:.0f}s · cached {self._cached} · failed {self._failed}"
+            )
