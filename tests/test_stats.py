@@ -30,8 +30,10 @@ def test_benjamini_hochberg_hand_computed() -> None:
 
 
 def test_mean_interval() -> None:
-    mean, low, high = mean_interval([0.1, 0.2, 0.3])
+    mean, low, high, p = mean_interval([0.1, 0.2, 0.3])
     assert mean == pytest.approx(0.2)
+    # t = 0.2 / (0.1 / sqrt(3)) = 3.4641 with 2 degrees of freedom: two-sided p = 0.07418
+    assert p == pytest.approx(0.07418, abs=1e-4)
     # t(0.975, 2) = 4.3027, s = 0.1, se = 0.1 / sqrt(3)
     assert (low, high) == pytest.approx((0.2 - 4.3027 * 0.057735, 0.2 + 4.3027 * 0.057735), abs=1e-4)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from judgeaudit.audit import build_summary
 from judgeaudit.report.examples import flipped_examples
 from judgeaudit.report.rundir import (
     JUDGMENTS,
@@ -47,12 +48,9 @@ def _environment() -> Environment:
 
 def rebuild_summary(run_dir: Path) -> dict[str, Any]:
     """Recompute summary.json from manifest.json and judgments.jsonl."""
-    from judgeaudit.audit import build_summary
-
     run_dir = Path(run_dir)
     manifest = read_json(run_dir / MANIFEST)
-    rows = read_judgments(run_dir / JUDGMENTS)
-    keys = _request_keys(run_dir)
+    rows, keys = read_judgments(run_dir / JUDGMENTS)
     answers: dict[str, Judgment] = dict(zip(keys, (j for _, j in rows)))
     specs = [spec_from_record(record) for record in manifest["biases"]]
     summary = build_summary(manifest, specs, rows, answers)
@@ -62,19 +60,12 @@ def rebuild_summary(run_dir: Path) -> dict[str, Any]:
     return summary
 
 
-def _request_keys(run_dir: Path) -> list[str]:
-    import json
-
-    with (run_dir / JUDGMENTS).open(encoding="utf-8") as handle:
-        return [json.loads(line)["request_key"] for line in handle]
-
-
 def render_outputs(run_dir: Path) -> None:
     """Write report.html and report.md from the run folder's summary, manifest and judgments."""
     run_dir = Path(run_dir)
     summary = read_json(run_dir / SUMMARY)
     manifest = read_json(run_dir / MANIFEST)
-    rows = read_judgments(run_dir / JUDGMENTS)
+    rows, _ = read_judgments(run_dir / JUDGMENTS)
     methods = {record["name"]: record["method"] for record in manifest["biases"]}
     ordered = sorted(summary["biases"].items(), key=lambda kv: (not kv[1]["flagged"], kv[1]["q_value"]))
     context = {

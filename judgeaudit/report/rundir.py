@@ -46,20 +46,24 @@ def write_judgments(path: Path, rows: list[tuple[Probe, Judgment]], keys: list[s
     os.replace(tmp, path)
 
 
-def read_judgments(path: Path) -> list[tuple[Probe, Judgment]]:
+def read_judgments(path: Path) -> tuple[list[tuple[Probe, Judgment]], list[str]]:
+    """The (probe, judgment) rows of a run and the request key of each."""
     if not path.exists():
         raise JudgeAuditError(f"{path}: not found; the run has not finished (rerun it to resume)")
     rows = []
+    keys = []
     with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             try:
                 record = json.loads(line)
                 probe = Probe(**{k: record[k] for k in _PROBE_FIELDS})
                 judgment = Judgment.from_dict({k: record[k] for k in _JUDGMENT_FIELDS if k in record})
+                key = record["request_key"]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise JudgeAuditError(f"{path}:{line_no}: malformed judgment record ({exc})") from None
             rows.append((probe, judgment))
-    return rows
+            keys.append(key)
+    return rows, keys
 
 
 def spec_record(spec: BiasSpec) -> dict[str, Any]:

@@ -20,8 +20,6 @@ class Pair:
 
     instance_id: str
     order: str
-    base: Judgment
-    biased: Judgment
     base_outcome: str
     biased_outcome: str
     base_pref: float
@@ -99,8 +97,6 @@ def perturbation_pairs(bias: str, rows: Iterable[tuple[Probe, Judgment]]) -> Pai
             Pair(
                 instance_id=probe.instance_id,
                 order=probe.order,
-                base=base,
-                biased=judgment,
                 base_outcome=outcome(base, control_probe),
                 biased_outcome=outcome(judgment, probe),
                 base_pref=preference_for(base, control_probe.correct),
@@ -133,8 +129,6 @@ def position_pairs(rows: Iterable[tuple[Probe, Judgment]]) -> PairSet:
             Pair(
                 instance_id=instance_id,
                 order="both",
-                base=first,
-                biased=second,
                 base_outcome=outcome(first, first_probe),
                 biased_outcome=outcome(second, second_probe),
                 base_pref=preference_for(first, first_probe.correct),

@@ -22,7 +22,7 @@ def bias_statistics(spec: BiasSpec, pairset: PairSet) -> dict[str, Any]:
     toward = sum(p.base_correct and not p.biased_correct for p in pairs)
     away = sum(p.biased_correct and not p.base_correct for p in pairs)
     shifts = [p.base_pref - p.biased_pref for p in pairs]
-    shift, shift_low, shift_high = mean_interval(shifts)
+    shift = mean_interval(shifts)
     low, high = wilson_interval(flips, n)
     soft = sum(p.soft for p in pairs)
     return {
@@ -41,8 +41,9 @@ def bias_statistics(spec: BiasSpec, pairset: PairSet) -> dict[str, Any]:
         "accuracy_control": _rate(sum(p.base_correct for p in pairs), n),
         "accuracy_perturbed": _rate(sum(p.biased_correct for p in pairs), n),
         "p_value": mcnemar_exact(toward, away),
-        "pref_shift": shift,
-        "pref_shift_ci": [shift_low, shift_high],
+        "pref_shift": shift.mean,
+        "pref_shift_ci": [shift.low, shift.high],
+        "pref_shift_p": shift.p_value,
         "pref_source": "logits" if n and soft == n else "verdicts" if soft == 0 else "mixed",
         "flipped_examples": [
             {"instance_id": p.instance_id, "order": p.order, "from": p.base_outcome, "to": p.biased_outcome}

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from scipy import stats
+
+
+class MeanEstimate(NamedTuple):
+    """A mean with its confidence interval and the p-value of "the mean is 0"."""
+
+    mean: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -30,15 +39,22 @@ def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     return [float(q) for q in stats.false_discovery_control(list(p_values), method="bh")]
 
 
-def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float | None, float | None, float | None]:
-    """(mean, low, high) with a Student-t interval; the interval is None below two values."""
+def mean_interval(values: Sequence[float], confidence: float = 0.95) -> MeanEstimate:
+    """Mean with a Student-t interval and the one-sample t-test p-value against 0.
+
+    The interval and p are None below two values; a constant sample has a zero-width interval.
+    """
     if not values:
-        return (None, None, None)
+        return MeanEstimate(None, None, None, None)
     mean = float(sum(values) / len(values))
     if len(values) < 2:
-        return (mean, None, None)
+        return MeanEstimate(mean, None, None, None)
     if all(v == values[0] for v in values):
-        return (mean, mean, mean)
-    ci = stats.ttest_1samp(values, 0.0).confidence_interval(confidence_level=confidence)
-    low, high = float(ci.low), float(ci.high)
-    return (mean, None if math.isnan(low) else low, None if math.isnan(high) else high)
+        return MeanEstimate(mean, mean, mean, 1.0 if mean == 0 else 0.0)
+    result = stats.ttest_1samp(values, 0.0)
+    ci = result.confidence_interval(confidence_level=confidence)
+    return MeanEstimate(mean, _finite(ci.low), _finite(ci.high), _finite(result.pvalue))
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
