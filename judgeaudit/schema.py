@@ -52,6 +52,7 @@ class Probe:
     target: Literal["A", "B"] | None = None
     prompt_note: str = ""
     reference: str | None = None
+    category: str = "uncategorized"
 
     @property
     def key(self) -> str:

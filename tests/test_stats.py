@@ -93,3 +93,16 @@ def test_unparseable_and_failed_are_counted_not_scored() -> None:
     assert results["authority"]["n_unparseable"] == n_instances
     assert results["authority"]["n"] == n_instances  # only the other order is paired
     assert results["markdown"]["n_failed"] == n_instances
+
+
+def test_category_breakdown_locates_a_bias() -> None:
+    def code_judge_likes_authority(probe: Probe) -> Judgment:
+        if probe.bias == "authority" and probe.category == "code":
+            return Judgment(verdict=probe.target)
+        return _honest(probe)
+
+    results = _simulate(code_judge_likes_authority)
+    by_category = results["authority"]["by_category"]
+    assert by_category["code"]["flip_rate"] == 1.0
+    assert all(c["flips"] == 0 for name, c in by_category.items() if name != "code")
+    assert set(by_category) == {"arithmetic", "code", "factual_qa", "reasoning", "instruction_following"}

@@ -32,6 +32,7 @@ def _probe(instance: Instance, bias: str, order: Order, chosen: str, rejected: s
         target=None if bias == CONTROL else rejected_label,  # type: ignore[arg-type]
         prompt_note=note,
         reference=instance.reference,
+        category=instance.category,
     )
 
 

@@ -56,7 +56,7 @@ def read_judgments(path: Path) -> tuple[list[tuple[Probe, Judgment]], list[str]]
         for line_no, line in enumerate(handle, start=1):
             try:
                 record = json.loads(line)
-                probe = Probe(**{k: record[k] for k in _PROBE_FIELDS})
+                probe = Probe(**{k: record[k] for k in _PROBE_FIELDS if k in record})
                 judgment = Judgment.from_dict({k: record[k] for k in _JUDGMENT_FIELDS if k in record})
                 key = record["request_key"]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:

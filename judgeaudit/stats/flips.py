@@ -19,6 +19,7 @@ class Pair:
     """
 
     instance_id: str
+    category: str
     order: str
     base_outcome: str
     biased_outcome: str
@@ -96,6 +97,7 @@ def perturbation_pairs(bias: str, rows: Iterable[tuple[Probe, Judgment]]) -> Pai
         result.pairs.append(
             Pair(
                 instance_id=probe.instance_id,
+                category=probe.category,
                 order=probe.order,
                 base_outcome=outcome(base, control_probe),
                 biased_outcome=outcome(judgment, probe),
@@ -128,6 +130,7 @@ def position_pairs(rows: Iterable[tuple[Probe, Judgment]]) -> PairSet:
         result.pairs.append(
             Pair(
                 instance_id=instance_id,
+                category=first_probe.category,
                 order="both",
                 base_outcome=outcome(first, first_probe),
                 biased_outcome=outcome(second, second_probe),

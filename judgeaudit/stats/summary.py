@@ -6,12 +6,29 @@ from typing import Any, Iterable
 
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.schema import CONTROL, Judgment, Probe
-from judgeaudit.stats.flips import PairSet, perturbation_pairs, position_pairs
+from judgeaudit.stats.flips import Pair, PairSet, perturbation_pairs, position_pairs
 from judgeaudit.stats.tests import benjamini_hochberg, mcnemar_exact, mean_interval, wilson_interval
 
 
 def _rate(k: int, n: int) -> float | None:
     return k / n if n else None
+
+
+def _by_category(pairs: list[Pair]) -> dict[str, dict[str, Any]]:
+    """Flip counts and rates per instance category."""
+    groups: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        groups.setdefault(pair.category, []).append(pair)
+    result = {}
+    for category, members in sorted(groups.items()):
+        flips = sum(p.flipped for p in members)
+        result[category] = {
+            "n": len(members),
+            "flips": flips,
+            "flip_rate": flips / len(members),
+            "flip_ci": list(wilson_interval(flips, len(members))),
+        }
+    return result
 
 
 def bias_statistics(spec: BiasSpec, pairset: PairSet) -> dict[str, Any]:
@@ -45,6 +62,7 @@ def bias_statistics(spec: BiasSpec, pairset: PairSet) -> dict[str, Any]:
         "pref_shift_ci": [shift.low, shift.high],
         "pref_shift_p": shift.p_value,
         "pref_source": "logits" if n and soft == n else "verdicts" if soft == 0 else "mixed",
+        "by_category": _by_category(pairs),
         "flipped_examples": [
             {"instance_id": p.instance_id, "order": p.order, "from": p.base_outcome, "to": p.biased_outcome}
             for p in pairs
@@ -83,10 +101,15 @@ def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgm
 
 def control_accuracy(rows: Iterable[tuple[Probe, Judgment]]) -> dict[str, Any]:
     """How often the judge picks the chosen response on the unperturbed pairs, overall and per category."""
-    correct = total = 0
+    tallies: dict[str, list[int]] = {}
     for probe, judgment in rows:
         if probe.bias == CONTROL and judgment.verdict in ("A", "B", "tie"):
-            total += 1
-            correct += judgment.verdict == probe.correct
-    low, high = wilson_interval(correct, total)
-    return {"n": total, "accuracy": _rate(correct, total), "ci": [low, high]}
+            tally = tallies.setdefault(probe.category, [0, 0])
+            tally[0] += judgment.verdict == probe.correct
+            tally[1] += 1
+
+    def entry(correct: int, total: int) -> dict[str, Any]:
+        return {"n": total, "accuracy": _rate(correct, total), "ci": list(wilson_interval(correct, total))}
+
+    overall = entry(sum(t[0] for t in tallies.values()), sum(t[1] for t in tallies.values()))
+    return overall | {"by_category": {cat: entry(*tallies[cat]) for cat in sorted(tallies)}}
