@@ -71,6 +71,17 @@ def _package_versions() -> dict[str, str | None]:
     return versions
 
 
+def take_across_categories(instances: list[Instance], limit: int) -> list[Instance]:
+    """The first ``limit`` instances taken round-robin across categories (file order within each)."""
+    groups: dict[str, list[Instance]] = {}
+    for instance in instances:
+        groups.setdefault(instance.category, []).append(instance)
+    taken: list[Instance] = []
+    for rank in range(max((len(g) for g in groups.values()), default=0)):
+        taken.extend(group[rank] for group in groups.values() if rank < len(group))
+    return taken[:limit]
+
+
 def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
     """Load the data and biases and build the probes; raises JudgeAuditError on bad input."""
     if config.limit is not None and config.limit < 1:
@@ -84,7 +95,7 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         instances = load_instances(dataset_path)
         dataset_name = SAMPLE_NAME
     if config.limit is not None:
-        instances = instances[: config.limit]
+        instances = take_across_categories(instances, config.limit)
     registry = load_registry(Path(d) for d in config.bias_dirs)
     specs = select_biases(registry, config.biases)
     probes = build_probes(instances, specs, config.seed)

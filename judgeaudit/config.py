@@ -26,7 +26,7 @@ class RunConfig:
     bias_dirs: tuple[str, ...] = ()
     """Extra folders of bias YAML files (user-defined biases)."""
     limit: int | None = None
-    """Audit only the first N instances."""
+    """Audit N instances, taken round-robin across categories."""
     seed: int = 0
     """Seed from which every random choice derives."""
     temperature: float = 0.0

@@ -71,3 +71,14 @@ def test_missing_file_and_bad_mapping(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "d.jsonl", [{"q": "p", "chosen": "c", "rejected": "r"}])
     with pytest.raises(JudgeAuditError, match=r"missing field 'prompt' \(mapped from 'question'\)"):
         load_instances(path, {"prompt": "question"})
+
+
+def test_limit_takes_instances_across_categories() -> None:
+    from judgeaudit.audit import take_across_categories
+
+    instances = load_instances(sample_path())
+    taken = take_across_categories(instances, 10)
+    assert len(taken) == 10
+    assert {i.category for i in taken} == {i.category for i in instances}
+    assert take_across_categories(instances, 10) == taken
+    assert len(take_across_categories(instances, 1000)) == len(instances)
