@@ -75,8 +75,6 @@ async def execute(
         for key, request in queue:
             try:
                 judgment = await retry.call(judge.judge, request, on_retry=count_retry)
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:  # a transport or API failure is an outcome, not a crash
                 fatal = _fatal(exc, judge)
                 if fatal is not None:
