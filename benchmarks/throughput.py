@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from openai import AsyncOpenAI, DefaultAioHttpClient
@@ -23,26 +24,22 @@ from openai import AsyncOpenAI, DefaultAioHttpClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from judgeaudit.biases import build_probes, load_registry  # noqa: E402
-from judgeaudit.datasets import load_instances, sample_path  # noqa: E402
-from judgeaudit.engine import Journal, ResponseCache, RetryPolicy, execute  # noqa: E402
-from judgeaudit.judges import build_request  # noqa: E402
-from judgeaudit.judges.openai_compat import OpenAICompatJudge  # noqa: E402
+from judgeaudit.biases import build_probes, load_registry
+from judgeaudit.datasets import load_instances, sample_path
+from judgeaudit.engine import Journal, ResponseCache, RetryPolicy, execute
+from judgeaudit.judges import build_request
+from judgeaudit.judges.openai_compat import OpenAICompatJudge
 
 
 def make_requests(judge: OpenAICompatJudge, count: int, salt: str) -> dict:
-    """``count`` distinct requests built from the sample probes (replicates make them distinct)."""
+    """``count`` distinct requests built from the sample probes, salted so no two runs share one."""
     probes = build_probes(load_instances(sample_path()), list(load_registry().values()), seed=0)
     requests = {}
-    replicate = 0
-    while len(requests) < count:
-        for probe in probes:
-            request = build_request(judge, probe, replicate=replicate)
-            request.messages[-1]["content"] += f"\n<!-- {salt} {replicate} -->"
-            requests[request.key + salt] = request
-            if len(requests) == count:
-                break
-        replicate += 1
+    for index in range(count):
+        probe = probes[index % len(probes)]
+        salted = replace(probe, prompt=f"{probe.prompt} [{salt}-{index}]")
+        request = build_request(judge, salted)
+        requests[request.key] = request
     return requests
 
 
@@ -56,7 +53,7 @@ async def bare_loop(url: str, requests: dict, concurrency: int, aiohttp: bool) -
             response = await client.chat.completions.create(
                 model=request.model, messages=list(request.messages), temperature=0.0, max_tokens=512
             )
-            response.choices[0].message.content
+            assert response.choices[0].message.content
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -69,7 +66,7 @@ async def judgeaudit_engine(url: str, requests: dict, concurrency: int, folder: 
     judge = OpenAICompatJudge("mock-judge", api_base=url)
     cache = ResponseCache(folder / "cache.sqlite")
     started = time.perf_counter()
-    answers, counts = await execute(
+    _, counts = await execute(
         requests, judge, Journal(folder / "journal.jsonl"), cache, concurrency=concurrency, retry=RetryPolicy()
     )
     elapsed = time.perf_counter() - started

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from judgeaudit import __version__
 from judgeaudit.biases import build_probes, load_registry, select_biases
@@ -19,6 +20,7 @@ from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import Judge, build_request, resolve_judge
+from judgeaudit.report.outputs import write_reports
 from judgeaudit.report.rundir import (
     JUDGMENTS,
     MANIFEST,
@@ -29,7 +31,7 @@ from judgeaudit.report.rundir import (
     write_judgments,
 )
 from judgeaudit.schema import Instance, Judgment, Probe
-from judgeaudit.stats import call_counts, control_accuracy, summarize_biases
+from judgeaudit.stats import build_summary
 
 _RECORDED_PACKAGES = ("llama_cpp_python", "openai", "litellm", "anthropic", "scipy", "jinja2")
 
@@ -128,24 +130,6 @@ def _manifest(plan: PlannedRun, judge: Judge, started_at: str) -> dict[str, Any]
     }
 
 
-def build_summary(
-    manifest: dict[str, Any], specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], answers: dict[str, Judgment]
-) -> dict[str, Any]:
-    """The summary.json document (field names fixed by the run-folder contract)."""
-    alpha = manifest["config"]["alpha"]
-    return {
-        "run_id": manifest["run_id"],
-        "judge": f"{manifest['judge']['backend']}:{manifest['judge']['model']}",
-        "dataset": manifest["dataset"]["name"],
-        "n_instances": manifest["dataset"]["n_instances"],
-        "calls": call_counts(rows, answers),
-        "cost_usd": round(sum(j.cost_usd for j in answers.values()), 6),
-        "alpha": alpha,
-        "control": control_accuracy(rows),
-        "biases": summarize_biases(specs, rows, alpha=alpha),
-    }
-
-
 async def run_audit(
     config: RunConfig,
     out_dir: Path,
@@ -153,7 +137,10 @@ async def run_audit(
     on_start: Callable[[PlannedRun, int], None] | None = None,
     on_answer: Callable[[Judgment], None] | None = None,
 ) -> AuditResult:
-    """Run (or resume) an audit and write its run folder. ``cache_path=None`` disables the cache."""
+    """Run (or resume) an audit and write its run folder, reports included.
+
+    ``cache_path=None`` disables the cache.
+    """
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     plan = plan_run(config, out_dir)
@@ -193,7 +180,7 @@ async def run_audit(
         if cache is not None:
             cache.close()
 
-    rows = [(probe, answers[key]) for probe, key in zip(plan.probes, keys)]
+    rows = [(probe, answers[key]) for probe, key in zip(plan.probes, keys, strict=True)]
     write_judgments(plan.run_dir / JUDGMENTS, rows, keys)
     summary = build_summary(manifest, plan.specs, rows, answers)
     summary["elapsed_s"] = round(time.perf_counter() - started, 2)
@@ -205,6 +192,7 @@ async def run_audit(
         "failed": counts.failed,
     }
     write_json(plan.run_dir / SUMMARY, summary)
+    write_reports(plan.run_dir, summary, manifest, rows)
     manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     write_json(plan.run_dir / MANIFEST, manifest)
     return AuditResult(plan.run_dir, summary, counts)

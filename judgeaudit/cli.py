@@ -50,7 +50,6 @@ def run(
     from judgeaudit.datasets import parse_field_map
     from judgeaudit.engine import default_cache_path
     from judgeaudit.errors import JudgeAuditError
-    from judgeaudit.report.outputs import render_outputs
     from judgeaudit.report.progress import AuditProgress
     from judgeaudit.report.terminal import print_summary
 
@@ -76,7 +75,6 @@ def run(
             result = asyncio.run(
                 run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance)
             )
-        render_outputs(result.run_dir)
     except JudgeAuditError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -89,12 +87,11 @@ def run(
 def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/<run-id>.")) -> None:
     """Rebuild summary.json, report.html and report.md from a run folder, without calling any judge."""
     from judgeaudit.errors import JudgeAuditError
-    from judgeaudit.report.outputs import rebuild_summary, render_outputs
+    from judgeaudit.report.outputs import rebuild_outputs
     from judgeaudit.report.terminal import print_summary
 
     try:
-        summary = rebuild_summary(run_dir)
-        render_outputs(run_dir)
+        summary = rebuild_outputs(run_dir)
     except JudgeAuditError as exc:
         _fail(str(exc))
     print_summary(summary, str(run_dir))

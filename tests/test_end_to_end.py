@@ -99,7 +99,7 @@ def test_rerun_is_free_and_report_rebuilds_without_a_judge(tmp_path: Path, behav
     run_dir = only_run_dir(tmp_path / "runs")
     (run_dir / "report.html").unlink()
     (run_dir / "summary.json").unlink()
-    code, out, err = finish(judgeaudit("report", str(run_dir)))  # no server running now
+    code, _, err = finish(judgeaudit("report", str(run_dir)))  # no server running now
     assert code == 0, err
     assert (run_dir / "report.html").exists() and json.loads((run_dir / "summary.json").read_text())["n_instances"] == 5
 
@@ -139,7 +139,7 @@ def test_killed_run_resumes_without_repeating_calls(tmp_path: Path, behaviour: J
 def test_unparseable_answers_are_counted(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
     behaviour.verdict_format = lambda label: "Both responses have merits; I cannot decide."
     with MockJudgeServer(behaviour) as server:
-        code, out, err = finish(
+        code, _, err = finish(
             judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "3",
                        "--out", str(tmp_path / "runs"), "--no-cache")
         )
@@ -172,7 +172,7 @@ def test_hostile_text_is_escaped_in_the_report(tmp_path: Path) -> None:
 def test_litellm_backend_against_the_mock_server(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
     behaviour.position_share = 1.0
     with MockJudgeServer(behaviour) as server:
-        code, out, err = finish(
+        code, _, err = finish(
             judgeaudit("run", "--judge", "hosted_vllm/mock-judge", "--api-base", server.url, "--limit", "3",
                        "--bias", "position", "--bias", "authority", "--out", str(tmp_path / "runs"), "--no-cache")
         )
@@ -181,5 +181,21 @@ def test_litellm_backend_against_the_mock_server(tmp_path: Path, behaviour: Judg
     run_dir = only_run_dir(tmp_path / "runs")
     manifest = json.loads((run_dir / "manifest.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert manifest["judge"]["backend"] == "litellm" and manifest["judge"]["litellm_version"]
+    assert manifest["judge"]["backend"] == "litellm" and manifest["environment"]["packages"]["litellm"]
     assert summary["biases"]["position"]["flip_rate"] == 1.0 and summary["calls"]["unparseable"] == 0
+
+
+def test_identical_probes_are_asked_once(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
+    data = tmp_path / "dupes.jsonl"
+    row = {"prompt": "2+2?", "chosen": "4", "rejected": "5"}
+    data.write_text(json.dumps(row | {"id": "a"}) + "\n" + json.dumps(row | {"id": "b"}) + "\n")
+    with MockJudgeServer(behaviour) as server:
+        code, _, err = finish(
+            judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--dataset", str(data),
+                       "--bias", "position", "--out", str(tmp_path / "runs"), "--no-cache")
+        )
+        assert code == 0, err
+        assert server.answered == 2  # two instances x two orders = 4 probes, 2 distinct requests
+    run_dir = only_run_dir(tmp_path / "runs")
+    assert len((run_dir / "judgments.jsonl").read_text().splitlines()) == 4
+    assert json.loads((run_dir / "summary.json").read_text())["calls"]["total"] == 2

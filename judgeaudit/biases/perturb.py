@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from functools import lru_cache
+from functools import lru_cache, cache
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -34,7 +34,7 @@ def derived_rng(seed: int, *parts: str) -> random.Random:
     return random.Random(int(stable_hash([seed, *parts], length=16), 16))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
     env.filters["sentences"] = split_sentences

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from judgeaudit.biases.perturb import derived_rng, render_perturbation
 from judgeaudit.biases.spec import BiasSpec

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from judgeaudit.biases.spec import BiasSpec, load_spec
 from judgeaudit.errors import JudgeAuditError

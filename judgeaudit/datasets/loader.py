@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
+from collections.abc import Iterator, Mapping
 
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.schema import Instance, stable_hash

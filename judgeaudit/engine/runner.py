@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from judgeaudit.engine.cache import ResponseCache
 from judgeaudit.engine.journal import Journal
@@ -15,6 +15,8 @@ from judgeaudit.schema import Judgment, JudgeRequest
 
 # Errors that no retry or other request will fix: stop the run (what is done stays in the journal).
 _FATAL_STATUS = {401, 403, 404}
+# This many calls failing in a row (each after its retries) means the judge is unreachable: stop.
+MAX_CONSECUTIVE_FAILURES = 20
 
 
 @dataclass
@@ -26,6 +28,7 @@ class EngineCounts:
     calls: int = 0
     retries: int = 0
     failed: int = 0
+    failed_in_a_row: int = 0
 
 
 def _fatal(exc: BaseException, judge: Judge) -> JudgeAuditError | None:
@@ -43,11 +46,13 @@ async def execute(
     concurrency: int,
     retry: RetryPolicy,
     on_answer: Callable[[Judgment], None] | None = None,
+    max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
 ) -> tuple[dict[str, Judgment], EngineCounts]:
     """Answer every request once, recording each answer in the journal as it arrives.
 
     Answers already in the journal are reused (resume); cache hits cost no call. Calls that still fail
-    after retries come back as ``verdict="error"`` judgments and are asked again on the next resume.
+    after retries come back as ``verdict="error"`` judgments and are asked again on the next resume;
+    ``max_consecutive_failures`` of them in a row stop the run instead of grinding through the rest.
     """
     counts = EngineCounts()
     answers: dict[str, Judgment] = {}
@@ -81,6 +86,9 @@ async def execute(
                     raise fatal from None
                 judgment = Judgment(verdict="error", error=f"{type(exc).__name__}: {exc}"[:500])
                 counts.failed += 1
+                counts.failed_in_a_row += 1
+            else:
+                counts.failed_in_a_row = 0
             counts.calls += 1
             answers[key] = judgment
             journal.append(key, judgment)
@@ -88,6 +96,11 @@ async def execute(
                 cache.put(key, request.backend, request.model, judgment)
             if on_answer is not None:
                 on_answer(judgment)
+            if counts.failed_in_a_row >= max_consecutive_failures:
+                raise JudgeAuditError(
+                    f"{counts.failed_in_a_row} judge calls in a row failed after retries (last: {judgment.error}); "
+                    "stopping. Answers so far are kept: rerun the same command to resume"
+                )
 
     limit = min(concurrency, judge.max_concurrency or concurrency, max(1, len(pending)))
     tasks = [asyncio.create_task(worker()) for _ in range(limit)]

@@ -11,6 +11,23 @@ from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
 
+def import_litellm() -> Any:
+    """Import litellm (multi-second) only when this backend is used, with its bundled price map.
+
+    Without LITELLM_LOCAL_MODEL_COST_MAP, importing litellm fetches the map from the network (and
+    retries for seconds when offline).
+    """
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    return litellm
+
+
+def litellm_providers() -> set[str]:
+    """The provider prefixes litellm accepts in a model string."""
+    return {str(getattr(p, "value", p)) for p in import_litellm().provider_list}
+
+
 class LiteLLMJudge:
     """A chat model addressed by a litellm model string such as ``anthropic/claude-3-5-haiku-latest``."""
 
@@ -25,12 +42,7 @@ class LiteLLMJudge:
         timeout_s: float = 60.0,
         template: PromptTemplate = PAIRWISE_VERDICT,
     ) -> None:
-        # Use litellm's bundled price map: without this, importing it fetches the map from the
-        # network (and retries for seconds when offline).
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm  # multi-second import: only when this backend is used
-
-        self._litellm = litellm
+        self._litellm = import_litellm()
         self.model = model
         self.api_base = api_base
         self.template = template
@@ -72,17 +84,8 @@ class LiteLLMJudge:
             "model": self.model,
             "api_base": self.api_base,
             "params": self.params,
-            "litellm_version": getattr(self._litellm, "__version__", None) or _installed_version("litellm"),
         }
 
     async def aclose(self) -> None:
         return None
 
-
-def _installed_version(dist: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None

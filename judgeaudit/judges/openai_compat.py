@@ -47,7 +47,7 @@ class OpenAICompatJudge:
             api_key=api_key,
             max_retries=0,
             timeout=timeout_s,
-            http_client=DefaultAioHttpClient(timeout=timeout_s),
+            http_client=DefaultAioHttpClient(),
         )
 
     async def judge(self, request: JudgeRequest) -> Judgment:

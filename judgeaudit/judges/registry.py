@@ -47,9 +47,8 @@ def resolve_judge(
         return OpenAICompatJudge(
             model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s
         )
-    from judgeaudit.judges.litellm_judge import LiteLLMJudge
+    from judgeaudit.judges.litellm_judge import LiteLLMJudge, litellm_providers
 
-    judge = LiteLLMJudge(spec, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s)
-    if provider not in {str(p.value if hasattr(p, "value") else p) for p in judge._litellm.provider_list}:
+    if provider not in litellm_providers():
         raise _unknown(spec, f"litellm knows no provider {provider!r}")
-    return judge
+    return LiteLLMJudge(spec, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s)

@@ -7,8 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from judgeaudit.audit import build_summary
 from judgeaudit.report.examples import flipped_examples
+from judgeaudit.report.formatting import ordered_biases, pct, pval, signed
 from judgeaudit.report.rundir import (
     JUDGMENTS,
     MANIFEST,
@@ -18,21 +18,10 @@ from judgeaudit.report.rundir import (
     spec_from_record,
     write_json,
 )
-from judgeaudit.schema import Judgment
+from judgeaudit.schema import Judgment, Probe
+from judgeaudit.stats import build_summary
 
 _KEPT_FROM_RUN = ("elapsed_s", "this_invocation")
-
-
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
-def signed(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.3f}"
-
-
-def pval(value: float) -> str:
-    return f"{value:.3g}" if value >= 1e-3 else f"{value:.1e}"
 
 
 def _environment() -> Environment:
@@ -46,28 +35,12 @@ def _environment() -> Environment:
     return env
 
 
-def rebuild_summary(run_dir: Path) -> dict[str, Any]:
-    """Recompute summary.json from manifest.json and judgments.jsonl."""
-    run_dir = Path(run_dir)
-    manifest = read_json(run_dir / MANIFEST)
-    rows, keys = read_judgments(run_dir / JUDGMENTS)
-    answers: dict[str, Judgment] = dict(zip(keys, (j for _, j in rows)))
-    specs = [spec_from_record(record) for record in manifest["biases"]]
-    summary = build_summary(manifest, specs, rows, answers)
-    previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
-    summary.update({k: previous[k] for k in _KEPT_FROM_RUN if k in previous})
-    write_json(run_dir / SUMMARY, summary)
-    return summary
-
-
-def render_outputs(run_dir: Path) -> None:
-    """Write report.html and report.md from the run folder's summary, manifest and judgments."""
-    run_dir = Path(run_dir)
-    summary = read_json(run_dir / SUMMARY)
-    manifest = read_json(run_dir / MANIFEST)
-    rows, _ = read_judgments(run_dir / JUDGMENTS)
+def write_reports(
+    run_dir: Path, summary: dict[str, Any], manifest: dict[str, Any], rows: list[tuple[Probe, Judgment]]
+) -> None:
+    """Write report.html and report.md from a run's summary, manifest and judgments."""
     methods = {record["name"]: record["method"] for record in manifest["biases"]}
-    ordered = sorted(summary["biases"].items(), key=lambda kv: (not kv[1]["flagged"], kv[1]["q_value"]))
+    ordered = ordered_biases(summary)
     context = {
         "s": summary,
         "m": manifest,
@@ -83,3 +56,18 @@ def render_outputs(run_dir: Path) -> None:
     env = _environment()
     (run_dir / "report.html").write_text(env.get_template("report.html.j2").render(**context), encoding="utf-8")
     (run_dir / "report.md").write_text(env.get_template("report.md.j2").render(**context), encoding="utf-8")
+
+
+def rebuild_outputs(run_dir: Path) -> dict[str, Any]:
+    """Recompute summary.json and rewrite the reports from manifest.json and judgments.jsonl alone."""
+    run_dir = Path(run_dir)
+    manifest = read_json(run_dir / MANIFEST)
+    rows, keys = read_judgments(run_dir / JUDGMENTS)
+    answers: dict[str, Judgment] = dict(zip(keys, (j for _, j in rows), strict=True))
+    specs = [spec_from_record(record) for record in manifest["biases"]]
+    summary = build_summary(manifest, specs, rows, answers)
+    previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
+    summary.update({k: previous[k] for k in _KEPT_FROM_RUN if k in previous})
+    write_json(run_dir / SUMMARY, summary)
+    write_reports(run_dir, summary, manifest, rows)
+    return summary

@@ -43,7 +43,7 @@ class AuditProgress:
         self._failed = 0
         self._cached = 0
 
-    def __enter__(self) -> "AuditProgress":
+    def __enter__(self) -> AuditProgress:
         self._progress.start()
         return self
 

@@ -40,7 +40,7 @@ def write_judgments(path: Path, rows: list[tuple[Probe, Judgment]], keys: list[s
     """One line per probe: the probe's fields, the request key and the judgment's fields."""
     tmp = path.with_suffix(".jsonl.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        for (probe, judgment), key in zip(rows, keys):
+        for (probe, judgment), key in zip(rows, keys, strict=True):
             record = asdict(probe) | {"request_key": key} | judgment.to_dict()
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)

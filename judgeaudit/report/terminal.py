@@ -7,17 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
-def _num(value: float | None, fmt: str = "{:+.3f}") -> str:
-    return "—" if value is None else fmt.format(value)
-
-
-def _p(value: float) -> str:
-    return f"{value:.2g}" if value >= 1e-3 else f"{value:.1e}"
+from judgeaudit.report.formatting import ordered_biases, pct, pval, signed
 
 
 def bias_table(summary: dict[str, Any]) -> Table:
@@ -35,18 +25,17 @@ def bias_table(summary: dict[str, Any]) -> Table:
         ("verdict", "left"),
     ):
         table.add_column(header, justify=justify, no_wrap=header in ("bias", "flips [95% CI]"))  # type: ignore[arg-type]
-    ordered = sorted(summary["biases"].items(), key=lambda kv: (not kv[1]["flagged"], kv[1]["q_value"]))
-    for name, stats in ordered:
+    for name, stats in ordered_biases(summary):
         low, high = stats["flip_ci"]
         table.add_row(
             name,
             stats["dimension"],
             str(stats["n"]),
-            f"{_pct(stats['flip_rate'])} [{_pct(low)}, {_pct(high)}]",
+            f"{pct(stats['flip_rate'])} [{pct(low)}, {pct(high)}]",
             f"{stats['toward_bias']}/{stats['away_from_bias']}",
-            f"{_pct(stats['accuracy_control'])}→{_pct(stats['accuracy_perturbed'])}",
-            _num(stats["pref_shift"], "{:+.2f}"),
-            _p(stats["q_value"]),
+            f"{pct(stats['accuracy_control'])}→{pct(stats['accuracy_perturbed'])}",
+            signed(stats["pref_shift"]),
+            pval(stats["q_value"]),
             "[bold red]BIASED[/]" if stats["flagged"] else "[green]not flagged[/]",
         )
     return table
@@ -62,7 +51,7 @@ def print_summary(summary: dict[str, Any], run_dir: str, console: Console | None
     calls = summary["calls"]
     control = summary["control"]
     console.print(
-        f"control accuracy {_pct(control['accuracy'])} (n={control['n']}) · requests {calls['total']} "
+        f"control accuracy {pct(control['accuracy'])} (n={control['n']}) · requests {calls['total']} "
         f"(cached {calls['cached']}, failed {calls['failed']}, unparseable {calls['unparseable']}) · "
         f"cost ${summary['cost_usd']:.4f}"
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.schema import CONTROL, Judgment, Probe
@@ -50,7 +51,7 @@ def bias_statistics(spec: BiasSpec, pairset: PairSet) -> dict[str, Any]:
         "n_unparseable": pairset.unparseable,
         "n_failed": pairset.failed,
         "flips": flips,
-        "flip_rate": _rate(flips, n) if n else 0.0,
+        "flip_rate": flips / n if n else 0.0,
         "flip_ci": [low, high],
         "toward_bias": toward,
         "away_from_bias": away,
@@ -80,7 +81,7 @@ def summarize_biases(
         pairset = position_pairs(rows) if spec.method == "swap" else perturbation_pairs(spec.name, rows)
         results[spec.name] = bias_statistics(spec, pairset)
     q_values = benjamini_hochberg([r["p_value"] for r in results.values()])
-    for result, q in zip(results.values(), q_values):
+    for result, q in zip(results.values(), q_values, strict=True):
         result["q_value"] = q
         result["flagged"] = bool(result["n"] > 0 and q < alpha)
     return results
@@ -113,3 +114,21 @@ def control_accuracy(rows: Iterable[tuple[Probe, Judgment]]) -> dict[str, Any]:
 
     overall = entry(sum(t[0] for t in tallies.values()), sum(t[1] for t in tallies.values()))
     return overall | {"by_category": {cat: entry(*tallies[cat]) for cat in sorted(tallies)}}
+
+
+def build_summary(
+    manifest: dict[str, Any], specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], answers: dict[str, Judgment]
+) -> dict[str, Any]:
+    """The summary.json document (field names fixed by the run-folder contract)."""
+    alpha = manifest["config"]["alpha"]
+    return {
+        "run_id": manifest["run_id"],
+        "judge": f"{manifest['judge']['backend']}:{manifest['judge']['model']}",
+        "dataset": manifest["dataset"]["name"],
+        "n_instances": manifest["dataset"]["n_instances"],
+        "calls": call_counts(rows, answers),
+        "cost_usd": round(sum(j.cost_usd for j in answers.values()), 6),
+        "alpha": alpha,
+        "control": control_accuracy(rows),
+        "biases": summarize_biases(specs, rows, alpha=alpha),
+    }
