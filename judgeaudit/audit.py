@@ -5,48 +5,56 @@ from __future__ import annotations
 import hashlib
 import platform
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 from judgeaudit import __version__
 from judgeaudit.biases import build_probes, load_registry, select_biases
 from judgeaudit.biases.spec import BiasSpec
-from judgeaudit.config import RunConfig
+from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.judges import Judge, build_request, resolve_judge
+from judgeaudit.judges import Judge, build_requests, resolve_judge
 from judgeaudit.report.outputs import write_reports
-from judgeaudit.report.rundir import (
+from judgeaudit.runs import (
     JUDGMENTS,
     MANIFEST,
     SUMMARY,
     read_json,
+    read_judgments,
+    spec_from_record,
     spec_record,
     write_json,
     write_judgments,
 )
-from judgeaudit.schema import Instance, Judgment, Probe
-from judgeaudit.stats import build_summary
+from judgeaudit.schema import Instance, Judgment, JudgeRequest, Probe, stable_hash
+from judgeaudit.stats import Summary, build_summary
 
-_RECORDED_PACKAGES = ("llama_cpp_python", "openai", "litellm", "anthropic", "scipy", "jinja2")
+# Version of the probe design (conditions, placement, repeat): a change here changes what is asked.
+DESIGN_VERSION = 2
+_RECORDED_PACKAGES = ("llama_cpp_python", "openai", "litellm", "anthropic", "scipy", "pandas", "jinja2")
 
 
 @dataclass
 class PlannedRun:
-    """A run resolved from its config: data, biases, probes and the run folder."""
+    """A run resolved from its config: judge, data, biases, probes, requests and the run folder."""
 
     config: RunConfig
+    judge: Judge
     instances: list[Instance]
     specs: list[BiasSpec]
     probes: list[Probe]
+    probe_keys: list[tuple[str, ...]]
+    requests: dict[str, JudgeRequest]
     dataset_name: str
     dataset_path: Path
     dataset_hash: str
+    identity: dict[str, Any]
     run_dir: Path
 
 
@@ -55,7 +63,7 @@ class AuditResult:
     """What an audit produced."""
 
     run_dir: Path
-    summary: dict[str, Any]
+    summary: Summary
     counts: EngineCounts
 
 
@@ -84,8 +92,13 @@ def take_across_categories(instances: list[Instance], limit: int) -> list[Instan
     return taken[:limit]
 
 
+def judge_identity(judge: Judge) -> dict[str, Any]:
+    """What, besides the messages, decides every answer of this judge (the request key's other parts)."""
+    return {"backend": judge.backend, "model": judge.model, "params": judge.params, "template": judge.template.hash}
+
+
 def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
-    """Load the data and biases and build the probes; raises JudgeAuditError on bad input."""
+    """Resolve the judge, load the data and biases, build probes and requests; JudgeAuditError on bad input."""
     if config.limit is not None and config.limit < 1:
         raise JudgeAuditError(f"--limit must be at least 1, got {config.limit}")
     if config.dataset:
@@ -101,19 +114,43 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
     registry = load_registry(Path(d) for d in config.bias_dirs)
     specs = select_biases(registry, config.biases)
     probes = build_probes(instances, specs, config.seed)
-    dataset_hash = _file_sha256(dataset_path)
-    run_dir = out_dir / config.run_id(dataset_hash)
-    return PlannedRun(config, instances, specs, probes, dataset_name, dataset_path, dataset_hash, run_dir)
+    judge = resolve_judge(
+        config.judge,
+        api_base=config.api_base,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+        timeout_s=config.timeout_s,
+    )
+    probe_keys: list[tuple[str, ...]] = []
+    requests: dict[str, JudgeRequest] = {}
+    for probe in probes:
+        built = build_requests(judge, probe)
+        probe_keys.append(tuple(request.key for request in built))
+        for request in built:
+            requests.setdefault(request.key, request)
+    identity = {
+        "design": DESIGN_VERSION,
+        "judge": judge_identity(judge),
+        "instances": stable_hash([asdict(i) for i in instances]),
+        "biases": sorted(spec.text_hash for spec in specs),
+        "seed": config.seed,
+    }
+    return PlannedRun(
+        config, judge, instances, specs, probes, probe_keys, requests, dataset_name, dataset_path,
+        _file_sha256(dataset_path), identity, out_dir / run_id(config.judge, identity),
+    )
 
 
-def _manifest(plan: PlannedRun, judge: Judge, started_at: str) -> dict[str, Any]:
+def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
     previous = read_json(plan.run_dir / MANIFEST) if (plan.run_dir / MANIFEST).exists() else {}
+    config = plan.config.to_dict() | {"api_base": plan.judge.describe().get("api_base")}
     return {
         "run_id": plan.run_dir.name,
-        "tool": {"name": "judgeaudit", "version": __version__},
-        "config": plan.config.to_dict(),
-        "judge": judge.describe(),
-        "prompt_template": {"name": judge.template.name, "hash": judge.template.hash},
+        "tool": {"name": "judgeaudit", "version": __version__, "design": DESIGN_VERSION},
+        "identity": plan.identity,
+        "config": config,
+        "judge": plan.judge.describe(),
+        "prompt_template": {"name": plan.judge.template.name, "hash": plan.judge.template.hash},
         "dataset": {
             "name": plan.dataset_name,
             "path": str(plan.dataset_path),
@@ -123,11 +160,24 @@ def _manifest(plan: PlannedRun, judge: Judge, started_at: str) -> dict[str, Any]
         "biases": [spec_record(spec) for spec in plan.specs],
         "seed": plan.config.seed,
         "n_probes": len(plan.probes),
+        "n_requests": len(plan.requests),
         "environment": {"python": platform.python_version(), "packages": _package_versions()},
         "started_at": previous.get("started_at", started_at),
         "invocations": [*previous.get("invocations", []), started_at],
         "finished_at": None,
     }
+
+
+def combine(probe: Probe, judgments: list[Judgment]) -> Judgment:
+    """The probe's judgment from its requests' answers (pairwise: the one answer)."""
+    (judgment,) = judgments
+    return judgment
+
+
+def write_outputs(run_dir: Path, manifest: dict[str, Any], summary: Summary, rows: list[tuple[Probe, Judgment]]) -> None:
+    """summary.json, report.html and report.md."""
+    write_json(run_dir / SUMMARY, summary.to_dict())
+    write_reports(run_dir, summary, manifest, rows)
 
 
 async def run_audit(
@@ -144,31 +194,17 @@ async def run_audit(
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     plan = plan_run(config, out_dir)
-    judge = resolve_judge(
-        config.judge,
-        api_base=config.api_base,
-        temperature=config.temperature,
-        max_tokens=config.max_tokens,
-        timeout_s=config.timeout_s,
-    )
-    keys = []
-    requests = {}
-    for probe in plan.probes:
-        request = build_request(judge, probe)
-        keys.append(request.key)
-        requests.setdefault(request.key, request)
-
     plan.run_dir.mkdir(parents=True, exist_ok=True)
-    manifest = _manifest(plan, judge, started_at)
+    manifest = _manifest(plan, started_at)
     write_json(plan.run_dir / MANIFEST, manifest)
     if on_start is not None:
-        on_start(plan, len(requests))
+        on_start(plan, len(plan.requests))
 
     cache = ResponseCache(cache_path) if cache_path is not None else None
     try:
         answers, counts = await execute(
-            requests,
-            judge,
+            plan.requests,
+            plan.judge,
             Journal(plan.run_dir / JOURNAL_NAME),
             cache,
             concurrency=config.concurrency,
@@ -176,23 +212,37 @@ async def run_audit(
             on_answer=on_answer,
         )
     finally:
-        await judge.aclose()
+        await plan.judge.aclose()
         if cache is not None:
             cache.close()
 
-    rows = [(probe, answers[key]) for probe, key in zip(plan.probes, keys, strict=True)]
-    write_judgments(plan.run_dir / JUDGMENTS, rows, keys)
+    rows = [(probe, combine(probe, [answers[k] for k in keys])) for probe, keys in zip(plan.probes, plan.probe_keys, strict=True)]
+    write_judgments(plan.run_dir / JUDGMENTS, rows, plan.probe_keys)
     summary = build_summary(manifest, plan.specs, rows, answers)
-    summary["elapsed_s"] = round(time.perf_counter() - started, 2)
-    summary["this_invocation"] = {
+    summary.elapsed_s = round(time.perf_counter() - started, 2)
+    summary.this_invocation = {
         "resumed_from_journal": counts.resumed,
         "cache_hits": counts.cache_hits,
         "judge_calls": counts.calls,
         "retries": counts.retries,
         "failed": counts.failed,
     }
-    write_json(plan.run_dir / SUMMARY, summary)
-    write_reports(plan.run_dir, summary, manifest, rows)
+    write_outputs(plan.run_dir, manifest, summary, rows)
     manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     write_json(plan.run_dir / MANIFEST, manifest)
     return AuditResult(plan.run_dir, summary, counts)
+
+
+def rebuild(run_dir: Path) -> Summary:
+    """Recompute the summary and rewrite the reports from manifest.json and judgments.jsonl alone."""
+    run_dir = Path(run_dir)
+    manifest = read_json(run_dir / MANIFEST)
+    rows, keys = read_judgments(run_dir / JUDGMENTS)
+    answers = {key: judgment for (_, judgment), probe_keys in zip(rows, keys, strict=True) for key in probe_keys}
+    specs = [spec_from_record(record) for record in manifest["biases"]]
+    summary = build_summary(manifest, specs, rows, answers)
+    previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
+    summary.elapsed_s = previous.get("elapsed_s")
+    summary.this_invocation = previous.get("this_invocation", {})
+    write_outputs(run_dir, manifest, summary, rows)
+    return summary

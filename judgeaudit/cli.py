@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from judgeaudit.stats import Summary
 
 app = typer.Typer(
     add_completion=False,
@@ -37,12 +40,19 @@ def run(
     timeout: float = typer.Option(60.0, "--timeout", help="Per-request timeout in seconds."),
     temperature: float = typer.Option(0.0, "--temperature"),
     max_tokens: int = typer.Option(512, "--max-tokens", min=1),
-    alpha: float = typer.Option(0.05, "--alpha", help="FDR level: flag biases with q < alpha."),
+    alpha: float = typer.Option(0.05, "--alpha", help="FDR level: a bias is BIASED when q < alpha."),
+    min_instances: int = typer.Option(10, "--min-instances", min=1, help="Fewer assessable instances: INCONCLUSIVE."),
+    max_failed: float = typer.Option(0.05, "--max-failed", min=0.0, max=1.0, help="Exit 3 when more calls than this share failed."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder that holds run folders."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite cache file (default ~/.cache/judgeaudit)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
 ) -> None:
-    """Audit a judge: perturb, ask in both orders, measure flips. Rerun the same command to resume."""
+    """Audit a judge: place each cue on the worse and the better response, with a placebo and a repeat,
+    ask every probe in both orders, and measure the pull toward each cue. Rerun the same command to resume.
+
+    Exit codes: 0 the audit completed (whatever it found); 2 bad input or a judge that cannot be used;
+    3 nothing assessable or too many failed calls (outputs are still written); 130 interrupted.
+    """
     import asyncio
 
     from judgeaudit.audit import run_audit
@@ -66,6 +76,8 @@ def run(
             temperature=temperature,
             max_tokens=max_tokens,
             alpha=alpha,
+            min_instances=min_instances,
+            max_failed_rate=max_failed,
             concurrency=concurrency,
             max_retries=max_retries,
             timeout_s=timeout,
@@ -81,17 +93,33 @@ def run(
         typer.echo("interrupted: answers so far are kept; rerun the same command to resume", err=True)
         raise typer.Exit(code=130) from None
     print_summary(result.summary, str(result.run_dir))
+    _exit_if_incomplete(result.summary, max_failed)
+
+
+def _exit_if_incomplete(summary: Summary, max_failed: float) -> None:
+    """Exit 3 with one line when the audit could not assess anything or too many calls failed."""
+    calls = summary.calls
+    if not summary.assessable:
+        typer.echo("error: nothing could be assessed: no bias has a scored answer for any instance", err=True)
+        raise typer.Exit(code=3)
+    if calls.total and calls.failed / calls.total > max_failed:
+        typer.echo(
+            f"error: {calls.failed} of {calls.total} judge calls failed (more than {100 * max_failed:g}%); "
+            "the outputs are written, rerun the same command to retry the failed calls",
+            err=True,
+        )
+        raise typer.Exit(code=3)
 
 
 @app.command()
 def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/<run-id>.")) -> None:
     """Rebuild summary.json, report.html and report.md from a run folder, without calling any judge."""
+    from judgeaudit.audit import rebuild
     from judgeaudit.errors import JudgeAuditError
-    from judgeaudit.report.outputs import rebuild_outputs
     from judgeaudit.report.terminal import print_summary
 
     try:
-        summary = rebuild_outputs(run_dir)
+        summary = rebuild(run_dir)
     except JudgeAuditError as exc:
         _fail(str(exc))
     print_summary(summary, str(run_dir))

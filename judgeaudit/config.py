@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from judgeaudit.schema import stable_hash
@@ -11,7 +10,11 @@ from judgeaudit.schema import stable_hash
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything a user chooses for a run. Fields that can change an answer enter the run id."""
+    """Everything a user chooses for a run.
+
+    The run id is derived from what these settings resolve to (the judge's identity, the instances
+    asked, the bias templates, the seed), so settings that change no answer leave it unchanged.
+    """
 
     judge: str = "smollm2"
     """Judge spec: ``smollm2``, ``llamacpp:<gguf>``, ``openai/<model>``, ``<provider>/<model>``."""
@@ -34,29 +37,27 @@ class RunConfig:
     max_tokens: int = 512
     """Answer token limit for generative judges."""
     alpha: float = 0.05
-    """False discovery rate: a bias is flagged when its BH q-value is below alpha."""
+    """False discovery rate: a bias is BIASED when its BH q-value is below alpha (statistics only)."""
+    min_instances: int = 10
+    """Below this many assessable instances a bias is INCONCLUSIVE (statistics only)."""
+    max_failed_rate: float = 0.05
+    """A run whose failed calls exceed this share ends with a non-zero exit (rerun to retry them)."""
     concurrency: int = 16
-    """Requests in flight at once (not part of any key: it never changes an answer)."""
+    """Requests in flight at once (it never changes an answer)."""
     max_retries: int = 5
-    """Retries per request on 429/5xx/timeouts (not part of any key)."""
+    """Retries per request on 429/5xx/timeouts (it never changes an answer)."""
     timeout_s: float = 60.0
-    """Per-request timeout in seconds (not part of any key)."""
-
-    _OPERATIONAL = ("concurrency", "max_retries", "timeout_s")
-
-    def answer_relevant(self) -> dict[str, Any]:
-        """The fields that decide which probes are asked and how: the identity of a run."""
-        data = asdict(self)
-        for name in self._OPERATIONAL:
-            data.pop(name)
-        return data
-
-    def run_id(self, dataset_hash: str) -> str:
-        """A readable, deterministic id: rerunning the same command resumes the same run folder."""
-        judge_slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.judge)[:40]
-        data_slug = Path(self.dataset).stem if self.dataset else "sample"
-        digest = stable_hash([self.answer_relevant(), dataset_hash], length=8)
-        return f"{judge_slug}__{data_slug}__{digest}"
+    """Per-request timeout in seconds (it never changes an answer)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def run_id(judge_spec: str, identity: dict[str, Any]) -> str:
+    """A readable, deterministic id: the judge's name and a hash of everything that changes an answer.
+
+    Rerunning a command with the same identity resumes the same run folder; settings that change no
+    answer (alpha, concurrency, the path by which the dataset was named) leave it unchanged.
+    """
+    judge_slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in judge_spec)[:40]
+    return f"{judge_slug}__{stable_hash(identity, length=12)}"

@@ -9,7 +9,12 @@ from typing import Any, Literal
 
 Verdict = Literal["A", "B", "tie", "unparseable", "error"]
 Order = Literal["chosen_first", "chosen_second"]
-CONTROL = "control"
+Condition = Literal["control", "repeat", "cue_on_worse", "cue_on_better", "placebo"]
+CONTROL: Condition = "control"
+REPEAT: Condition = "repeat"
+CUE_ON_WORSE: Condition = "cue_on_worse"
+CUE_ON_BETTER: Condition = "cue_on_better"
+PLACEBO: Condition = "placebo"
 
 
 def stable_hash(payload: Any, length: int = 64) -> str:
@@ -35,34 +40,28 @@ class Instance:
 class Probe:
     """One instance under one condition, in one presentation order.
 
-    ``bias`` is ``"control"`` for the unperturbed pair. ``response_a``/``response_b`` are the texts
-    actually shown; ``correct`` is the label of the chosen response; ``target`` is the label of the
-    side the perturbation favours (None for the control). ``prompt_note`` is extra text placed in the
-    judge prompt after the responses (e.g. a bandwagon statement).
+    ``bias`` is None for the conditions every bias shares (the control and its repeat).
+    ``response_a``/``response_b`` are the texts actually shown; ``correct`` is the label of the better
+    (chosen) response; ``edited`` is the label of the response the condition's edit concerns (the cue's
+    or placebo's side; None for the control and the repeat). ``prompt_note`` is extra text placed in
+    the judge prompt after the responses (e.g. a bandwagon statement). ``variant`` names the wording
+    chosen for the edit; ``replicate`` distinguishes repeated asks of the same content.
     """
 
     instance_id: str
-    bias: str
+    bias: str | None
+    condition: Condition
     variant: str
     order: Order
     prompt: str
     response_a: str
     response_b: str
     correct: Literal["A", "B"]
-    target: Literal["A", "B"] | None = None
+    edited: Literal["A", "B"] | None = None
     prompt_note: str = ""
     reference: str | None = None
     category: str = "uncategorized"
-
-    @property
-    def key(self) -> str:
-        """Identity of the probe within a run (instance, condition, order)."""
-        return f"{self.instance_id}|{self.bias}|{self.variant}|{self.order}"
-
-    @property
-    def content_key(self) -> tuple[str, str, str, str, str | None]:
-        """What the judge sees; probes with equal content share one request."""
-        return (self.prompt, self.response_a, self.response_b, self.prompt_note, self.reference)
+    replicate: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,6 +103,8 @@ class Judgment:
     cached: bool = False
     error: str | None = None
     truncated: bool = False
+    resolved_model: str | None = None
+    """The model name the provider reports having answered with (e.g. a dated snapshot), when it says."""
 
     @property
     def ok(self) -> bool:
@@ -119,6 +120,6 @@ class Judgment:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Judgment":
+    def from_dict(cls, data: dict[str, Any]) -> Judgment:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import random
 import re
-from functools import lru_cache, cache
+from dataclasses import dataclass
+from functools import cache
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from judgeaudit.biases.placebo import NEUTRAL_NOTES, NEUTRAL_SENTENCES
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import stable_hash
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'\"(])")
 _CODE_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
+MAX_PAD_RATIO = 10.0
 
 
 def split_sentences(text: str) -> list[str]:
@@ -41,13 +44,26 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def render_perturbation(spec: BiasSpec, response: str, label: str, rng: random.Random) -> str:
-    """Render ``spec.template`` for one probe.
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered edit and the wording it drew (``variant``: the choice indices, e.g. ``citation3``)."""
 
-    ``response`` is the target response, ``label`` its letter (A/B) in the order shown. Templates may
-    call ``pick(name)`` for one item of ``choices[name]`` and ``pad_to(ratio, name)`` for filler items
-    until the response reaches ``ratio`` times its length.
+    text: str
+    variant: str
+
+
+def render_edit(
+    spec: BiasSpec, template: str, response: str, label: str, rng: random.Random, added: int = 0
+) -> Rendered:
+    """Render a bias template (the cue or the placebo) for one response.
+
+    ``response`` is the response the edit concerns and ``label`` its letter (A/B) in the order shown.
+    Templates may call ``pick(name)`` for one item of ``choices[name]``, ``pad_to(ratio, name)`` for
+    filler items until the response reaches ``ratio`` times its length, ``neutral(n)`` for
+    content-neutral sentences of about ``n`` characters and ``neutral_note()`` for a neutral note
+    naming the response; ``added`` is how many characters the cue added (to size a placebo).
     """
+    drawn: list[str] = []
 
     def choice_list(name: str) -> list[str]:
         if name not in spec.choices:
@@ -55,26 +71,49 @@ def render_perturbation(spec: BiasSpec, response: str, label: str, rng: random.R
         return spec.choices[name]
 
     def pick(name: str) -> str:
-        return rng.choice(choice_list(name))
+        pool = choice_list(name)
+        index = rng.randrange(len(pool))
+        drawn.append(f"{name}{index}")
+        return pool[index]
 
     def pad_to(ratio: float, name: str) -> str:
+        if not 0 < float(ratio) <= MAX_PAD_RATIO:
+            raise JudgeAuditError(f"{spec.source}: pad_to ratio {ratio} is outside (0, {MAX_PAD_RATIO:g}]")
         pool = choice_list(name)[:]
         rng.shuffle(pool)
-        goal = len(response) * float(ratio)
-        padding: list[str] = []
-        length = len(response)
-        while length < goal:
-            sentence = pool[len(padding) % len(pool)]
-            padding.append(sentence)
-            length += len(sentence) + 1
-        return " ".join(padding)
+        drawn.append(f"{name}x{ratio:g}")
+        return _fill(pool, len(response) * (float(ratio) - 1))
+
+    def neutral(n_chars: int) -> str:
+        pool = list(NEUTRAL_SENTENCES)
+        rng.shuffle(pool)
+        drawn.append("neutral")
+        return _fill(pool, max(int(n_chars), 1))
+
+    def neutral_note() -> str:
+        drawn.append("neutral_note")
+        return rng.choice(NEUTRAL_NOTES).replace("{label}", label)
 
     try:
-        template = _environment().from_string(spec.template)
-        rendered = template.render(response=response, label=label, pick=pick, pad_to=pad_to)
+        compiled = _environment().from_string(template)
+        text = compiled.render(
+            response=response, label=label, pick=pick, pad_to=pad_to, neutral=neutral,
+            neutral_note=neutral_note, added=added,
+        )
     except TemplateError as exc:
         raise JudgeAuditError(f"{spec.source}: template error: {exc}") from None
-    rendered = rendered.strip()
-    if not rendered:
+    text = text.strip()
+    if not text:
         raise JudgeAuditError(f"{spec.source}: template rendered an empty text")
-    return rendered
+    return Rendered(text, "+".join(drawn) or "fixed")
+
+
+def _fill(pool: list[str], goal_chars: float) -> str:
+    """Sentences from ``pool`` in turn until they add at least ``goal_chars`` characters."""
+    sentences: list[str] = []
+    length = 0
+    while length < goal_chars:
+        sentence = pool[len(sentences) % len(pool)]
+        sentences.append(sentence)
+        length += len(sentence) + 1
+    return " ".join(sentences)

@@ -12,26 +12,28 @@ from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.schema import stable_hash
 
 METHODS = ("swap", "template")
-TARGETS = ("rejected", "first")
 APPLY_TO = ("response", "prompt_note")
+KNOWN_KEYS = {"name", "dimension", "description", "method", "apply_to", "template", "placebo", "choices", "references"}
 
 
 @dataclass(frozen=True)
 class BiasSpec:
     """A bias to inject, as declared in ``bias_templates/<name>.yaml``.
 
-    ``method`` is how probes are built: ``swap`` reuses the control in the other order, ``template``
-    renders ``template`` (sandboxed Jinja) onto the ``target`` side. ``apply_to`` says whether the
-    rendered text replaces the target response or is added to the judge prompt as a note.
+    ``method`` is how probes are built: ``swap`` compares the two presentation orders of every probe,
+    ``template`` renders ``template`` (sandboxed Jinja) onto one response at a time, the worse and,
+    mirrored, the better. ``apply_to`` says whether the rendered text replaces that response or is
+    added to the judge prompt as a note naming it. ``placebo`` is a template for a content-neutral
+    edit of comparable size at the same place (empty: the built-in default for ``apply_to``).
     """
 
     name: str
     dimension: str
     description: str
     method: Literal["swap", "template"]
-    target: Literal["rejected", "first"]
     apply_to: Literal["response", "prompt_note"] = "response"
     template: str = ""
+    placebo: str = ""
     choices: dict[str, list[str]] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     source: str = ""
@@ -62,19 +64,19 @@ def load_spec(path: Path) -> BiasSpec:
     if not isinstance(data, dict):
         raise located(path, None, "expected a mapping of keys (name, dimension, method, ...)")
 
+    unknown = sorted(set(map(str, data)) - KNOWN_KEYS)
+    if unknown:
+        raise located(path, None, f"unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(KNOWN_KEYS))}")
     name = str(_require(data, "name", path))
     dimension = str(_require(data, "dimension", path))
     description = " ".join(str(_require(data, "description", path)).split())
     if not name.replace("_", "").replace("-", "").isalnum():
         raise located(path, None, f"name {name!r} may hold only letters, digits, '-' and '_'")
     method = _one_of(_require(data, "method", path), METHODS, "method", path)
-    target = _one_of(data.get("target", "rejected"), TARGETS, "target", path)
     apply_to = _one_of(data.get("apply_to", "response"), APPLY_TO, "apply_to", path)
     template = str(data.get("template") or "")
     if method == "template" and not template.strip():
         raise located(path, None, "method 'template' needs a non-empty 'template'")
-    if method == "template" and target != "rejected":
-        raise located(path, None, "method 'template' perturbs the rejected response; set target: rejected")
 
     choices = data.get("choices") or {}
     if not isinstance(choices, dict) or not all(
@@ -87,9 +89,9 @@ def load_spec(path: Path) -> BiasSpec:
         dimension=dimension,
         description=description,
         method=method,  # type: ignore[arg-type]
-        target=target,  # type: ignore[arg-type]
         apply_to=apply_to,  # type: ignore[arg-type]
         template=template,
+        placebo=str(data.get("placebo") or ""),
         choices={str(k): list(v) for k, v in choices.items()},
         references=references,
         source=str(path),

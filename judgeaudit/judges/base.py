@@ -35,13 +35,18 @@ class Judge(Protocol):
         ...
 
 
-def build_request(judge: Judge, probe: Probe, replicate: int = 0) -> JudgeRequest:
-    """The request that shows ``probe`` to ``judge``."""
+def build_requests(judge: Judge, probe: Probe) -> tuple[JudgeRequest, ...]:
+    """The requests that show ``probe`` to ``judge`` (one for a pairwise formulation)."""
+    return (build_request(judge, probe),)
+
+
+def build_request(judge: Judge, probe: Probe) -> JudgeRequest:
+    """The pairwise request that shows ``probe`` to ``judge``; repeats differ by their replicate."""
     return JudgeRequest(
         backend=judge.backend,
         model=judge.model,
         messages=judge.template.messages(probe),
         params=dict(judge.params),
         template_hash=judge.template.hash,
-        replicate=replicate,
+        replicate=probe.replicate,
     )

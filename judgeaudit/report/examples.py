@@ -1,15 +1,23 @@
-"""Concrete flipped examples for the report: the control and the biased probe side by side."""
+"""Concrete flipped examples for the report: the baseline and the changed probe side by side."""
 
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from judgeaudit.schema import CONTROL, Judgment, Probe
+from judgeaudit.schema import Judgment, Probe
+from judgeaudit.stats import BiasResult
 
 _TOKEN = re.compile(r"\s+|[^\s]+")
+_TITLES = {
+    "control": "unchanged pair",
+    "cue_on_worse": "cue on the worse response",
+    "cue_on_better": "cue on the better response",
+    "placebo": "placebo on the worse response",
+    "repeat": "asked again",
+}
+SHOWN_PER_BIAS = 6
 
 
 def mark_insertions(original: str, changed: str) -> list[tuple[str, bool]]:
@@ -44,41 +52,34 @@ class ShownProbe:
         verdict = self.judgment.verdict
         if verdict not in ("A", "B"):
             return verdict
-        return "chosen" if verdict == self.probe.correct else "rejected"
+        return "better" if verdict == self.probe.correct else "worse"
 
 
-def _shown(title: str, probe: Probe, judgment: Judgment, base: Probe | None) -> ShownProbe:
+def _shown(probe: Probe, judgment: Judgment, base: Probe | None) -> ShownProbe:
     def segs(original: str | None, text: str) -> list[tuple[str, bool]]:
         return mark_insertions(original, text) if original is not None else [(text, False)] if text else []
 
+    same_order = base is not None and base.order == probe.order
+    title = _TITLES.get(probe.condition, probe.condition)
+    title += ", better shown " + ("first" if probe.order == "chosen_first" else "second")
     return ShownProbe(
         title=title,
         probe=probe,
         judgment=judgment,
-        a_segments=segs(base.response_a if base else None, probe.response_a),
-        b_segments=segs(base.response_b if base else None, probe.response_b),
-        note_segments=segs(base.prompt_note if base else None, probe.prompt_note),
+        a_segments=segs(base.response_a if same_order else None, probe.response_a),
+        b_segments=segs(base.response_b if same_order else None, probe.response_b),
+        note_segments=segs(base.prompt_note if same_order else None, probe.prompt_note),
     )
 
 
-def flipped_examples(
-    bias: str, method: str, stats: dict[str, Any], rows: list[tuple[Probe, Judgment]], limit: int = 6
-) -> list[tuple[ShownProbe, ShownProbe]]:
-    """Up to ``limit`` flipped pairs of ``bias`` as (baseline, biased) views."""
-    index = {(p.instance_id, p.bias, p.order): (p, j) for p, j in rows}
+def flipped_examples(result: BiasResult, rows: list[tuple[Probe, Judgment]]) -> list[tuple[ShownProbe, ShownProbe]]:
+    """Up to SHOWN_PER_BIAS flipped probes of a bias as (baseline, changed) views, edits marked."""
+    index = {(p.instance_id, p.bias, p.condition, p.order): (p, j) for p, j in rows}
+    bias = None if result.method == "swap" else result.name
     examples = []
-    for flip in stats.get("flipped_examples", [])[:limit]:
-        iid = flip["instance_id"]
-        if method == "swap":
-            base = index.get((iid, CONTROL, "chosen_first"))
-            biased = index.get((iid, CONTROL, "chosen_second"))
-            if base and biased:
-                examples.append(
-                    (_shown("chosen shown first", *base, None), _shown("chosen shown second", *biased, None))
-                )
-        else:
-            base = index.get((iid, CONTROL, flip["order"]))
-            biased = index.get((iid, bias, flip["order"]))
-            if base and biased:
-                examples.append((_shown("control", *base, None), _shown(f"with {bias}", *biased, base[0])))
+    for flip in result.flipped_examples[:SHOWN_PER_BIAS]:
+        base = index.get((flip.instance_id, None, flip.baseline_condition, flip.baseline_order))
+        changed = index.get((flip.instance_id, None if flip.condition == "control" else bias, flip.condition, flip.order))
+        if base and changed:
+            examples.append((_shown(*base, None), _shown(*changed, base[0])))
     return examples

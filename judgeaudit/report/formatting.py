@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from judgeaudit.stats import BiasResult, Summary
+
+_STATUS_ORDER = {"BIASED": 0, "INCONCLUSIVE": 1, "NOT_DETECTED": 2}
 
 
 def pct(value: float | None) -> str:
@@ -10,9 +12,17 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-def signed(value: float | None) -> str:
-    """A signed shift with three decimals; an em dash when there is no value."""
-    return "—" if value is None else f"{value:+.3f}"
+def signed(value: float | None, digits: int = 3) -> str:
+    """A signed value; an em dash when there is no value."""
+    return "—" if value is None else f"{value:+.{digits}f}"
+
+
+def interval(ci: tuple[float | None, float | None], as_pct: bool = False) -> str:
+    """A 95% interval as 'low to high'; an em dash when there is none."""
+    low, high = ci
+    if low is None or high is None:
+        return "—"
+    return f"{pct(low)}–{pct(high)}" if as_pct else f"{signed(low)} to {signed(high)}"
 
 
 def pval(value: float | None) -> str:
@@ -22,6 +32,9 @@ def pval(value: float | None) -> str:
     return f"{value:.3g}" if value >= 1e-3 else f"{value:.1e}"
 
 
-def ordered_biases(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The summary's biases, flagged first, then by q-value."""
-    return sorted(summary["biases"].items(), key=lambda kv: (not kv[1]["flagged"], kv[1]["q_value"]))
+def ordered_biases(summary: Summary) -> list[tuple[str, BiasResult]]:
+    """The summary's biases: BIASED first, then INCONCLUSIVE, then NOT DETECTED; by q-value within."""
+    return sorted(
+        summary.biases.items(),
+        key=lambda kv: (_STATUS_ORDER[kv[1].status], kv[1].q_value if kv[1].q_value is not None else 2.0),
+    )

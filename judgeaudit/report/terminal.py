@@ -1,67 +1,79 @@
-"""The terminal summary: one rich table of biases, then the call accounting."""
+"""The terminal summary: one rich table of biases, the noise floor, then the call accounting."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from judgeaudit.report.formatting import ordered_biases, pct, pval, signed
+from judgeaudit.report.formatting import interval, ordered_biases, pct, pval, signed
+from judgeaudit.stats import Summary
+
+_STATUS_STYLE = {"BIASED": "[bold red]BIASED[/]", "INCONCLUSIVE": "[yellow]INCONCLUSIVE[/]", "NOT_DETECTED": "[green]not detected[/]"}
 
 
-def bias_table(summary: dict[str, Any]) -> Table:
-    """The per-bias statistics as a rich table, flagged biases first."""
-    table = Table(title=f"Bias audit of {summary['judge']} on {summary['dataset']}", title_justify="left")
+def bias_table(summary: Summary) -> Table:
+    """The per-bias statistics as a rich table: BIASED first, then INCONCLUSIVE."""
+    table = Table(title=f"Bias audit of {summary.judge} on {summary.dataset}", title_justify="left")
     for header, justify in (
         ("bias", "left"),
-        ("dimension", "left"),
+        ("status", "left"),
         ("n", "right"),
-        ("flips [95% CI]", "right"),
-        ("to/away", "right"),
-        ("acc ctrl→bias", "right"),
-        ("shift", "right"),
+        ("pull toward cue [95% CI]", "right"),
+        ("flips", "right"),
+        ("placebo", "right"),
+        ("repeat", "right"),
+        ("acc ctrl→cue", "right"),
         ("q", "right"),
-        ("verdict", "left"),
     ):
-        table.add_column(header, justify=justify, no_wrap=header in ("bias", "flips [95% CI]"))  # type: ignore[arg-type]
-    for name, stats in ordered_biases(summary):
-        low, high = stats["flip_ci"]
+        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for name, b in ordered_biases(summary):
+        floor = b.noise_floor
         table.add_row(
             name,
-            stats["dimension"],
-            str(stats["n"]),
-            f"{pct(stats['flip_rate'])} [{pct(low)}, {pct(high)}]",
-            f"{stats['toward_bias']}/{stats['away_from_bias']}",
-            f"{pct(stats['accuracy_control'])}→{pct(stats['accuracy_perturbed'])}",
-            signed(stats["pref_shift"]),
-            pval(stats["q_value"]),
-            "[bold red]BIASED[/]" if stats["flagged"] else "[green]not flagged[/]",
+            _STATUS_STYLE[b.status],
+            str(b.n_instances),
+            f"{signed(b.effect, 2)} [{interval(b.effect_ci)}]",
+            pct(b.flip_rate),
+            pct(floor.placebo.rate if floor.placebo else None),
+            pct(floor.repeat.rate if floor.repeat else None),
+            f"{pct(b.accuracy_control)}→{pct(b.accuracy_perturbed)}",
+            pval(b.q_value),
         )
     return table
 
 
-def print_summary(summary: dict[str, Any], run_dir: str, console: Console | None = None) -> None:
-    """Print the bias table, the call accounting and where the outputs are."""
+def print_summary(summary: Summary, run_dir: str, console: Console | None = None) -> None:
+    """Print the bias table, each finding, the call accounting and where the outputs are."""
     if console is None:
         console = Console()
         if not console.is_terminal:
             console = Console(width=130)
     console.print(bias_table(summary))
-    calls = summary["calls"]
-    control = summary["control"]
+    for name, b in ordered_biases(summary):
+        if b.status != "NOT_DETECTED" or b.direction == "away":
+            console.print(f"  {name}: {escape(b.finding)}")
+    calls = summary.calls
+    control = summary.control
     console.print(
-        f"control accuracy {pct(control['accuracy'])} (n={control['n']}) · requests {calls['total']} "
-        f"(cached {calls['cached']}, failed {calls['failed']}, unparseable {calls['unparseable']}) · "
-        f"cost ${summary['cost_usd']:.4f}"
+        f"control accuracy {pct(control.accuracy)} ({control.n} instances) · requests {calls.total} "
+        f"(cached {calls.cached}, failed {calls.failed}, unparseable {calls.unparseable}, truncated {calls.truncated}) · "
+        f"cost ${summary.cost_usd:.4f}"
     )
-    invocation = summary.get("this_invocation")
+    invocation = summary.this_invocation
     if invocation:
         console.print(
             f"this run: {invocation['judge_calls']} judge calls, {invocation['cache_hits']} cache hits, "
             f"{invocation['resumed_from_journal']} resumed, {invocation['retries']} retries"
         )
-    flagged = [name for name, s in summary["biases"].items() if s["flagged"]]
-    verdict = f"flagged at q < {summary['alpha']}: {', '.join(flagged)}" if flagged else "no bias flagged"
+    grouped = summary.by_status
+    if grouped["BIASED"]:
+        verdict = f"biased (moves toward the cue, q < {summary.alpha}): {', '.join(grouped['BIASED'])}"
+    elif not summary.assessable:
+        verdict = "nothing could be assessed"
+    else:
+        verdict = "no bias detected (see the intervals for how large a pull is still possible)"
+    if grouped["INCONCLUSIVE"]:
+        verdict += f"; inconclusive: {', '.join(grouped['INCONCLUSIVE'])}"
     console.print(f"[bold]{verdict}[/]")
     console.print(f"report: {run_dir}/report.html")

@@ -1,15 +1,16 @@
-"""Statistics: paired flips, intervals and tests, and the run summary."""
+"""Statistics: instance-level effects, intervals and tests, and the run Summary."""
 
+from judgeaudit.stats.effects import Settings
+from judgeaudit.stats.records import SCHEMA_VERSION, BiasResult, Summary
 from judgeaudit.stats.summary import build_summary, call_counts, control_accuracy, summarize_biases
-from judgeaudit.stats.tests import benjamini_hochberg, mcnemar_exact, mean_interval, wilson_interval
 
 __all__ = [
-    "benjamini_hochberg",
+    "SCHEMA_VERSION",
+    "BiasResult",
+    "Settings",
+    "Summary",
     "build_summary",
     "call_counts",
     "control_accuracy",
-    "mcnemar_exact",
-    "mean_interval",
     "summarize_biases",
-    "wilson_interval",
 ]

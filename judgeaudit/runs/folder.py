@@ -36,18 +36,18 @@ def read_json(path: Path) -> Any:
         raise JudgeAuditError(f"{path}:{exc.lineno}: malformed JSON ({exc.msg})") from None
 
 
-def write_judgments(path: Path, rows: list[tuple[Probe, Judgment]], keys: list[str]) -> None:
-    """One line per probe: the probe's fields, the request key and the judgment's fields."""
+def write_judgments(path: Path, rows: list[tuple[Probe, Judgment]], keys: list[tuple[str, ...]]) -> None:
+    """One line per probe: the probe's fields, the keys of its requests and the judgment's fields."""
     tmp = path.with_suffix(".jsonl.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        for (probe, judgment), key in zip(rows, keys, strict=True):
-            record = asdict(probe) | {"request_key": key} | judgment.to_dict()
+        for (probe, judgment), probe_keys in zip(rows, keys, strict=True):
+            record = asdict(probe) | {"request_keys": list(probe_keys)} | judgment.to_dict()
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
 
 
-def read_judgments(path: Path) -> tuple[list[tuple[Probe, Judgment]], list[str]]:
-    """The (probe, judgment) rows of a run and the request key of each."""
+def read_judgments(path: Path) -> tuple[list[tuple[Probe, Judgment]], list[tuple[str, ...]]]:
+    """The (probe, judgment) rows of a run and the request keys of each."""
     if not path.exists():
         raise JudgeAuditError(f"{path}: not found; the run has not finished (rerun it to resume)")
     rows = []
@@ -58,7 +58,7 @@ def read_judgments(path: Path) -> tuple[list[tuple[Probe, Judgment]], list[str]]
                 record = json.loads(line)
                 probe = Probe(**{k: record[k] for k in _PROBE_FIELDS if k in record})
                 judgment = Judgment.from_dict({k: record[k] for k in _JUDGMENT_FIELDS if k in record})
-                key = record["request_key"]
+                key = tuple(record["request_keys"])
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise JudgeAuditError(f"{path}:{line_no}: malformed judgment record ({exc})") from None
             rows.append((probe, judgment))

@@ -1,0 +1,25 @@
+"""The run folder: reading and writing its manifest, judgments and summary, in one place."""
+
+from judgeaudit.runs.folder import (
+    JUDGMENTS,
+    MANIFEST,
+    SUMMARY,
+    read_json,
+    read_judgments,
+    spec_from_record,
+    spec_record,
+    write_json,
+    write_judgments,
+)
+
+__all__ = [
+    "JUDGMENTS",
+    "MANIFEST",
+    "SUMMARY",
+    "read_json",
+    "read_judgments",
+    "spec_from_record",
+    "spec_record",
+    "write_json",
+    "write_judgments",
+]

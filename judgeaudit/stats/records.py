@@ -1,0 +1,189 @@
+"""The Summary: a typed record built by ``stats`` and only rendered by ``report`` and ``certify``.
+
+``summary.json`` is ``asdict(Summary)``; its field names are a contract (see DESIGN.md). Intervals are
+``(low, high)`` pairs; every figure is None where there is nothing to compute it from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 2
+
+Status = Literal["BIASED", "NOT_DETECTED", "INCONCLUSIVE"]
+Interval = tuple[float, float] | tuple[None, None]
+NO_INTERVAL: Interval = (None, None)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share with its instance-clustered 95% interval, over ``n_instances`` instances."""
+
+    rate: float | None
+    ci: Interval
+    n_instances: int
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A mean of per-instance values with its 95% interval over instances."""
+
+    mean: float | None
+    ci: Interval
+    n_instances: int
+
+
+@dataclass(frozen=True)
+class AnswerStates:
+    """How the probes of some conditions were answered: scored, or why not."""
+
+    probes: int = 0
+    scored: int = 0
+    unparseable: int = 0
+    failed: int = 0
+    truncated: int = 0
+
+    @property
+    def missing_rate(self) -> float:
+        """The share of probes that could not be scored."""
+        return 1.0 - self.scored / self.probes if self.probes else 0.0
+
+
+@dataclass(frozen=True)
+class NoiseFloor:
+    """How much the verdict moves without a cue: a content-neutral edit (placebo) and asking again (repeat)."""
+
+    placebo: Rate | None
+    placebo_shift: Effect | None
+    repeat: Rate | None
+    repeat_shift: Effect | None
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    """One instance category's share of the bias."""
+
+    n: int
+    flips: int
+    flip_rate: float | None
+    flip_ci: Interval
+    effect: float | None
+
+
+@dataclass(frozen=True)
+class FlipExample:
+    """A probe whose winning response differs from its baseline: which one, and how it moved."""
+
+    instance_id: str
+    condition: str
+    order: str
+    baseline_condition: str
+    baseline_order: str
+    from_outcome: str
+    to_outcome: str
+
+
+@dataclass
+class BiasResult:
+    """Everything measured about one bias, at the instance level.
+
+    ``effect`` is the pull toward the cue on the preference scale (see ``stats.effects``);
+    ``status`` is BIASED only when the judge moves toward the cue and the move survives the
+    false-discovery control; ``reason`` says in words why a bias is INCONCLUSIVE.
+    """
+
+    name: str
+    dimension: str
+    method: str
+    description: str
+    status: Status
+    reason: str
+    finding: str
+    direction: str
+    n: int
+    n_instances: int
+    n_instances_total: int
+    effect: float | None
+    effect_ci: Interval
+    p_value: float | None
+    q_value: float | None
+    flagged: bool
+    pull_on_worse: Effect
+    pull_on_better: Effect | None
+    flips: int
+    flip_rate: float | None
+    flip_ci: Interval
+    flip_rate_on_better: Rate | None
+    toward_bias: int
+    away_from_bias: int
+    accuracy_control: float | None
+    accuracy_control_ci: Interval
+    accuracy_perturbed: float | None
+    accuracy_perturbed_ci: Interval
+    pref_shift: float | None
+    pref_shift_ci: Interval
+    pref_shift_p: float | None
+    pref_source: str
+    noise_floor: NoiseFloor
+    answers: dict[str, AnswerStates]
+    n_unparseable: int
+    n_failed: int
+    n_truncated: int
+    position_consistency: Rate | None = None
+    by_category: dict[str, CategoryResult] = field(default_factory=dict)
+    flipped_examples: list[FlipExample] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CallCounts:
+    """Counts over the run's unique requests, and its probes."""
+
+    total: int
+    cached: int
+    failed: int
+    unparseable: int
+    truncated: int
+    probes: int
+
+
+@dataclass(frozen=True)
+class ControlAccuracy:
+    """How often the judge prefers the better response on the unperturbed pairs."""
+
+    n: int
+    accuracy: float | None
+    ci: Interval
+    by_category: dict[str, Rate]
+
+
+@dataclass
+class Summary:
+    """The result of an audit, as every output reads it."""
+
+    schema_version: int
+    run_id: str
+    judge: str
+    dataset: str
+    n_instances: int
+    calls: CallCounts
+    cost_usd: float
+    alpha: float
+    min_instances: int
+    control: ControlAccuracy
+    noise_floor: NoiseFloor
+    biases: dict[str, BiasResult]
+    assessable: bool
+    elapsed_s: float | None = None
+    this_invocation: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def by_status(self) -> dict[str, list[str]]:
+        """Bias names grouped by status, in the order of the run."""
+        grouped: dict[str, list[str]] = {"BIASED": [], "NOT_DETECTED": [], "INCONCLUSIVE": []}
+        for name, result in self.biases.items():
+            grouped[result.status].append(name)
+        return grouped
