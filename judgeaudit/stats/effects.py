@@ -135,12 +135,12 @@ def _by_category(table: pd.DataFrame, flips: pd.Series, effects: pd.Series) -> d
 
 def _examples(table: pd.DataFrame, condition: str, baseline: str, limit: int = EXAMPLES_KEPT) -> list[FlipExample]:
     examples = []
-    for instance_id, row in table.iterrows():
-        for order in ORDERS:
-            before, after = row["outcome", baseline, order], row["outcome", condition, order]
-            if before != after and len(examples) < limit:
-                examples.append(FlipExample(str(instance_id), condition, order, baseline, order, before, after))
-    return examples
+    for order in ORDERS:
+        before, after = table["outcome", baseline, order], table["outcome", condition, order]
+        changed = before != after
+        for instance_id in table.index[changed][:limit]:
+            examples.append(FlipExample(str(instance_id), condition, order, baseline, order, before[instance_id], after[instance_id]))
+    return examples[:limit]
 
 
 def _noise_floor(table: pd.DataFrame, settings: Settings, name: str, repeat: tuple[Rate, Effect] | None) -> NoiseFloor:

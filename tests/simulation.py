@@ -1,0 +1,118 @@
+"""Simulated judges for validating the statistics through the real code (probes -> stats).
+
+Each scenario answers the probes that judgeaudit's own probe builder makes for synthetic instances;
+the real statistics then decide. Used by tests/test_simulation.py (fast) and benchmarks/simulate.py.
+
+- ``noisy``: sampling noise only, every probe drawn independently (a text judge at temperature > 0).
+- ``knife_edge``: a judge with no direction whose verdict any edit may upset: each instance has a
+  coin-flip verdict on the unchanged pair; each edited condition redraws it with probability
+  ``upset``, the same redraw in both orders of the instance (clustered).
+- ``pulled``: a true pull toward every cue: P(better wins) = a_i + tau * s, s = -1 with the cue on the
+  worse response, +1 on the better, 0 otherwise, a_i ~ U(0.3, 0.7) per instance; the two orders
+  share one uniform draw with probability ``rho`` (clustered). The true effect is exactly 2 * tau.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from judgeaudit.biases import build_probes, load_registry
+from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, Instance, Judgment, Probe, stable_hash
+from judgeaudit.stats import Settings, summarize_biases
+
+CONTENT_BIASES = ("verbosity", "authority", "markdown", "bandwagon")
+Judge = Callable[[list[Probe], np.random.Generator], list[Judgment]]
+
+
+def instances(n: int) -> list[Instance]:
+    """Synthetic instances: distinct prompts with a better and a worse response."""
+    return [
+        Instance(
+            id=f"sim-{i:03d}",
+            prompt=f"Question {i}: what is {i} plus {i}?",
+            chosen=f"{i} plus {i} is {2 * i}. Adding the two gives {2 * i}.",
+            rejected=f"{i} plus {i} is {2 * i + 1}. Adding the two gives {2 * i + 1}.",
+            category=("arithmetic", "reasoning")[i % 2],
+        )
+        for i in range(n)
+    ]
+
+
+def probes_for(n_instances: int) -> list[Probe]:
+    """The real probes of a run over all built-in biases."""
+    return build_probes(instances(n_instances), list(load_registry().values()), seed=0)
+
+
+def _verdict(better: bool, probe: Probe) -> Judgment:
+    worse = "B" if probe.correct == "A" else "A"
+    return Judgment(verdict=probe.correct if better else worse)
+
+
+def noisy(accuracy: float = 0.7) -> Judge:
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        draws = rng.random(len(probes))
+        return [_verdict(draw < accuracy, probe) for draw, probe in zip(draws, probes, strict=True)]
+
+    return answer
+
+
+def _unit(rng_seed: int, *parts: object) -> float:
+    return int(stable_hash([rng_seed, *map(str, parts)], length=12), 16) / 16**12
+
+
+def knife_edge(upset: float = 0.5) -> Judge:
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        salt = int(rng.integers(1 << 30))
+        judgments = []
+        for probe in probes:
+            better = _unit(salt, probe.instance_id, "base") < 0.5
+            if probe.bias is not None and _unit(salt, probe.instance_id, probe.bias, probe.condition, "upset") < upset:
+                better = _unit(salt, probe.instance_id, probe.bias, probe.condition, "redraw") < 0.5
+            judgments.append(_verdict(better, probe))
+        return judgments
+
+    return answer
+
+
+def pulled(tau: float, rho: float = 0.6) -> Judge:
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        salt = int(rng.integers(1 << 30))
+        judgments = []
+        for probe in probes:
+            base = 0.3 + 0.4 * _unit(salt, probe.instance_id, "a")
+            sign = {CUE_ON_WORSE: -1, CUE_ON_BETTER: 1}.get(probe.condition, 0) if probe.bias in CONTENT_BIASES else 0
+            key = (salt, probe.instance_id, probe.bias, probe.condition, probe.replicate)
+            shared = _unit(*key, "shared-or-not") < rho
+            draw = _unit(*key, "u") if shared else _unit(*key, probe.order, "u")
+            judgments.append(_verdict(draw < base + tau * sign, probe))
+        return judgments
+
+    return answer
+
+
+@dataclass
+class Tally:
+    """Per bias over repeated audits: how often flagged, and how often the interval held the truth."""
+
+    audits: int = 0
+    flagged: dict[str, int] | None = None
+    covered: dict[str, int] | None = None
+
+
+def run_audits(judge: Judge, probes: list[Probe], audits: int, seed: int, true_effect: float | None = None) -> Tally:
+    """Answer the same probes ``audits`` times with fresh randomness and tally the decisions."""
+    specs = list(load_registry().values())
+    tally = Tally(audits, {s.name: 0 for s in specs}, {s.name: 0 for s in specs})
+    rng = np.random.default_rng(seed)
+    for audit in range(audits):
+        rows = list(zip(probes, judge(probes, rng), strict=True))
+        results = summarize_biases(specs, rows, Settings(seed=audit))
+        for name, result in results.items():
+            tally.flagged[name] += result.flagged
+            low, high = result.effect_ci
+            if true_effect is not None and low is not None and low <= true_effect <= high:
+                tally.covered[name] += 1
+    return tally
