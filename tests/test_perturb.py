@@ -1,4 +1,4 @@
-"""Perturbations: deterministic, applied to the rejected side only, and as the YAML files declare."""
+"""Probes and perturbations: the counterbalanced design, deterministic, as the YAML files declare."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import pytest
 from judgeaudit.biases import build_probes, load_registry, load_spec, select_biases
 from judgeaudit.biases.perturb import split_sentences
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.schema import CONTROL, Instance
+from judgeaudit.schema import CONTROL, CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO, REPEAT, Instance, Probe
 
 INSTANCE = Instance(
     id="t1",
@@ -17,30 +17,52 @@ INSTANCE = Instance(
 )
 
 
-def _probes(bias: str, seed: int = 0):
+def _probes(bias: str, seed: int = 0, condition: str = CUE_ON_WORSE) -> list[Probe]:
     spec = load_registry()[bias]
-    return [p for p in build_probes([INSTANCE], [spec], seed) if p.bias == bias]
+    return [p for p in build_probes([INSTANCE], [spec], seed) if p.bias == bias and p.condition == condition]
 
 
-def test_controls_in_both_orders() -> None:
-    controls = [p for p in build_probes([INSTANCE], [], 0) if p.bias == CONTROL]
-    assert {(p.order, p.correct, p.response_a) for p in controls} == {
-        ("chosen_first", "A", INSTANCE.chosen),
-        ("chosen_second", "B", INSTANCE.rejected),
+def _shown(probe: Probe) -> tuple[str, str]:
+    """(text shown for the better response, for the worse)."""
+    if probe.correct == "A":
+        return probe.response_a, probe.response_b
+    return probe.response_b, probe.response_a
+
+
+def test_shared_control_and_repeat_in_both_orders() -> None:
+    shared = [p for p in build_probes([INSTANCE], [], 0) if p.bias is None]
+    assert {(p.condition, p.order, p.correct, p.response_a, p.replicate) for p in shared} == {
+        (CONTROL, "chosen_first", "A", INSTANCE.chosen, 0),
+        (CONTROL, "chosen_second", "B", INSTANCE.rejected, 0),
+        (REPEAT, "chosen_first", "A", INSTANCE.chosen, 1),
+        (REPEAT, "chosen_second", "B", INSTANCE.rejected, 1),
     }
 
 
 @pytest.mark.parametrize("bias", ["verbosity", "authority", "markdown"])
-def test_response_biases_change_only_the_rejected_side(bias: str) -> None:
-    for probe in _probes(bias):
-        chosen_text = probe.response_a if probe.correct == "A" else probe.response_b
-        rejected_text = probe.response_b if probe.correct == "A" else probe.response_a
-        assert chosen_text == INSTANCE.chosen
-        assert rejected_text != INSTANCE.rejected
-        assert probe.target != probe.correct
+def test_cue_is_counterbalanced_with_the_same_wording(bias: str) -> None:
+    on_worse, on_better = _probes(bias), _probes(bias, condition=CUE_ON_BETTER)
+    for probe in on_worse:
+        better, worse = _shown(probe)
+        assert better == INSTANCE.chosen and worse != INSTANCE.rejected
+        assert probe.edited != probe.correct
+    for probe in on_better:
+        better, worse = _shown(probe)
+        assert worse == INSTANCE.rejected and better != INSTANCE.chosen
+        assert probe.edited == probe.correct
+    assert {p.variant for p in on_worse} == {p.variant for p in on_better} and len({p.variant for p in on_worse}) == 1
 
 
-def test_same_perturbed_text_in_both_orders_and_deterministic() -> None:
+def test_placebo_is_a_neutral_edit_of_comparable_size_on_the_worse_response() -> None:
+    cue, placebo = _probes("authority")[0], _probes("authority", condition=PLACEBO)[0]
+    added_by_cue = len(_shown(cue)[1]) - len(INSTANCE.rejected)
+    added_by_placebo = len(_shown(placebo)[1]) - len(INSTANCE.rejected)
+    assert _shown(placebo)[0] == INSTANCE.chosen and _shown(placebo)[1].startswith(INSTANCE.rejected)
+    assert added_by_cue <= added_by_placebo < added_by_cue + 60
+    assert not any(word in _shown(placebo)[1].lower() for word in ("expert", "prof", "verified", "correct", "journal"))
+
+
+def test_same_text_in_both_orders_and_deterministic() -> None:
     first, second = _probes("authority")
     assert first.response_b == second.response_a
     assert [p.response_b for p in _probes("authority")] == [first.response_b, second.response_b]
@@ -67,15 +89,13 @@ def test_markdown_keeps_every_sentence_and_code() -> None:
     assert split_sentences(code) == ["Use this:", "```python\ndef f(x):\n    return x. Done\n```", "It works.", "Really."]
 
 
-def test_bandwagon_names_the_wrong_response() -> None:
-    for probe in _probes("bandwagon"):
-        assert (probe.response_a, probe.response_b) in {
-            (INSTANCE.chosen, INSTANCE.rejected),
-            (INSTANCE.rejected, INSTANCE.chosen),
-        }
-        wrong = "B" if probe.correct == "A" else "A"
-        assert f"Response {wrong}" in probe.prompt_note
-        assert f"Response {probe.correct}" not in probe.prompt_note
+def test_bandwagon_names_the_cued_response_and_nothing_else_changes() -> None:
+    for condition in (CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO):
+        for probe in _probes("bandwagon", condition=condition):
+            assert _shown(probe) == (INSTANCE.chosen, INSTANCE.rejected)
+            other = "B" if probe.edited == "A" else "A"
+            assert f"Response {probe.edited}" in probe.prompt_note and f"Response {other}" not in probe.prompt_note
+    assert _probes("bandwagon")[0].edited != _probes("bandwagon")[0].correct
 
 
 def test_position_needs_no_extra_probes() -> None:
@@ -90,8 +110,16 @@ def test_user_defined_bias_needs_no_python(tmp_path: Path) -> None:
     )
     registry = load_registry([tmp_path])
     (spec,) = select_biases(registry, ["flattery"])
-    probe = [p for p in build_probes([INSTANCE], [spec], 0) if p.bias == "flattery"][0]
+    probe = [p for p in build_probes([INSTANCE], [spec], 0) if p.condition == CUE_ON_WORSE][0]
     assert probe.response_b == "What a great question! " + INSTANCE.rejected
+
+
+def test_unknown_key_in_a_bias_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "typo.yaml").write_text(
+        "name: typo\ndimension: x\ndescription: x\nmethod: template\ntemplat: \"{{ response }}\"\n", encoding="utf-8"
+    )
+    with pytest.raises(JudgeAuditError, match="typo.yaml: unknown key 'templat'"):
+        load_registry([tmp_path])
 
 
 def test_unknown_bias_lists_choices() -> None:
