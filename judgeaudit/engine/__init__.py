@@ -2,7 +2,7 @@
 
 from judgeaudit.engine.cache import ResponseCache, default_cache_path
 from judgeaudit.engine.journal import JOURNAL_NAME, Journal
-from judgeaudit.engine.retry import RetryPolicy, is_retryable
+from judgeaudit.engine.retry import RetryPolicy, is_retryable, unanswered_reason
 from judgeaudit.engine.runner import EngineCounts, execute
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "default_cache_path",
     "execute",
     "is_retryable",
+    "unanswered_reason",
 ]

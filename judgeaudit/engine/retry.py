@@ -1,7 +1,9 @@
-"""Retries with exponential backoff and full jitter on 429, 5xx, timeouts and dropped connections."""
+"""Retries with exponential backoff and full jitter on 429, 5xx, timeouts and dropped connections; which
+failures got no answer from the server at all."""
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from collections.abc import Awaitable, Callable
@@ -31,6 +33,41 @@ def is_retryable(exc: BaseException) -> bool:
     return any(cls.__name__ in _RETRYABLE_NAMES for cls in type(exc).__mro__)
 
 
+# Failures of a request that never got an answer from the server: SDK wrappers and the socket errors below.
+_UNANSWERED_NAMES = {"APIConnectionError", "ClientConnectionError", "TransportError", "OSError"}
+_UNANSWERED_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    (socket.gaierror, "name resolution failed"),
+    (ConnectionResetError, "connection reset"),
+    (TimeoutError, "timed out"),
+)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the errors it wraps (``__cause__``, else ``__context__``), outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def unanswered_reason(exc: BaseException) -> str | None:
+    """Why a call got no answer at all ("connection refused", "timed out", ...); None if the server answered.
+
+    SDKs wrap the socket error, so the whole chain of wrapped errors is read, innermost reason first.
+    """
+    chain = _chain(exc)
+    if not any(cls.__name__ in _UNANSWERED_NAMES for error in chain for cls in type(error).__mro__):
+        return None
+    for error in reversed(chain):
+        for kind, reason in _UNANSWERED_REASONS:
+            if isinstance(error, kind):
+                return reason
+    return str(chain[-1]) or type(chain[-1]).__name__
+
+
 def _retry_after_s(exc: BaseException | None) -> float:
     """The server's Retry-After header in seconds, when it sent one."""
     headers = getattr(getattr(exc, "response", None), "headers", None)
@@ -51,9 +88,26 @@ class RetryPolicy:
     max_delay_s: float = 30.0
 
     async def call(
-        self, fn: Callable[..., Awaitable[T]], *args: Any, on_retry: Callable[[], Any] | None = None
+        self,
+        fn: Callable[..., Awaitable[T]],
+        *args: Any,
+        on_retry: Callable[[], Any] | None = None,
+        on_failure: Callable[[BaseException], Any] | None = None,
     ) -> T:
-        """Await ``fn(*args)`` until it succeeds, a non-retryable error occurs, or retries run out."""
+        """Await ``fn(*args)`` until it succeeds, a non-retryable error occurs, or retries run out.
+
+        ``on_failure`` hears of every failed attempt, retried or not; to abort, it raises a non-retryable
+        error, which propagates at once.
+        """
+
+        async def attempt(*call_args: Any) -> T:
+            try:
+                return await fn(*call_args)
+            except Exception as exc:
+                if on_failure is not None:
+                    on_failure(exc)
+                raise
+
         jitter = wait_random_exponential(multiplier=self.base_delay_s, max=self.max_delay_s)
 
         def wait(state: RetryCallState) -> float:
@@ -71,4 +125,4 @@ class RetryPolicy:
             before_sleep=before_sleep,
             reraise=True,
         )
-        return await retrying(fn, *args)
+        return await retrying(attempt, *args)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 from judgeaudit.engine.cache import ResponseCache
 from judgeaudit.engine.journal import Journal
-from judgeaudit.engine.retry import RetryPolicy
+from judgeaudit.engine.retry import RetryPolicy, unanswered_reason
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -17,6 +17,8 @@ from judgeaudit.schema import Judgment, JudgeRequest
 _FATAL_STATUS = {401, 403, 404}
 # This many calls failing in a row (each after its retries) means the judge is unreachable: stop.
 MAX_CONSECUTIVE_FAILURES = 20
+# This many attempts (across workers, retries included) getting no answer, before any call succeeded: stop.
+MAX_UNANSWERED_ATTEMPTS = 3
 
 
 @dataclass
@@ -38,6 +40,29 @@ def _fatal(exc: BaseException, judge: Judge) -> JudgeAuditError | None:
     return None
 
 
+@dataclass
+class _ReachGuard:
+    """Stops a run within seconds when the judge has not answered once and cannot be reached."""
+
+    judge: Judge
+    limit: int
+    answered: bool = False
+    unanswered: int = 0
+
+    def attempt_failed(self, exc: BaseException) -> None:
+        """Count an attempt that got no answer; raise once ``limit`` of them came before any success."""
+        reason = unanswered_reason(exc)
+        if self.answered or reason is None:
+            return
+        self.unanswered += 1
+        if self.unanswered >= self.limit:
+            where = getattr(self.judge, "api_base", None) or "its default endpoint"
+            raise JudgeAuditError(
+                f"cannot reach the judge {self.judge.backend}:{self.judge.model} at {where}: {reason} "
+                f"({self.unanswered} attempts, no answer yet); nothing was asked — check --api-base / the server"
+            )
+
+
 async def execute(
     requests: Mapping[str, JudgeRequest],
     judge: Judge,
@@ -47,12 +72,15 @@ async def execute(
     retry: RetryPolicy,
     on_answer: Callable[[Judgment], None] | None = None,
     max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
+    max_unanswered_attempts: int = MAX_UNANSWERED_ATTEMPTS,
 ) -> tuple[dict[str, Judgment], EngineCounts]:
     """Answer every request once, recording each answer in the journal as it arrives.
 
     Answers already in the journal are reused (resume); cache hits cost no call. Calls that still fail
     after retries come back as ``verdict="error"`` judgments and are asked again on the next resume;
     ``max_consecutive_failures`` of them in a row stop the run instead of grinding through the rest.
+    Before any call has succeeded, ``max_unanswered_attempts`` attempts that could not reach the judge
+    (refused, unresolved, reset, timed out) stop it at once: the endpoint is most likely wrong or down.
     """
     counts = EngineCounts()
     answers: dict[str, Judgment] = {}
@@ -76,10 +104,16 @@ async def execute(
     def count_retry() -> None:
         counts.retries += 1
 
+    guard = _ReachGuard(judge, max_unanswered_attempts)
+
     async def worker() -> None:
         for key, request in queue:
             try:
-                judgment = await retry.call(judge.judge, request, on_retry=count_retry)
+                judgment = await retry.call(
+                    judge.judge, request, on_retry=count_retry, on_failure=guard.attempt_failed
+                )
+            except JudgeAuditError:
+                raise
             except Exception as exc:  # a transport or API failure is an outcome, not a crash
                 fatal = _fatal(exc, judge)
                 if fatal is not None:
@@ -88,6 +122,7 @@ async def execute(
                 counts.failed += 1
                 counts.failed_in_a_row += 1
             else:
+                guard.answered = True
                 counts.failed_in_a_row = 0
             counts.calls += 1
             answers[key] = judgment
