@@ -34,6 +34,8 @@ class JudgeBehaviour:
     fail_share: float = 0.0
     fail_status: int = 500
     latency_s: float = 0.0
+    model_suffix: str = "-2026-01-01"
+    """Appended to the requested model name in the answer's ``model`` field (the resolved snapshot)."""
     verdict_format: Callable[[str], str] = lambda label: f"Response {label} is better.\n[[{label}]]"
 
 
@@ -86,7 +88,7 @@ class MockJudgeServer:
                 "id": "chatcmpl-mock",
                 "object": "chat.completion",
                 "created": 0,
-                "model": body.get("model", "mock"),
+                "model": f"{body.get('model', 'mock')}{self.behaviour.model_suffix}",
                 "choices": [
                     {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
                 ],

@@ -63,6 +63,31 @@ def test_bad_rows_name_file_and_line(tmp_path: Path, rows: list, message: str) -
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["prompt,chosen,rejected", "p,c,r", "p2,c2,r2,extra"], "3: row has 4 fields but the header has 3"),
+        (["prompt,chosen,rejected", "p,c,r,x,y"], "2: row has 5 fields but the header has 3"),
+        (["prompt,chosen,rejected", "p,c"], "2: row has 2 fields but the header has 3 (missing: rejected)"),
+        (["prompt,chosen,rejected,id", "p,c,r,1", '"multi\nline",c,r,2', "p"],
+         "5: row has 1 fields but the header has 4 (missing: chosen, rejected, id)"),
+    ],
+)
+def test_csv_rows_of_the_wrong_width_name_file_and_line(tmp_path: Path, lines: list[str], message: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(JudgeAuditError) as err:
+        load_instances(path)
+    assert str(err.value) == f"{path}:{message}"  # the whole message: one line, file and line first
+
+
+def test_csv_blank_lines_and_empty_cells_are_not_width_errors(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("prompt,chosen,rejected,category\n\np,c,r,\n", encoding="utf-8")
+    (inst,) = load_instances(path)
+    assert (inst.prompt, inst.category) == ("p", "uncategorized")
+
+
 def test_missing_file_and_bad_mapping(tmp_path: Path) -> None:
     with pytest.raises(JudgeAuditError, match="dataset file not found"):
         load_instances(tmp_path / "nope.jsonl")

@@ -49,9 +49,21 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Any]]:
         try:
             for row in reader:
                 # The header is line 1; a row's own line is where the reader stands once it is read.
+                _check_row_width(path, reader.line_num, reader.fieldnames or [], row)
                 yield reader.line_num, row
         except csv.Error as exc:
             raise located(path, reader.line_num, f"malformed CSV ({exc})") from None
+
+
+def _check_row_width(path: Path, line_no: int, header: list[str], row: dict[Any, Any]) -> None:
+    """Refuse a row with more fields than the header (DictReader files the extras under None) or fewer
+    (it fills the absent ones with None)."""
+    extra = row.get(None) or []
+    missing = [name for name, value in row.items() if name is not None and value is None]
+    if extra or missing:
+        fields = len(header) + len(extra) - len(missing)
+        detail = f" (missing: {', '.join(missing)})" if missing else ""
+        raise located(path, line_no, f"row has {fields} fields but the header has {len(header)}{detail}")
 
 
 def _to_instance(path: Path, line_no: int, row: Any, field_map: Mapping[str, str]) -> Instance:

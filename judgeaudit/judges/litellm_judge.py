@@ -6,6 +6,7 @@ import os
 import time
 from typing import Any
 
+from judgeaudit.judges.endpoint import redact_url
 from judgeaudit.judges.text_verdict import judgment_from_text
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -28,6 +29,20 @@ def litellm_providers() -> set[str]:
     return {str(getattr(p, "value", p)) for p in import_litellm().provider_list}
 
 
+def litellm_endpoint(model: str, api_base: str | None) -> str | None:
+    """The base URL litellm will call for ``model``, redacted; None where litellm leaves it to the provider's SDK.
+
+    litellm's own resolution (``get_llm_provider``) covers ``api_base`` and the base-URL variables of
+    OpenAI-compatible providers (``HOSTED_VLLM_API_BASE``, ``GROQ_API_BASE``, ...); the other providers
+    read ``<PROVIDER>_API_BASE`` or ``<PROVIDER>_BASE_URL`` (e.g. ``ANTHROPIC_BASE_URL``) when they call.
+    The dynamic key it also returns is never kept.
+    """
+    _, provider, _, resolved = import_litellm().get_llm_provider(model, api_base=api_base)
+    prefix = provider.upper()
+    resolved = resolved or os.environ.get(f"{prefix}_API_BASE") or os.environ.get(f"{prefix}_BASE_URL")
+    return redact_url(resolved).rstrip("/") if resolved else None
+
+
 class LiteLLMJudge:
     """A chat model addressed by a litellm model string such as ``anthropic/claude-3-5-haiku-latest``."""
 
@@ -44,12 +59,14 @@ class LiteLLMJudge:
     ) -> None:
         self._litellm = import_litellm()
         self.model = model
-        self.api_base = api_base
+        self._api_base = api_base  # as given, credentials included: passed to litellm, never recorded
+        self.api_base = litellm_endpoint(model, api_base)
         self.template = template
         self.timeout_s = timeout_s
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
-        if api_base:
-            self.params["api_base"] = api_base
+        if self.api_base:
+            # The endpoint is part of what determines the answer (another server, another model).
+            self.params["api_base"] = self.api_base
         self.max_concurrency: int | None = None
 
     async def judge(self, request: JudgeRequest) -> Judgment:
@@ -59,7 +76,7 @@ class LiteLLMJudge:
             messages=list(request.messages),
             temperature=request.params["temperature"],
             max_tokens=request.params["max_tokens"],
-            api_base=self.api_base,
+            api_base=self._api_base,
             timeout=self.timeout_s,
             num_retries=0,
         )
@@ -76,6 +93,7 @@ class LiteLLMJudge:
             completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
             latency_s=time.perf_counter() - started,
             cost_usd=cost,
+            resolved_model=getattr(response, "model", None),
         )
 
     def describe(self) -> dict[str, Any]:

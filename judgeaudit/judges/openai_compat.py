@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.endpoint import redact_url
 from judgeaudit.judges.text_verdict import judgment_from_text
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -30,12 +31,7 @@ class OpenAICompatJudge:
         from openai import AsyncOpenAI, DefaultAioHttpClient
 
         self.model = model
-        self.api_base = api_base
         self.template = template
-        self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens}
-        if api_base:
-            # The endpoint is part of what determines the answer (another server, another model).
-            self.params["api_base"] = api_base
         self.max_concurrency: int | None = None
         api_key = os.environ.get(api_key_env) or ("not-needed" if api_base else None)
         if api_key is None:
@@ -49,6 +45,10 @@ class OpenAICompatJudge:
             timeout=timeout_s,
             http_client=DefaultAioHttpClient(),
         )
+        # The endpoint the SDK settled on (--api-base, OPENAI_BASE_URL or its default) decides the answer
+        # as much as the model name does; recorded without credentials and without the SDK's trailing "/".
+        self.api_base = redact_url(str(self._client.base_url)).rstrip("/")
+        self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
 
     async def judge(self, request: JudgeRequest) -> Judgment:
         started = time.perf_counter()
@@ -66,6 +66,7 @@ class OpenAICompatJudge:
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             latency_s=time.perf_counter() - started,
+            resolved_model=response.model,
         )
 
     def describe(self) -> dict[str, Any]:

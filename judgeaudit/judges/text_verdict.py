@@ -13,6 +13,7 @@ def judgment_from_text(
     completion_tokens: int = 0,
     latency_s: float = 0.0,
     cost_usd: float = 0.0,
+    resolved_model: str | None = None,
 ) -> Judgment:
     """Parse the final verdict; an answer cut off by the token limit is marked truncated (never cached)."""
     return Judgment(
@@ -23,4 +24,5 @@ def judgment_from_text(
         cost_usd=cost_usd,
         latency_s=latency_s,
         truncated=finish_reason == "length",
+        resolved_model=resolved_model,
     )

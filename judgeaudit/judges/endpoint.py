@@ -1,0 +1,26 @@
+"""The identity of an API endpoint, safe to record: a base URL with its credentials taken out."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED = "REDACTED"
+_SECRET_NAMES = {"sig", "signature", "code", "password", "passwd", "pwd", "auth", "authorization"}
+_SECRET_PARTS = ("key", "token", "secret")
+
+
+def _is_secret(name: str) -> bool:
+    name = name.lower()
+    return name in _SECRET_NAMES or any(part in name for part in _SECRET_PARTS)
+
+
+def redact_url(url: str) -> str:
+    """``url`` without userinfo (``user:password@``), fragment, or the values of secret-looking query parameters.
+
+    Query parameters whose name is a known secret (``sig``, ``code``, ``password``, ...) or contains
+    ``key``, ``token`` or ``secret`` keep their name, with the value ``REDACTED``.
+    """
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    query = [(k, REDACTED if _is_secret(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="/:,"), ""))
