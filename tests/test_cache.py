@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from judgeaudit.config import RunConfig
 from judgeaudit.engine import ResponseCache
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -22,13 +21,6 @@ def test_key_covers_everything_that_changes_the_answer() -> None:
     assert _request(template_hash="t2").key != base
     assert _request(messages=({"role": "user", "content": "Which is better? B or A"},)).key != base
     assert _request(replicate=1).key != base
-
-
-def test_run_identity_ignores_operational_settings() -> None:
-    a = RunConfig(concurrency=1, max_retries=0, timeout_s=5)
-    b = RunConfig(concurrency=64, max_retries=9, timeout_s=600)
-    assert a.run_id("h") == b.run_id("h")
-    assert RunConfig(seed=1).run_id("h") != a.run_id("h")
 
 
 def test_round_trip_and_persistence(tmp_path: Path) -> None:
