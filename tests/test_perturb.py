@@ -147,3 +147,23 @@ def test_templates_are_sandboxed(tmp_path: Path) -> None:
     spec = load_registry([tmp_path])["evil"]
     with pytest.raises(JudgeAuditError, match="template error"):
         build_probes([INSTANCE], [spec], 0)
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ response }} {{ pad_to(1e9, 'f') }}", "pad_to ratio 1e\\+09 is outside"),
+        ("{{ 'a' * 10**7 }}", "exceeds"),
+        ("{% for i in range(10**6) %}{{ i }}{% endfor %}", "evil.yaml"),
+    ],
+)
+def test_bias_files_render_within_limits(tmp_path: Path, template: str, message: str) -> None:
+    (tmp_path / "evil.yaml").write_text(
+        "name: evil\ndimension: x\ndescription: x\nmethod: template\n"
+        f"template: \"{template}\"\nchoices:\n  f: [\"More.\"]\n",
+        encoding="utf-8",
+    )
+    spec = load_registry([tmp_path])["evil"]
+    with pytest.raises(JudgeAuditError, match=message) as error:
+        build_probes([INSTANCE], [spec], 0)
+    assert "evil.yaml" in str(error.value) and "\n" not in str(error.value)

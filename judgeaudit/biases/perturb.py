@@ -5,19 +5,15 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from functools import cache
-
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 
 from judgeaudit.biases.placebo import NEUTRAL_NOTES, NEUTRAL_SENTENCES
+from judgeaudit.biases.sandbox import DEFAULT_MAX_CHARS, MAX_PAD_RATIO, render_limited
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import stable_hash
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'\"(])")
 _CODE_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
-MAX_PAD_RATIO = 10.0
 
 
 def split_sentences(text: str) -> list[str]:
@@ -35,13 +31,6 @@ def split_sentences(text: str) -> list[str]:
 def derived_rng(seed: int, *parts: str) -> random.Random:
     """A random generator determined by the seed and the given identifiers."""
     return random.Random(int(stable_hash([seed, *parts], length=16), 16))
-
-
-@cache
-def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
-    env.filters["sentences"] = split_sentences
-    return env
 
 
 @dataclass(frozen=True)
@@ -94,15 +83,12 @@ def render_edit(
         drawn.append("neutral_note")
         return rng.choice(NEUTRAL_NOTES).replace("{label}", label)
 
-    try:
-        compiled = _environment().from_string(template)
-        text = compiled.render(
-            response=response, label=label, pick=pick, pad_to=pad_to, neutral=neutral,
-            neutral_note=neutral_note, added=added,
-        )
-    except TemplateError as exc:
-        raise JudgeAuditError(f"{spec.source}: template error: {exc}") from None
-    text = text.strip()
+    context = {
+        "response": response, "label": label, "pick": pick, "pad_to": pad_to, "neutral": neutral,
+        "neutral_note": neutral_note, "added": added,
+    }
+    max_chars = max(DEFAULT_MAX_CHARS, int((MAX_PAD_RATIO + 1) * len(response)) + 1000)
+    text = render_limited(template, context, spec.source, max_chars=max_chars).strip()
     if not text:
         raise JudgeAuditError(f"{spec.source}: template rendered an empty text")
     return Rendered(text, "+".join(drawn) or "fixed")
