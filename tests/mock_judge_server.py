@@ -21,6 +21,12 @@ _RESPONSE = re.compile(r"\[The Start of Response (A|B)\]\n(.*?)\n\[The End of Re
 _QUESTION = re.compile(r"\[User Question\]\n(.*?)\n", re.DOTALL)
 
 
+def _normalized(text: str) -> str:
+    """Text without markdown bullets, bold and headers, whitespace collapsed: an edit keeps the answer in it."""
+    text = re.sub(r"(?m)^\s*(#+|-)\s+", " ", text).replace("**", "")
+    return " ".join(text.split())
+
+
 def _fraction(text: str) -> float:
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
@@ -30,9 +36,11 @@ class JudgeBehaviour:
     """What the mock judge does. ``position_share``: share of questions always answered "A"."""
 
     chosen_texts: set[str] = field(default_factory=set)
+    rejected_texts: set[str] = field(default_factory=set)
     position_share: float = 0.0
     fail_share: float = 0.0
     fail_status: int = 500
+    persistent_fail_share: float = 0.0
     latency_s: float = 0.0
     model_suffix: str = "-2026-01-01"
     """Appended to the requested model name in the answer's ``model`` field (the resolved snapshot)."""
@@ -44,6 +52,8 @@ class MockJudgeServer:
 
     def __init__(self, behaviour: JudgeBehaviour) -> None:
         self.behaviour = behaviour
+        self._chosen = [_normalized(text) for text in behaviour.chosen_texts]
+        self._rejected = [_normalized(text) for text in behaviour.rejected_texts]
         self.requests = 0
         self.answered = 0
         self.failures = 0
@@ -63,11 +73,13 @@ class MockJudgeServer:
         question = _QUESTION.search(content)
         if question and _fraction(question.group(1)) < self.behaviour.position_share:
             return "A"
-        if responses.get("A", "").strip() in self.behaviour.chosen_texts:
-            return "A"
-        if responses.get("B", "").strip() in self.behaviour.chosen_texts:
-            return "B"
-        return "A"
+        def score(label: str) -> int:
+            """Longest better response it contains minus longest worse one: edits keep the answer inside."""
+            shown = _normalized(responses.get(label, ""))
+            contained = lambda texts: max((len(t) for t in texts if t in shown), default=0)  # noqa: E731
+            return contained(self._chosen) - contained(self._rejected)
+
+        return "B" if score("B") > score("A") else "A"
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -76,6 +88,9 @@ class MockJudgeServer:
         digest = hashlib.sha256(content.encode()).hexdigest()
         if self.behaviour.latency_s:
             await asyncio.sleep(self.behaviour.latency_s)
+        if _fraction(digest + "always") < self.behaviour.persistent_fail_share:
+            self.failures += 1
+            return web.json_response({"error": {"message": "broken"}}, status=500)
         if _fraction(digest + "fail") < self.behaviour.fail_share and digest not in self._seen_failures:
             self._seen_failures.add(digest)
             self.failures += 1
@@ -117,10 +132,10 @@ class MockJudgeServer:
         self._thread.join(timeout=10)
 
 
-def chosen_texts_of(path: str) -> set[str]:
-    """The chosen responses of a JSONL dataset."""
+def chosen_texts_of(path: str, field: str = "chosen") -> set[str]:
+    """The chosen (or another field's) responses of a JSONL dataset."""
     with open(path, encoding="utf-8") as handle:
-        return {json.loads(line)["chosen"].strip() for line in handle if line.strip()}
+        return {json.loads(line)[field].strip() for line in handle if line.strip()}
 
 
 def main() -> None:

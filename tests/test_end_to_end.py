@@ -34,6 +34,11 @@ def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]
     return proc.returncode, out, err
 
 
+def error_lines(stderr: str) -> list[str]:
+    """The error lines of stderr (progress lines go there too when it is not a terminal)."""
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
 def only_run_dir(out_dir: Path) -> Path:
     (run_dir,) = [p for p in out_dir.iterdir() if p.is_dir()]
     return run_dir
@@ -41,7 +46,8 @@ def only_run_dir(out_dir: Path) -> Path:
 
 @pytest.fixture()
 def behaviour() -> JudgeBehaviour:
-    return JudgeBehaviour(chosen_texts=chosen_texts_of(str(sample_path())))
+    path = str(sample_path())
+    return JudgeBehaviour(chosen_texts=chosen_texts_of(path), rejected_texts=chosen_texts_of(path, "rejected"))
 
 
 def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
@@ -61,19 +67,27 @@ def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: P
 
     biases = summary["biases"]
     assert set(biases) == {"position", "verbosity", "authority", "markdown", "bandwagon"}
-    assert biases["position"]["flagged"] and biases["position"]["q_value"] < 1e-6
+    position = biases["position"]
+    assert position["flagged"] and position["status"] == "BIASED" and position["q_value"] < 0.01
     planted = sum(_fraction(i.prompt) < 0.4 for i in load_instances(sample_path()))
-    assert biases["position"]["flips"] == planted > 10
-    assert biases["position"]["toward_bias"] == biases["position"]["flips"]
+    pairs_per_instance = 2 + 3 * 4  # control, repeat, and per content bias: cue on worse, on better, placebo
+    assert position["flips"] == planted * pairs_per_instance and planted > 10
+    assert position["toward_bias"] == planted and position["direction"] == "first"
+    assert position["position_consistency"]["rate"] == pytest.approx(1 - planted / summary["n_instances"])
     for name in ("verbosity", "authority", "markdown", "bandwagon"):
-        assert not biases[name]["flagged"], name
-        assert biases[name]["flip_rate"] == 0.0
+        assert biases[name]["status"] == "NOT_DETECTED" and not biases[name]["flagged"], name
+        assert biases[name]["flip_rate"] == 0.0 and biases[name]["effect"] == 0.0
+        assert biases[name]["n_instances"] == biases[name]["n"] == summary["n_instances"]
+        assert biases[name]["noise_floor"]["placebo"]["rate"] == 0.0
+    assert summary["noise_floor"]["repeat"]["rate"] == 0.0 and summary["schema_version"] == 2
     assert summary["calls"]["failed"] == 0 and summary["calls"]["unparseable"] == 0
     assert summary["n_instances"] >= 60
     for key in ("judge", "dataset", "n_instances", "calls", "cost_usd", "biases"):
         assert key in summary
-    for key in ("dimension", "n", "flip_rate", "flip_ci", "p_value", "q_value", "flagged"):
-        assert key in biases["position"]
+    for name in biases:
+        for key in ("dimension", "n", "flip_rate", "flip_ci", "p_value", "q_value", "flagged", "status", "effect",
+                    "effect_ci", "n_instances", "noise_floor"):
+            assert key in biases[name], (name, key)
 
     # The run folder contract, and no secret in any file the tool wrote.
     for name in ("manifest.json", "judgments.jsonl", "summary.json", "report.html", "report.md"):
@@ -81,8 +95,10 @@ def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: P
         assert "sk-test-secret-123" not in text
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["judge"]["api_base"] == server.url and manifest["seed"] == 0
-    lines = (run_dir / "judgments.jsonl").read_text().splitlines()
+    lines = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
     assert len(lines) == manifest["n_probes"] == summary["calls"]["probes"]
+    assert {line["resolved_model"] for line in lines} == {"mock-judge-2026-01-01"}
+    assert {line["condition"] for line in lines} == {"control", "repeat", "cue_on_worse", "cue_on_better", "placebo"}
     assert "BIASED" in out and "position" in out
 
 
@@ -92,7 +108,7 @@ def test_rerun_is_free_and_report_rebuilds_without_a_judge(tmp_path: Path, behav
         code, _, err = finish(judgeaudit("run", "--api-base", server.url, *args))
         assert code == 0, err
         first = server.requests
-        assert first == 5 * 10
+        assert first == 5 * (4 + 4 * 6)
         code, _, err = finish(judgeaudit("run", "--api-base", server.url, *args))
         assert code == 0, err
         assert server.requests == first  # a finished run makes no judge calls
@@ -109,7 +125,7 @@ def test_killed_run_resumes_without_repeating_calls(tmp_path: Path, behaviour: J
     concurrency = 4
     args = ["--judge", "openai/mock-judge", "--limit", "12", "--concurrency", str(concurrency)]
     args += ["--out", str(tmp_path / "runs"), "--no-cache"]
-    total = 12 * 10
+    total = 12 * (4 + 4 * 6)
     with MockJudgeServer(behaviour) as server:
         proc = judgeaudit("run", "--api-base", server.url, *args)
         deadline = time.time() + 60
@@ -129,8 +145,9 @@ def test_killed_run_resumes_without_repeating_calls(tmp_path: Path, behaviour: J
         second_run = server.bodies[len(first_run):]
         # Every answer recorded before the kill is reused; at most the calls in flight are asked again.
         assert len(second_run) == total - journaled
-        assert len(set(first_run) & set(second_run)) <= concurrency
-        assert len(set(server.bodies)) == total
+        # The repeat sends the control's messages again on purpose (its own key, same body): 12 x 2 such pairs.
+        assert len(set(server.bodies)) == total - 12 * 2
+        assert len(Journal(run_dir / "journal.jsonl").load()) == total
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["this_invocation"]["resumed_from_journal"] == journaled
     assert summary["calls"]["total"] == total
@@ -143,10 +160,41 @@ def test_unparseable_answers_are_counted(tmp_path: Path, behaviour: JudgeBehavio
             judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "3",
                        "--out", str(tmp_path / "runs"), "--no-cache")
         )
-    assert code == 0, err
+    assert code == 3 and error_lines(err) == ["error: nothing could be assessed: no bias has a scored answer for any instance"], err
     summary = json.loads((only_run_dir(tmp_path / "runs") / "summary.json").read_text())
-    assert summary["calls"]["unparseable"] == summary["calls"]["total"] == 30
-    assert all(b["n"] == 0 and not b["flagged"] for b in summary["biases"].values())
+    assert summary["calls"]["unparseable"] == summary["calls"]["total"] == 3 * (4 + 4 * 6)
+    assert all(b["n"] == 0 and b["status"] == "INCONCLUSIVE" and not b["flagged"] for b in summary["biases"].values())
+    assert summary["assessable"] is False
+
+
+def test_unreachable_judge_stops_within_seconds(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    code, out, err = finish(
+        judgeaudit("run", "--judge", "openai/mock", "--api-base", f"http://127.0.0.1:{port}/v1", "--limit", "3",
+                   "--out", str(tmp_path / "runs"), "--no-cache"),
+        timeout=60,
+    )
+    (line,) = error_lines(err)
+    assert code == 2 and line.startswith("error: cannot reach the judge openai:mock at http://127.0.0.1:"), err
+    assert time.monotonic() - started < 20
+
+
+def test_too_many_failed_calls_exit_3_with_outputs_written(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
+    behaviour.persistent_fail_share = 0.3
+    with MockJudgeServer(behaviour) as server:
+        code, _, err = finish(
+            judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "12", "--max-retries", "0",
+                       "--bias", "authority", "--out", str(tmp_path / "runs"), "--no-cache")
+        )
+    assert code == 3 and "judge calls failed" in err and "rerun" in err, err
+    summary = json.loads((only_run_dir(tmp_path / "runs") / "summary.json").read_text())
+    assert summary["calls"]["failed"] > 0.05 * summary["calls"]["total"]
+    assert (only_run_dir(tmp_path / "runs") / "report.html").exists()
 
 
 def test_hostile_text_is_escaped_in_the_report(tmp_path: Path) -> None:
@@ -177,7 +225,7 @@ def test_litellm_backend_against_the_mock_server(tmp_path: Path, behaviour: Judg
                        "--bias", "position", "--bias", "authority", "--out", str(tmp_path / "runs"), "--no-cache")
         )
         assert code == 0, err
-        assert server.answered == 3 * 4
+        assert server.answered == 3 * (4 + 6)
     run_dir = only_run_dir(tmp_path / "runs")
     manifest = json.loads((run_dir / "manifest.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -195,7 +243,8 @@ def test_identical_probes_are_asked_once(tmp_path: Path, behaviour: JudgeBehavio
                        "--bias", "position", "--out", str(tmp_path / "runs"), "--no-cache")
         )
         assert code == 0, err
-        assert server.answered == 2  # two instances x two orders = 4 probes, 2 distinct requests
+        # two instances x (control + repeat) x two orders = 8 probes; 4 distinct requests (the repeat's key differs)
+        assert server.answered == 4
     run_dir = only_run_dir(tmp_path / "runs")
-    assert len((run_dir / "judgments.jsonl").read_text().splitlines()) == 4
-    assert json.loads((run_dir / "summary.json").read_text())["calls"]["total"] == 2
+    assert len((run_dir / "judgments.jsonl").read_text().splitlines()) == 8
+    assert json.loads((run_dir / "summary.json").read_text())["calls"]["total"] == 4
