@@ -17,12 +17,12 @@ def signed(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:+.{digits}f}"
 
 
-def interval(ci: tuple[float | None, float | None], as_pct: bool = False) -> str:
+def interval(ci: tuple[float | None, float | None], as_pct: bool = False, digits: int = 3) -> str:
     """A 95% interval as 'low to high'; an em dash when there is none."""
     low, high = ci
     if low is None or high is None:
         return "—"
-    return f"{pct(low)}–{pct(high)}" if as_pct else f"{signed(low)} to {signed(high)}"
+    return f"{pct(low)}–{pct(high)}" if as_pct else f"{signed(low, digits)} to {signed(high, digits)}"
 
 
 def pval(value: float | None) -> str:

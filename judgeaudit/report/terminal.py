@@ -33,7 +33,7 @@ def bias_table(summary: Summary) -> Table:
             name,
             _STATUS_STYLE[b.status],
             str(b.n_instances),
-            f"{signed(b.effect, 2)} [{interval(b.effect_ci)}]",
+            f"{signed(b.effect, 2)} [{interval(b.effect_ci, digits=2)}]",
             pct(b.flip_rate),
             pct(floor.placebo.rate if floor.placebo else None),
             pct(floor.repeat.rate if floor.repeat else None),
