@@ -348,7 +348,8 @@ def _decide(
     """Status before the false-discovery control (which ``finalize`` applies across biases)."""
     n = len(effects)
     if n < settings.min_instances:
-        reason = f"only {n} assessable instances (at least {settings.min_instances} needed)"
+        too_few = f"only {n} assessable instances (at least {settings.min_instances} needed)"
+        reason = f"{too_few}; {reason}" if reason else too_few
     p_value = sign_flip_p(np.asarray(effects, dtype=float), alternative, settings.seed_for(spec.name, "test")) if n >= settings.min_instances else None
     if spec.method == "swap":
         direction = "first" if (effect.mean or 0) > 0 else "second" if (effect.mean or 0) < 0 else "none"

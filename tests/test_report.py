@@ -1,0 +1,53 @@
+"""The reports render the Summary: every status, its finding, the noise floor and the flipped examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from judgeaudit.biases import build_probes, load_registry
+from judgeaudit.datasets import load_instances, sample_path
+from judgeaudit.report.outputs import write_reports
+from judgeaudit.runs import spec_record
+from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, Judgment, Probe
+from judgeaudit.stats import build_summary
+
+SPECS = list(load_registry().values())
+PROBES = build_probes(load_instances(sample_path()), SPECS, seed=0)
+MANIFEST = {
+    "run_id": "test__0",
+    "config": {"alpha": 0.05, "min_instances": 10, "seed": 0},
+    "judge": {"backend": "fake", "model": "planted"},
+    "dataset": {"name": "sample", "n_instances": 65, "sha256": "0" * 64},
+    "biases": [spec_record(spec) for spec in SPECS],
+    "tool": {"version": "test"},
+    "prompt_template": {"name": "t", "hash": "h"},
+    "seed": 0,
+    "finished_at": None,
+}
+
+
+def planted(probe: Probe) -> Judgment:
+    """Follows padding (biased), avoids citations (moves away), refuses under bandwagon notes."""
+    honest = Judgment(verdict=probe.correct)
+    cued = probe.condition in (CUE_ON_WORSE, CUE_ON_BETTER)
+    if probe.bias == "verbosity" and cued:
+        return Judgment(verdict=probe.edited)
+    if probe.bias == "authority" and cued:
+        return Judgment(verdict="B" if probe.edited == "A" else "A")
+    if probe.bias == "bandwagon" and probe.condition == CUE_ON_WORSE:
+        return Judgment(verdict="unparseable", raw="<b>I will not</b> follow notes")
+    return honest
+
+
+def test_every_status_is_rendered_with_its_finding(tmp_path: Path) -> None:
+    rows = [(p, planted(p)) for p in PROBES]
+    summary = build_summary(MANIFEST, SPECS, rows, {str(i): j for i, (_, j) in enumerate(rows)})
+    assert summary.by_status == {"BIASED": ["verbosity"], "NOT_DETECTED": ["authority", "markdown", "position"], "INCONCLUSIVE": ["bandwagon"]}
+    write_reports(tmp_path, summary, MANIFEST, rows)
+    html = (tmp_path / "report.html").read_text()
+    markdown = (tmp_path / "report.md").read_text()
+    assert "Biased: verbosity" in html and "Inconclusive: bandwagon" in html
+    assert "The judge moves toward verbosity" in html and "The judge moves away from authority" in html
+    assert "unscored answers differ" in html and "cue on the better response, better shown" in html
+    assert "placebo" in html.lower() and "<b>I will not</b>" not in html
+    assert "| verbosity | BIASED |" in markdown and "| bandwagon | INCONCLUSIVE |" in markdown
