@@ -23,7 +23,7 @@ import pandas as pd
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.schema import CONTROL, CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO, REPEAT, stable_hash
 from judgeaudit.stats.cells import OUTCOME_SCORE, SCORED, SHARED
-from judgeaudit.stats.inference import clustered_rate, mcnemar_exact, mean_ci, sign_flip_p
+from judgeaudit.stats.inference import benjamini_hochberg, clustered_rate, mcnemar_exact, mean_ci, sign_flip_p
 from judgeaudit.stats.records import (
     NO_INTERVAL,
     AnswerStates,
@@ -303,17 +303,7 @@ def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repea
             n_failed=first_states.failed + second_states.failed,
             n_truncated=first_states.truncated + second_states.truncated,
             position_consistency=clustered_rate(consistent, [1] * len(control)) if len(control) else None,
-            by_category={
-                str(category): CategoryResult(
-                    n=int(members.sum()),
-                    flips=int(instance_flips[members].sum()),
-                    flip_rate=(r := clustered_rate(instance_flips[members], by_instance["pairs"][members])).rate,
-                    flip_ci=r.ci,
-                    effect=float(by_instance["effect"][members].mean()),
-                )
-                for category in sorted(categories.unique())
-                if (members := categories.reindex(by_instance.index) == category).any()
-            },
+            by_category=_position_by_category(by_instance, categories.reindex(by_instance.index)),
             flipped_examples=[
                 FlipExample(str(iid), CONTROL, ORDERS[1], CONTROL, ORDERS[0], row["outcome", CONTROL, ORDERS[0]], row["outcome", CONTROL, ORDERS[1]])
                 for iid, row in control.iterrows()
@@ -322,6 +312,18 @@ def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repea
         ),
         alternative="two-sided",
     )
+
+
+def _position_by_category(by_instance: pd.DataFrame, categories: pd.Series) -> dict[str, CategoryResult]:
+    result = {}
+    for category in sorted(categories.unique()):
+        members = by_instance[categories == category]
+        rate = clustered_rate(members["flips"], members["pairs"])
+        result[str(category)] = CategoryResult(
+            n=len(members), flips=int(members["flips"].sum()), flip_rate=rate.rate, flip_ci=rate.ci,
+            effect=float(members["effect"].mean()),
+        )
+    return result
 
 
 def _mean_pref_diff(control: pd.DataFrame) -> pd.Series:
@@ -377,8 +379,6 @@ def _decide(
 
 def finalize(results: list[BiasResult], alpha: float) -> None:
     """Benjamini-Hochberg across the tested biases; BIASED needs q < alpha; write each finding."""
-    from judgeaudit.stats.inference import benjamini_hochberg
-
     tested = [r for r in results if r.p_value is not None]
     for result, q in zip(tested, benjamini_hochberg([r.p_value for r in tested]), strict=True):
         result.q_value = q
