@@ -2,15 +2,23 @@
 
 A pairwise verdict is one forward pass: the prompt is evaluated and P(A) vs P(B) is read from the
 last token's logits, so every verdict carries a soft preference and nothing is sampled.
+
+Prompts are evaluated in position-aligned chunks of ``chunk`` tokens, and the KV cache of the
+previous prompt is reused only for whole chunks of the shared prefix: those were computed in exactly
+the shape a fresh evaluation computes them, so the logits are bit-identical with or without reuse
+(reusing a prefix that ends mid-chunk moves P(A) by up to ~0.01; see benchmarks/LLAMACPP.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import importlib.metadata
 import importlib.util
 import math
 import os
 import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +26,16 @@ import numpy as np
 from scipy.special import logsumexp
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges import gguf
 from judgeaudit.prompts.templates import PAIRWISE_LOGIT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_FORMAT = "F32"
+"""The embedded judge runs a lossless F32 copy of its Q4_1 file: ~1.6x faster on CPU (Q4_1 has no
+fast matmul kernel) and exact; see benchmarks/LLAMACPP.md."""
+CHUNK = 64
+"""Tokens per evaluation chunk (n_batch = n_ubatch); the fastest of 16-128 with prefix reuse."""
 
 
 def smollm2_path() -> Path:
@@ -37,7 +51,11 @@ def smollm2_path() -> Path:
 
 
 class LlamaCppJudge:
-    """A local GGUF chat model judged by its next-token probabilities for the labels A and B."""
+    """A local GGUF chat model judged by its next-token probabilities for the labels A and B.
+
+    ``convert_to`` (a :data:`gguf.FTYPES` name) evaluates a converted copy of the file, made once in
+    the user cache folder; by default the file itself is evaluated, as it is deployed.
+    """
 
     backend = "llamacpp"
 
@@ -48,21 +66,45 @@ class LlamaCppJudge:
         n_ctx: int = 4096,
         n_threads: int | None = None,
         template: PromptTemplate = PAIRWISE_LOGIT,
+        convert_to: str | None = None,
+        chunk: int = CHUNK,
     ) -> None:
         if not Path(model_path).is_file():
             raise JudgeAuditError(f"{model_path}: GGUF model file not found")
-        self.model_path = Path(model_path)
-        self.model = model or self.model_path.name
+        self.source_path = Path(model_path)
+        self.model = model or self.source_path.name
         self.template = template
         self.n_ctx = n_ctx
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
-        # Greedy read of the next-token distribution: nothing here is sampled.
-        self.params: dict[str, Any] = {"readout": "next_token_logits", "labels": ["A", "B"]}
+        self.convert_to = convert_to
+        self.chunk = chunk
         self.max_concurrency: int | None = 1
         self._llm: Any = None
         self._formatter: Any = None
         self._label_tokens: dict[str, np.ndarray] = {}
         self._lock = asyncio.Lock()
+
+    @cached_property
+    def model_path(self) -> Path:
+        """The file actually evaluated: the given file, or its conversion (made on first use)."""
+        return gguf.convert(self.source_path, self.convert_to) if self.convert_to else self.source_path
+
+    @cached_property
+    def chat_template(self) -> str:
+        return gguf.chat_template(self.model_path)
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        """Everything that changes an answer (thread count does not: checked bit for bit)."""
+        return {
+            "weights_sha256": gguf.file_sha256(self.model_path),
+            "chat_template_sha256": hashlib.sha256(self.chat_template.encode("utf-8")).hexdigest(),
+            "n_ctx": self.n_ctx,
+            "chunk": self.chunk,
+            # Greedy read of the next-token distribution: nothing here is sampled.
+            "readout": "next_token_logits",
+            "labels": ["A", "B"],
+        }
 
     def _load(self) -> None:
         from llama_cpp import Llama
@@ -71,18 +113,16 @@ class LlamaCppJudge:
         self._llm = Llama(
             model_path=str(self.model_path),
             n_ctx=self.n_ctx,
+            n_batch=self.chunk,
+            n_ubatch=self.chunk,
             n_threads=self.n_threads,
-            n_batch=512,
+            n_threads_batch=self.n_threads,
             logits_all=False,
             verbose=False,
         )
-        metadata = self._llm.metadata
-        chat_template = metadata.get("tokenizer.chat_template")
-        if not chat_template:
-            raise JudgeAuditError(f"{self.model_path}: the GGUF has no chat template")
         vocab = self._llm._model
         self._formatter = Jinja2ChatFormatter(
-            template=chat_template,
+            template=self.chat_template,
             eos_token=vocab.token_get_text(self._llm.token_eos()),
             bos_token=vocab.token_get_text(self._llm.token_bos()),
         )
@@ -100,19 +140,20 @@ class LlamaCppJudge:
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def _evaluate(self, tokens: list[int]) -> np.ndarray:
-        """Evaluate ``tokens`` (reusing the KV cache for a shared prefix) and return the last logits."""
+        """Evaluate ``tokens``, reusing whole cached chunks of a shared prefix; the last logits."""
         import llama_cpp
 
         llm = self._llm
         if len(tokens) >= self.n_ctx:
             raise JudgeAuditError(f"prompt of {len(tokens)} tokens exceeds the judge's context of {self.n_ctx}")
-        prefix = 0
+        shared = 0
         for cached, new in zip(llm.input_ids[: llm.n_tokens], tokens[:-1], strict=False):
             if cached != new:
                 break
-            prefix += 1
-        llm.n_tokens = prefix
-        llm.eval(tokens[prefix:])
+            shared += 1
+        # Llama.eval drops the KV cells past n_tokens and evaluates in n_batch chunks from there.
+        llm.n_tokens = shared - shared % self.chunk
+        llm.eval(tokens[llm.n_tokens :])
         pointer = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
         return np.ctypeslib.as_array(pointer, shape=(llm.n_vocab(),)).astype(np.float64)
 
@@ -139,14 +180,23 @@ class LlamaCppJudge:
             return await asyncio.to_thread(self._judge_sync, list(request.messages))
 
     def describe(self) -> dict[str, Any]:
-        return {
+        described: dict[str, Any] = {
             "backend": self.backend,
             "model": self.model,
             "model_path": str(self.model_path),
             "model_bytes": self.model_path.stat().st_size,
-            "n_ctx": self.n_ctx,
+            "model_sha256": self.params["weights_sha256"],
+            "llama_cpp_python": importlib.metadata.version("llama-cpp-python"),
             "params": self.params,
         }
+        if self.convert_to:
+            described["converted"] = {
+                "format": self.convert_to,
+                "source_path": str(self.source_path),
+                "source_bytes": self.source_path.stat().st_size,
+                "source_sha256": gguf.file_sha256(self.source_path),
+            }
+        return described
 
     async def aclose(self) -> None:
         if self._llm is not None:

@@ -31,9 +31,9 @@ def resolve_judge(
     """Build the judge named by ``spec`` (see JUDGE_FORMS)."""
     spec = spec.strip()
     if spec in (DEFAULT_JUDGE, "embedded"):
-        from judgeaudit.judges.llamacpp import LlamaCppJudge, smollm2_path
+        from judgeaudit.judges.llamacpp import SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
 
-        return LlamaCppJudge(smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1")
+        return LlamaCppJudge(smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT)
     if spec.startswith("llamacpp:"):
         from judgeaudit.judges.llamacpp import LlamaCppJudge
 
