@@ -6,21 +6,29 @@ prompt, fresh each time) and (2) by judgeaudit's judge (chat templating, tokeniz
 evaluation with exact KV-prefix reuse, P(A) readout), on the same GGUF file.
 
 ``--formats``: the embedded Q4_1 file and its llama.cpp conversions (F16, BF16, Q8_0, F32, made in a
-temporary folder): fresh-evaluation tokens/s and max |ΔP(A)| against the Q4_1 file (30 prompts).
+temporary folder): fresh-evaluation tokens/s, and max |ΔP(A)| against the Q4_1 file and against F32
+(the exact dequantized weights) over 30 prompts.
 
-    python benchmarks/llamacpp_speed.py [--requests 200] [--gguf FILE] [--formats]
+Every measurement runs in a fresh process: ggml's OpenMP keeps a thread team per calling thread, and
+a second team in a process (say, the bare loop's) slows the other one down.
+
+    python benchmarks/llamacpp_speed.py [--requests 200] [--rounds 3] [--gguf FILE] [--formats]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,21 +37,29 @@ from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.datasets import load_instances, sample_path
 from judgeaudit.judges import build_request
 from judgeaudit.judges.gguf import convert
-from judgeaudit.judges.llamacpp import SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
+from judgeaudit.judges.llamacpp import CHUNK, SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
 from judgeaudit.schema import JudgeRequest
+
+
+def isolated(measure: Callable[..., Any], *args: Any) -> Any:
+    """``measure(*args)`` in a fresh process."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(measure, *args).result()
 
 
 def run_requests(judge: LlamaCppJudge, count: int, stride: int = 1) -> list[JudgeRequest]:
     """The first ``count`` distinct requests of a run on the sample set (every ``stride``-th)."""
     probes = build_probes(load_instances(sample_path()), list(load_registry().values()), seed=0)
-    requests = {}
+    requests: dict[str, JudgeRequest] = {}
     for probe in probes:
         request = build_request(judge, probe)
         requests.setdefault(request.key, request)
     return list(requests.values())[::stride][:count]
 
 
-def prompt_tokens(judge: LlamaCppJudge, requests: list[JudgeRequest]) -> list[list[int]]:
+def prompt_tokens(path: Path, requests: list[JudgeRequest]) -> list[list[int]]:
+    """The prompts exactly as the judge tokenizes them (templating and tokenization run no model)."""
+    judge = LlamaCppJudge(path)
     judge._load()
     return [judge._prompt_tokens(list(r.messages)) for r in requests]
 
@@ -62,13 +78,19 @@ def bare_loop(path: Path, tokens: list[list[int]], n_batch: int = 512) -> float:
     return sum(map(len, tokens)) / elapsed
 
 
-async def judge_path(judge: LlamaCppJudge, requests: list[JudgeRequest]) -> tuple[float, list[float]]:
+def judge_path(path: Path, chunk: int, requests: list[JudgeRequest]) -> tuple[float, list[float]]:
     """Prompt tokens/s through ``judge.judge`` (from messages to P(A)), and the P(A) answers."""
-    await judge.judge(requests[0])  # load the model outside the timing, as the bare loop does
-    started = time.perf_counter()
-    judgments = [await judge.judge(r) for r in requests]
-    elapsed = time.perf_counter() - started
-    return sum(j.prompt_tokens for j in judgments) / elapsed, [float(j.p_a or 0.0) for j in judgments]
+
+    async def answer() -> tuple[float, list[float]]:
+        judge = LlamaCppJudge(path, chunk=chunk)
+        await judge.judge(requests[0])  # load the model outside the timing, as the bare loop does
+        started = time.perf_counter()
+        judgments = [await judge.judge(r) for r in requests]
+        elapsed = time.perf_counter() - started
+        await judge.aclose()
+        return sum(j.prompt_tokens for j in judgments) / elapsed, [float(j.p_a or 0.0) for j in judgments]
+
+    return asyncio.run(answer())
 
 
 def evaluated_share(tokens: list[list[int]], chunk: int) -> float:
@@ -88,49 +110,39 @@ def evaluated_share(tokens: list[list[int]], chunk: int) -> float:
 def compare_paths(path: Path | None, count: int, rounds: int) -> None:
     judge = LlamaCppJudge(path) if path else LlamaCppJudge(smollm2_path(), convert_to=SMOLLM2_FORMAT)
     requests = run_requests(judge, count)
-    tokens = prompt_tokens(judge, requests)
-    mean_tokens = statistics.mean(map(len, tokens))
+    tokens = prompt_tokens(judge.model_path, requests)
     print(f"file: {judge.model_path} ({judge.model_path.stat().st_size / 1e6:.0f} MB)")
-    print(f"{len(requests)} requests in run order, {mean_tokens:.0f} prompt tokens on average")
+    print(f"{len(requests)} requests in run order, {statistics.mean(map(len, tokens)):.0f} prompt tokens on average")
     print(f"judge evaluates {evaluated_share(tokens, judge.chunk):.0%} of the prompt tokens (chunk {judge.chunk})")
     bare, ours = [], []
     for _ in range(rounds):
-        bare.append(bare_loop(judge.model_path, tokens))
-        fresh = LlamaCppJudge(judge.model_path, chunk=judge.chunk)
-        ours.append(asyncio.run(judge_path(fresh, requests))[0])
-        asyncio.run(fresh.aclose())
+        bare.append(isolated(bare_loop, judge.model_path, tokens))
+        ours.append(isolated(judge_path, judge.model_path, judge.chunk, requests)[0])
     print(f"bare Llama.eval loop, fresh each prompt: {statistics.median(bare):.0f} prompt tokens/s  {_rounds(bare)}")
     print(f"judgeaudit judge path:                  {statistics.median(ours):.0f} prompt tokens/s  {_rounds(ours)}")
     print(f"judge path / bare loop: {statistics.median(ours) / statistics.median(bare):.2f}")
 
 
-def answers(path: Path, requests: list[JudgeRequest], chunk: int) -> list[float]:
-    """P(A) of each request; with chunks of 512 (a whole prompt) each is llama.cpp's default evaluation."""
-    judge = LlamaCppJudge(path, chunk=chunk)
-    p_a = asyncio.run(judge_path(judge, requests))[1]
-    asyncio.run(judge.aclose())
-    return p_a
-
-
 def compare_formats(count: int, rounds: int) -> None:
     source = smollm2_path()
     requests = run_requests(LlamaCppJudge(source), count, stride=7)
-    tokens = prompt_tokens(LlamaCppJudge(source), requests)
+    tokens = prompt_tokens(source, requests)
     print(f"{len(requests)} requests spread over the run, {statistics.mean(map(len, tokens)):.0f} prompt tokens on average")
     measured = {}
     for ftype in ("Q4_1", "F16", "BF16", "Q8_0", "F32"):
         path = source if ftype == "Q4_1" else convert(source, ftype)
-        speeds = [statistics.median(bare_loop(path, tokens, b) for _ in range(rounds)) for b in (512, 64)]
-        measured[ftype] = (path.stat().st_size, speeds, answers(path, requests, 512))
-    print("format    MB  tok/s n_batch=512  tok/s n_batch=64  max|ΔP(A)| (mean) vs Q4_1  vs F32")
+        speeds = [statistics.median(isolated(bare_loop, path, tokens, b) for _ in range(rounds)) for b in (512, CHUNK)]
+        # Chunks of 512 hold a whole prompt: each P(A) is a fresh evaluation with llama.cpp's defaults.
+        measured[ftype] = (path.stat().st_size, speeds, isolated(judge_path, path, 512, requests)[1])
+    print(f"format    MB  tok/s n_batch=512  tok/s n_batch={CHUNK}  max|ΔP(A)| (mean) vs Q4_1  vs F32")
     for ftype, (size, speeds, p_a) in measured.items():
         versus = {ref: _deltas(p_a, measured[ref][2]) for ref in ("Q4_1", "F32")}
         print(
             f"{ftype:6} {size / 1e6:5.0f}  {speeds[0]:17.0f}  {speeds[1]:16.0f}"
             f"  {versus['Q4_1'][0]:10.4f} ({versus['Q4_1'][1]:.4f})  {versus['F32'][0]:.4f} ({versus['F32'][1]:.4f})"
         )
-    shape = _deltas(answers(source, requests, 64), measured["Q4_1"][2])
-    print(f"Q4_1 itself, n_batch 64 against 512: max|ΔP(A)| {shape[0]:.4f} (mean {shape[1]:.4f})")
+    shape = _deltas(isolated(judge_path, source, CHUNK, requests)[1], measured["Q4_1"][2])
+    print(f"Q4_1 itself, n_batch {CHUNK} against 512: max|ΔP(A)| {shape[0]:.4f} (mean {shape[1]:.4f})")
 
 
 def _deltas(values: list[float], reference: list[float]) -> tuple[float, float]:

@@ -19,7 +19,7 @@ from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.judges import Judge, build_requests, resolve_judge
+from judgeaudit.judges import DEFAULT_JUDGE, Judge, build_requests, resolve_judge
 from judgeaudit.report.outputs import write_reports
 from judgeaudit.runs import (
     JUDGMENTS,
@@ -37,6 +37,9 @@ from judgeaudit.stats import Summary, build_summary
 
 # Version of the probe design (conditions, placement, repeat): a change here changes what is asked.
 DESIGN_VERSION = 2
+# The embedded judge on the bundled sample audits this many instances (5 per category) unless --limit
+# says otherwise: 700 local requests fit in five minutes on 2 cores; all 65 take about 13.
+EMBEDDED_SAMPLE_LIMIT = 25
 _RECORDED_PACKAGES = ("llama_cpp_python", "openai", "litellm", "anthropic", "scipy", "pandas", "jinja2")
 
 
@@ -109,8 +112,11 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         dataset_path = sample_path()
         instances = load_instances(dataset_path)
         dataset_name = SAMPLE_NAME
-    if config.limit is not None:
-        instances = take_across_categories(instances, config.limit)
+    limit = config.limit
+    if limit is None and not config.dataset and config.judge == DEFAULT_JUDGE:
+        limit = EMBEDDED_SAMPLE_LIMIT
+    if limit is not None:
+        instances = take_across_categories(instances, limit)
     registry = load_registry(Path(d) for d in config.bias_dirs)
     specs = select_biases(registry, config.biases)
     probes = build_probes(instances, specs, config.seed)

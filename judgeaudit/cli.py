@@ -33,7 +33,7 @@ def run(
     field: list[str] = typer.Option([], "--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction."),
     bias: list[str] = typer.Option([], "--bias", "-b", help="Bias to audit (repeatable); default: all."),
     bias_dir: list[Path] = typer.Option([], "--bias-dir", help="Extra folder of bias YAML files."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Audit N instances, taken round-robin across categories."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Audit N instances, taken round-robin across categories (default: all; 25 for the embedded judge on the bundled sample)."),
     seed: int = typer.Option(0, "--seed"),
     concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Requests in flight at once."),
     max_retries: int = typer.Option(5, "--max-retries", min=0),

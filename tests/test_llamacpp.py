@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judgeaudit.judges import gguf
+from judgeaudit.judges import gguf, llamacpp
 from judgeaudit.judges.llamacpp import SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
 from judgeaudit.judges.registry import resolve_judge
 from judgeaudit.prompts.templates import PAIRWISE_LOGIT
@@ -59,10 +59,14 @@ def request(judge: LlamaCppJudge, messages: tuple[dict[str, str], ...]) -> Judge
 
 
 def last_logits(judge: LlamaCppJudge, messages: tuple[dict[str, str], ...]) -> np.ndarray:
-    """The judge's evaluation of one prompt (through its KV-reusing path): the last token's logits."""
-    if judge._llm is None:
-        judge._load()
-    return judge._evaluate(judge._prompt_tokens(list(messages)))
+    """The judge's evaluation of one prompt (its KV-reusing path, on its thread): the last logits."""
+
+    def evaluate() -> np.ndarray:
+        if judge._llm is None:
+            judge._load()
+        return judge._evaluate(judge._prompt_tokens(list(messages)))
+
+    return llamacpp._COMPUTE.submit(evaluate).result()
 
 
 @pytest.fixture(scope="module")
