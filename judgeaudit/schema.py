@@ -62,6 +62,8 @@ class Probe:
     reference: str | None = None
     category: str = "uncategorized"
     replicate: int = 0
+    attribution_a: str = ""
+    attribution_b: str = ""
 
 
 @dataclass(frozen=True)

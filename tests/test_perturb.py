@@ -118,7 +118,7 @@ def test_unknown_key_in_a_bias_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "typo.yaml").write_text(
         "name: typo\ndimension: x\ndescription: x\nmethod: template\ntemplat: \"{{ response }}\"\n", encoding="utf-8"
     )
-    with pytest.raises(JudgeAuditError, match="typo.yaml: unknown key 'templat'"):
+    with pytest.raises(JudgeAuditError, match="typo.yaml:5: unknown key 'templat'"):
         load_registry([tmp_path])
 
 

@@ -6,7 +6,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from judgeaudit.biases.placebo import NEUTRAL_NOTES, NEUTRAL_SENTENCES
+from judgeaudit.biases.placebo import NEUTRAL_ATTRIBUTIONS, NEUTRAL_NOTES, NEUTRAL_SENTENCES
 from judgeaudit.biases.sandbox import DEFAULT_MAX_CHARS, MAX_PAD_RATIO, render_limited
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
@@ -14,6 +14,9 @@ from judgeaudit.schema import stable_hash
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'\"(])")
 _CODE_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
+_BOUNDARY = re.compile(r"(?<=[.!?:])[ \t]+(?=[A-Z0-9'\"(])|\n+")
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+INSERT_PLACES = ("start", "middle", "end")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -28,7 +31,48 @@ def split_sentences(text: str) -> list[str]:
     return parts
 
 
-def derived_rng(seed: int, *parts: str) -> random.Random:
+def sentence_boundaries(text: str) -> list[int]:
+    """Offsets where one sentence or line ends and the next begins (the whitespace's start), outside code."""
+    fences = [m.span() for m in _CODE_FENCE.finditer(text)]
+    return [
+        m.start()
+        for m in _BOUNDARY.finditer(text)
+        if 0 < m.start() and m.end() < len(text) and not any(a < m.start() < b for a, b in fences)
+    ]
+
+
+def insert_at(response: str, text: str, where: str) -> str:
+    """``response`` with ``text`` inserted at a sentence boundary; every other character kept.
+
+    ``where``: ``start`` (after the first sentence), ``middle`` (the boundary nearest the middle) or
+    ``end`` (before the last sentence). A response of one sentence gets ``text`` after it.
+    """
+    if where not in INSERT_PLACES:
+        raise ValueError(f"insert_at place must be one of {', '.join(INSERT_PLACES)}; got {where!r}")
+    cuts = sentence_boundaries(response)
+    if not cuts:
+        return f"{response} {text}"
+    cut = {"start": cuts[0], "end": cuts[-1]}.get(where) or min(cuts, key=lambda c: abs(c - len(response) / 2))
+    return f"{response[:cut]} {text}{response[cut:]}"
+
+
+def conclusion_first(response: str) -> str:
+    """The same text with its last paragraph (or, in one paragraph, its last sentence) moved to the front.
+
+    A response of one sentence comes back unchanged: there is nothing to reorder.
+    """
+    paragraphs = [m.start() for m in _PARAGRAPH.finditer(response.strip())]
+    body = response.strip()
+    if paragraphs:
+        cut = paragraphs[-1]
+        return f"{body[cut:].strip()}\n\n{body[:cut].strip()}"
+    cuts = sentence_boundaries(body)
+    if not cuts:
+        return response
+    return f"{body[cuts[-1]:].strip()} {body[:cuts[-1]].strip()}"
+
+
+def derived_rng(seed: int, *parts: object) -> random.Random:
     """A random generator determined by the seed and the given identifiers."""
     return random.Random(int(stable_hash([seed, *parts], length=16), 16))
 
@@ -48,9 +92,11 @@ def render_edit(
 
     ``response`` is the response the edit concerns and ``label`` its letter (A/B) in the order shown.
     Templates may call ``pick(name)`` for one item of ``choices[name]``, ``pad_to(ratio, name)`` for
-    filler items until the response reaches ``ratio`` times its length, ``neutral(n)`` for
-    content-neutral sentences of about ``n`` characters and ``neutral_note()`` for a neutral note
-    naming the response; ``added`` is how many characters the cue added (to size a placebo).
+    filler items until the response reaches ``ratio`` times its length, ``insert_at(text, where)`` and
+    ``conclusion_first()`` (see the functions of those names), ``neutral(n)`` for content-neutral
+    sentences of about ``n`` characters, ``neutral_note()`` for a neutral note naming the response and
+    ``neutral_attribution()`` for a neutral header attribution; ``added`` is how many characters the
+    cue added (to size a placebo).
     """
     drawn: list[str] = []
 
@@ -83,9 +129,20 @@ def render_edit(
         drawn.append("neutral_note")
         return rng.choice(NEUTRAL_NOTES).replace("{label}", label)
 
+    def neutral_attribution() -> str:
+        drawn.append("neutral_attribution")
+        return rng.choice(NEUTRAL_ATTRIBUTIONS)
+
+    def insert(text: str, where: str = "middle") -> str:
+        try:
+            return insert_at(response, str(text), str(where))
+        except ValueError as exc:
+            raise JudgeAuditError(f"{spec.source}: {exc}") from None
+
     context = {
         "response": response, "label": label, "pick": pick, "pad_to": pad_to, "neutral": neutral,
-        "neutral_note": neutral_note, "added": added,
+        "neutral_note": neutral_note, "neutral_attribution": neutral_attribution, "added": added,
+        "insert_at": insert, "conclusion_first": lambda: conclusion_first(response),
     }
     max_chars = max(DEFAULT_MAX_CHARS, int((MAX_PAD_RATIO + 1) * len(response)) + 1000)
     text = render_limited(template, context, spec.source, max_chars=max_chars).strip()

@@ -24,8 +24,11 @@ NEUTRAL_NOTES = (
     "Note: Response {label} is written in English.",
 )
 
+NEUTRAL_ATTRIBUTIONS = ("entry 7", "item 3", "submission 12", "text 5")
+
 # The default placebo for each place a cue can go; ``added`` is how many characters the cue added.
 DEFAULT_PLACEBO = {
     "response": "{{ response }}\n\n{{ neutral(added) }}",
     "prompt_note": "{{ neutral_note() }}",
+    "attribution": "{{ neutral_attribution() }}",
 }

@@ -3,7 +3,8 @@ mirrored, on the better response, and a placebo edit on the worse; every conditi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from judgeaudit.biases.perturb import derived_rng, render_edit
 from judgeaudit.biases.placebo import DEFAULT_PLACEBO
@@ -71,43 +72,101 @@ def shared_probes(instance: Instance) -> list[Probe]:
     ]
 
 
-def _edited_probe(
-    instance: Instance, spec: BiasSpec, condition: Condition, template: str, side: str, order: Order, seed: int,
-    added: int = 0,
-) -> Probe:
-    """``template`` rendered onto one response (``side``: chosen or rejected), shown in ``order``.
+Rewrites = Mapping[tuple[str, str, str], str]
+"""LLM rewrites by (instance id, bias, role): role ``cue:chosen``, ``cue:rejected`` or ``placebo``."""
 
-    The random draw depends on (seed, instance, bias, cue or placebo), not on the side or the order,
-    so the same wording goes on either response and both orders show the same text.
+
+@dataclass(frozen=True)
+class Edit:
+    """What one condition changes: the edited response's new text (or the note, or the attribution
+    naming it), the other response's new text when a counterpart is rendered, and the wording drawn."""
+
+    text: str
+    other: str | None
+    variant: str
+
+
+def _render(
+    instance: Instance, spec: BiasSpec, template: str, side: str, order: Order, stream: tuple[object, ...], added: int
+) -> Edit:
+    """``template`` rendered onto one response (``side``) and ``spec.counterpart`` onto the other.
+
+    The random draws depend on (seed, instance, bias, cue or placebo), not on the side or the order,
+    so the same wording goes on either response and both orders show the same text; the counterpart
+    draws from a copy of the same stream, so paired lists pair item by item.
     """
-    rng = derived_rng(seed, instance.id, spec.name, "placebo" if condition == PLACEBO else "cue")
-    label = labels(order)[0 if side == "chosen" else 1]
-    rendered = render_edit(spec, template, getattr(instance, side), label, rng, added=added)
+    other_side = "rejected" if side == "chosen" else "chosen"
+    label, other_label = labels(order) if side == "chosen" else labels(order)[::-1]
+    rendered = render_edit(spec, template, getattr(instance, side), label, derived_rng(*stream), added=added)
+    if not spec.counterpart or stream[-1] == PLACEBO:
+        return Edit(rendered.text, None, rendered.variant)
+    other = render_edit(spec, spec.counterpart, getattr(instance, other_side), other_label, derived_rng(*stream))
+    return Edit(rendered.text, other.text, f"{rendered.variant}/{other.variant}")
+
+
+def _edited_probe(instance: Instance, spec: BiasSpec, condition: Condition, side: str, order: Order, edit: Edit) -> Probe:
+    """The probe that shows ``edit`` of the ``side`` response (chosen or rejected) in ``order``."""
     texts = {"chosen": instance.chosen, "rejected": instance.rejected}
-    note = ""
+    other_side = "rejected" if side == "chosen" else "chosen"
+    note, attributions = "", {"chosen": "", "rejected": ""}
     if spec.apply_to == "response":
-        texts[side] = rendered.text
+        texts[side] = edit.text
+    elif spec.apply_to == "prompt_note":
+        note = edit.text
     else:
-        note = rendered.text
-    return _probe(instance, spec.name, condition, rendered.variant, order, texts["chosen"], texts["rejected"], side, note)
+        attributions[side] = edit.text
+    if edit.other is not None:
+        texts[other_side] = edit.other
+    probe = _probe(instance, spec.name, condition, edit.variant, order, texts["chosen"], texts["rejected"], side, note)
+    first, second = ("chosen", "rejected") if order == "chosen_first" else ("rejected", "chosen")
+    return replace(probe, attribution_a=attributions[first], attribution_b=attributions[second])
 
 
-def bias_probes(instance: Instance, spec: BiasSpec, seed: int) -> list[Probe]:
-    """Cue and placebo probes of one instance for one bias (none for ``swap``, which reuses all probes)."""
+def _cue_edits(instance: Instance, spec: BiasSpec, seed: int, rewrites: Rewrites | None) -> dict[tuple[str, Order], Edit] | None:
+    """The cue's edit per (side, order); None when the cue does not apply to this instance."""
+    edits: dict[tuple[str, Order], Edit] = {}
+    for side in ("rejected", "chosen"):
+        for order in ORDERS:
+            if spec.method == "self" or rewrites is not None and spec.rewrite:
+                text = (rewrites or {}).get((instance.id, spec.name, f"cue:{side}"))
+                if text is None:
+                    return None
+                edit = Edit(text, None, "rewrite")
+            else:
+                edit = _render(instance, spec, spec.template, side, order, (seed, instance.id, spec.name, "cue"), 0)
+            if spec.apply_to == "response" and edit.text == getattr(instance, side):
+                return None  # e.g. a one-sentence response cannot be reordered
+            edits[side, order] = edit
+    return edits
+
+
+def bias_probes(instance: Instance, spec: BiasSpec, seed: int, rewrites: Rewrites | None = None) -> list[Probe]:
+    """Cue and placebo probes of one instance for one bias.
+
+    None for ``swap`` (which reuses every probe) and none when the cue does not apply to the instance
+    or its rewrite is missing (failed, or rejected by the meaning check).
+    """
     if spec.method == "swap":
         return []
+    edits = _cue_edits(instance, spec, seed, rewrites)
+    if edits is None:
+        return []
     probes = [
-        _edited_probe(instance, spec, condition, spec.template, side, order, seed)
+        _edited_probe(instance, spec, condition, side, order, edits[side, order])
         for condition, side in ((CUE_ON_WORSE, "rejected"), (CUE_ON_BETTER, "chosen"))
         for order in ORDERS
     ]
-    cue_on_worse = probes[0]
-    if spec.apply_to == "response":
-        added = len(cue_on_worse.response_b) - len(instance.rejected)
-    else:
-        added = len(cue_on_worse.prompt_note)
-    placebo = spec.placebo or DEFAULT_PLACEBO[spec.apply_to]
-    probes += [_edited_probe(instance, spec, PLACEBO, placebo, "rejected", order, seed, added) for order in ORDERS]
+    cue_on_worse = edits["rejected", ORDERS[0]]
+    added = len(cue_on_worse.text) - (len(instance.rejected) if spec.apply_to == "response" else 0)
+    rewritten_placebo = (rewrites or {}).get((instance.id, spec.name, "placebo"))
+    for order in ORDERS:
+        if rewritten_placebo is not None:
+            placebo = Edit(rewritten_placebo, None, "paraphrase")
+        else:
+            template = spec.placebo or DEFAULT_PLACEBO[spec.apply_to]
+            stream = (seed, instance.id, spec.name, PLACEBO)
+            placebo = _render(instance, spec, template, "rejected", order, stream, max(added, 1))
+        probes.append(_edited_probe(instance, spec, PLACEBO, "rejected", order, placebo))
     return probes
 
 
@@ -115,8 +174,11 @@ def _prefix_order(probe: Probe) -> tuple[int, str, str, str, int]:
     return (ORDERS.index(probe.order), probe.response_a, probe.response_b, probe.prompt_note, probe.replicate)
 
 
-def build_probes(instances: Iterable[Instance], specs: list[BiasSpec], seed: int) -> list[Probe]:
-    """All probes of a run, instance by instance and order by order.
+def build_probes(
+    instances: Iterable[Instance], specs: list[BiasSpec], seed: int, rewrites: Rewrites | None = None
+) -> list[Probe]:
+    """All probes of a run, instance by instance and order by order; ``rewrites`` (LLM rewrites of
+    responses) replace the templates of the biases that have a rewrite instruction.
 
     Within an order, probes are sorted by the texts shown, so neighbours share the longest prompt
     prefix (same question, same first response), which local judges reuse from their KV cache.
@@ -125,6 +187,6 @@ def build_probes(instances: Iterable[Instance], specs: list[BiasSpec], seed: int
     for instance in instances:
         of_instance = shared_probes(instance)
         for spec in specs:
-            of_instance.extend(bias_probes(instance, spec, seed))
+            of_instance.extend(bias_probes(instance, spec, seed, rewrites))
         probes.extend(sorted(of_instance, key=_prefix_order))
     return probes

@@ -23,11 +23,11 @@ _PAIRWISE_BODY = """[User Question]
 [Reference Answer]
 {{ reference }}
 {% endif %}
-[The Start of Response A]
+[The Start of Response A{% if attribution_a %} ({{ attribution_a }}){% endif %}]
 {{ response_a }}
 [The End of Response A]
 
-[The Start of Response B]
+[The Start of Response B{% if attribution_b %} ({{ attribution_b }}){% endif %}]
 {{ response_b }}
 [The End of Response B]
 {% if prompt_note %}
@@ -67,6 +67,8 @@ class PromptTemplate:
             response_a=probe.response_a,
             response_b=probe.response_b,
             prompt_note=probe.prompt_note,
+            attribution_a=probe.attribution_a,
+            attribution_b=probe.attribution_b,
         )
         return ({"role": "system", "content": self.system}, {"role": "user", "content": user.strip()})
 

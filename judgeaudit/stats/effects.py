@@ -5,8 +5,10 @@ orders in each condition: y_control, y_worse (cue on the worse response), y_bett
 one). The **effect** is y_better - y_worse, the swing of the preference toward whichever response
 carries the cue: 0 when the cue does not matter, 1 when the cue alone decides. A judge that any edit
 disturbs without direction moves both terms alike, so its effect is zero in expectation. The pulls
-y_control - y_worse and y_better - y_control show each placement on its own. The test is one-sided
-(toward the cue): a cue the judge penalizes is reported, never flagged.
+y_control - y_worse and y_better - y_control show each placement on its own. The test looks the way
+the bias file expects a biased judge to move: one-sided toward the cue (a cue the judge penalizes is
+then reported, never flagged), one-sided away from it (a cue a biased judge penalizes, such as an
+angry tone), or two-sided where a fair judge must not move either way (identity).
 
 Position is measured on every condition asked in both orders: per instance, the mean over conditions
 of P(better | better shown first) - P(better | better shown second); both slots can be favoured, so
@@ -36,6 +38,7 @@ from judgeaudit.stats.records import (
 )
 
 ORDERS = ("chosen_first", "chosen_second")
+ALTERNATIVE = {"toward": "greater", "away": "less", "either": "two-sided"}
 MAX_MISSING_GAP = 0.05  # a larger gap in unscored shares between conditions makes a bias INCONCLUSIVE
 EXAMPLES_KEPT = 20
 
@@ -164,13 +167,23 @@ def repeat_noise(frame: pd.DataFrame, settings: Settings) -> tuple[Rate, Effect]
     return clustered_rate(_flips(table, REPEAT), [2] * len(table)), shift
 
 
-def _sentence(name: str, status: str, effect: Effect, pull_worse: Effect, pull_better: Effect | None) -> str:
+def _sentence(
+    name: str, status: str, expected: str, effect: Effect, pull_worse: Effect, pull_better: Effect | None
+) -> str:
     low, high = effect.ci
     if effect.mean is None or low is None or high is None:
         return ""
     interval = f"{effect.mean:+.3f} (95% CI {low:+.3f} to {high:+.3f})"
-    if status == "BIASED":
+    if status == "BIASED" and effect.mean > 0:
         return f"The judge moves toward {name}: the cue swings its preference by {interval} toward the response that carries it."
+    if status == "BIASED":
+        return f"The judge moves away from {name}: it penalizes the response that carries the cue, {interval}."
+    if expected == "away":
+        if low > 0:
+            return f"The judge leans toward {name} rather than away from it: {interval}; the test looks for a penalty, so this is not flagged."
+        return f"No penalty for {name} detected: {interval}; a swing below {low:+.3f} is unlikely."
+    if expected == "either":
+        return f"No move toward or away from {name} detected: {interval}."
     if high < 0:
         helped = " and is more accurate when the cue is on the worse response" if (pull_worse.ci[1] or 0) < 0 else ""
         return f"The judge moves away from {name}: it penalizes the response that carries the cue, {interval}{helped}. That is not a bias toward the cue."
@@ -238,7 +251,7 @@ def content_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repeat
             by_category=_by_category(scored, flips, effects) if len(scored) else {},
             flipped_examples=_examples(scored, CUE_ON_WORSE, CONTROL) + _examples(scored, CUE_ON_BETTER, CONTROL),
         ),
-        alternative="greater",
+        alternative=ALTERNATIVE[spec.expected],
     )
 
 
@@ -373,6 +386,7 @@ def _decide(
         p_value=p_value,
         q_value=None,
         flagged=False,
+        expected="either" if spec.method == "swap" else spec.expected,
         **fields,
     )
 
@@ -392,7 +406,9 @@ def finalize(results: list[BiasResult], alpha: float) -> None:
         elif result.method == "swap":
             result.finding = _position_sentence(result, effect)
         else:
-            result.finding = _sentence(result.name, result.status, effect, result.pull_on_worse, result.pull_on_better)
+            result.finding = _sentence(
+                result.name, result.status, result.expected, effect, result.pull_on_worse, result.pull_on_better
+            )
 
 
 def _position_sentence(result: BiasResult, effect: Effect) -> str:

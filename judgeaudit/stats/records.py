@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Status = Literal["BIASED", "NOT_DETECTED", "INCONCLUSIVE"]
 Interval = tuple[float, float] | tuple[None, None]
@@ -130,6 +130,10 @@ class BiasResult:
     n_unparseable: int
     n_failed: int
     n_truncated: int
+    expected: str = "toward"
+    """Which way the test looks: toward the cue, away from it, or either (two-sided)."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Instances left out of this bias, by reason (the cue does not apply, a rewrite was rejected...)."""
     position_consistency: Rate | None = None
     by_category: dict[str, CategoryResult] = field(default_factory=dict)
     flipped_examples: list[FlipExample] = field(default_factory=list)
@@ -174,6 +178,8 @@ class Summary:
     noise_floor: NoiseFloor
     biases: dict[str, BiasResult]
     assessable: bool
+    skipped_biases: dict[str, str] = field(default_factory=dict)
+    """Biases selected but not run on this judge, with the reason (e.g. it cannot generate text)."""
     elapsed_s: float | None = None
     this_invocation: dict[str, int] = field(default_factory=dict)
 

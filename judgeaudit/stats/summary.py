@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+import pandas as pd
 from typing import Any
 
 from judgeaudit.biases.spec import BiasSpec
@@ -20,16 +22,41 @@ from judgeaudit.stats.records import (
 )
 
 
-def summarize_biases(specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], settings: Settings) -> dict[str, BiasResult]:
-    """The statistics of every bias, with the false-discovery control across them."""
+NOT_APPLICABLE = "the cue does not apply (the edit would change nothing)"
+
+
+def summarize_biases(
+    specs: list[BiasSpec],
+    rows: list[tuple[Probe, Judgment]],
+    settings: Settings,
+    rewrite_skips: dict[str, dict[str, int]] | None = None,
+) -> dict[str, BiasResult]:
+    """The statistics of every bias, with the false-discovery control across them.
+
+    ``rewrite_skips`` counts, per bias and reason, the instances whose LLM rewrite failed or was
+    rejected; every other instance without probes of a bias is one the cue does not apply to.
+    """
     frame = cell_frame(rows)
     repeat = repeat_noise(frame, settings)
-    results = [
-        position_bias(frame, spec, settings, repeat) if spec.method == "swap" else content_bias(frame, spec, settings, repeat)
-        for spec in specs
-    ]
+    results = []
+    for spec in specs:
+        if spec.method == "swap":
+            results.append(position_bias(frame, spec, settings, repeat))
+            continue
+        result = content_bias(frame, spec, settings, repeat)
+        result.skipped = _skipped(frame, spec.name, (rewrite_skips or {}).get(spec.name, {}))
+        results.append(result)
     finalize(results, settings.alpha)
     return {result.name: result for result in results}
+
+
+def _skipped(frame: pd.DataFrame, bias: str, rewrite_skips: dict[str, int]) -> dict[str, int]:
+    """Instances of the run that have no probes of ``bias``, by reason."""
+    asked = frame.loc[frame["bias"] == SHARED, "instance_id"].nunique()
+    probed = frame.loc[frame["bias"] == bias, "instance_id"].nunique()
+    reasons = {reason: n for reason, n in rewrite_skips.items() if n}
+    not_applicable = asked - probed - sum(reasons.values())
+    return reasons | ({NOT_APPLICABLE: not_applicable} if not_applicable > 0 else {})
 
 
 def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgment]) -> CallCounts:
@@ -70,7 +97,7 @@ def build_summary(
     """The Summary of a run from its manifest (settings) and its answered probes."""
     config = manifest["config"]
     settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
-    biases = summarize_biases(specs, rows, settings)
+    biases = summarize_biases(specs, rows, settings, manifest.get("rewrites", {}).get("skipped", {}))
     repeat = repeat_noise(cell_frame(rows), settings)
     return Summary(
         schema_version=SCHEMA_VERSION,
@@ -86,4 +113,5 @@ def build_summary(
         noise_floor=NoiseFloor(None, None, *(repeat or (None, None))),
         biases=biases,
         assessable=any(b.n_instances > 0 for b in biases.values()),
+        skipped_biases=dict(manifest.get("skipped_biases", {})),
     )
