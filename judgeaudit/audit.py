@@ -6,7 +6,7 @@ import hashlib
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -14,6 +14,8 @@ from typing import Any
 
 from judgeaudit import __version__
 from judgeaudit.biases import build_probes, load_registry, select_biases
+from judgeaudit.biases.probes import Rewrites
+from judgeaudit.biases.rewrite import MEANING_CHECK, PARAPHRASE, RewriteTask, can_write, rewrite_tasks
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
@@ -21,6 +23,7 @@ from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, build_requests, resolve_judge
 from judgeaudit.report.outputs import write_reports
+from judgeaudit.rewriting import REWRITE_JOURNAL, RewriteStage, run_rewrites
 from judgeaudit.runs import (
     JUDGMENTS,
     MANIFEST,
@@ -45,20 +48,27 @@ _RECORDED_PACKAGES = ("llama_cpp_python", "openai", "litellm", "anthropic", "sci
 
 @dataclass
 class PlannedRun:
-    """A run resolved from its config: judge, data, biases, probes, requests and the run folder."""
+    """A run resolved from its config: judge, data, biases, rewrites, probes, requests, run folder.
+
+    When biases are injected by an LLM rewrite, ``probes``/``requests`` are filled in after the
+    rewrites are done (``attach_probes``).
+    """
 
     config: RunConfig
     judge: Judge
     instances: list[Instance]
     specs: list[BiasSpec]
-    probes: list[Probe]
-    probe_keys: list[tuple[str, ...]]
-    requests: dict[str, JudgeRequest]
     dataset_name: str
     dataset_path: Path
     dataset_hash: str
     identity: dict[str, Any]
     run_dir: Path
+    rewriter: Judge | None = None
+    rewrite_tasks: list[RewriteTask] = field(default_factory=list)
+    skipped_biases: dict[str, str] = field(default_factory=dict)
+    probes: list[Probe] = field(default_factory=list)
+    probe_keys: list[tuple[str, ...]] = field(default_factory=list)
+    requests: dict[str, JudgeRequest] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,8 +128,7 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
     if limit is not None:
         instances = take_across_categories(instances, limit)
     registry = load_registry(Path(d) for d in config.bias_dirs)
-    specs = select_biases(registry, config.biases)
-    probes = build_probes(instances, specs, config.seed)
+    specs = select_biases(registry, config.biases, config.dimensions, config.exclude)
     judge = resolve_judge(
         config.judge,
         api_base=config.api_base,
@@ -127,13 +136,10 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         max_tokens=config.max_tokens,
         timeout_s=config.timeout_s,
     )
-    probe_keys: list[tuple[str, ...]] = []
-    requests: dict[str, JudgeRequest] = {}
-    for probe in probes:
-        built = build_requests(judge, probe)
-        probe_keys.append(tuple(request.key for request in built))
-        for request in built:
-            requests.setdefault(request.key, request)
+    rewriter = _rewriter(config, judge)
+    skipped = {spec.name: CANNOT_WRITE for spec in specs if spec.method == "self" and not can_write(judge)}
+    specs = [spec for spec in specs if spec.name not in skipped]
+    tasks = rewrite_tasks(instances, specs, config.seed, rewriter, judge if can_write(judge) else None)
     identity = {
         "design": DESIGN_VERSION,
         "judge": judge_identity(judge),
@@ -141,10 +147,46 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         "biases": sorted(spec.text_hash for spec in specs),
         "seed": config.seed,
     }
-    return PlannedRun(
-        config, judge, instances, specs, probes, probe_keys, requests, dataset_name, dataset_path,
-        _file_sha256(dataset_path), identity, out_dir / run_id(config.judge, identity),
+    if tasks:
+        identity["rewrites"] = {
+            "rewriter": judge_identity(rewriter) if rewriter is not None else None,
+            "checks": list(config.rewrite_checks),
+            "prompts": stable_hash([PARAPHRASE, MEANING_CHECK], length=16),
+        }
+    plan = PlannedRun(
+        config, judge, instances, specs, dataset_name, dataset_path, _file_sha256(dataset_path), identity,
+        out_dir / run_id(config.judge, identity), rewriter, tasks, skipped,
     )
+    if not tasks:
+        attach_probes(plan, None)
+    return plan
+
+
+CANNOT_WRITE = "the judge cannot generate text, so it has no answer of its own to prefer"
+
+
+def _rewriter(config: RunConfig, judge: Judge) -> Judge | None:
+    """The ``--rewriter`` backend (the judge's own object when it names the same model)."""
+    if not config.rewriter:
+        return None
+    if config.rewriter == config.judge and config.rewriter_api_base == config.api_base:
+        rewriter = judge
+    else:
+        rewriter = resolve_judge(config.rewriter, api_base=config.rewriter_api_base, timeout_s=config.timeout_s)
+    if not can_write(rewriter):
+        raise JudgeAuditError(f"--rewriter {config.rewriter}: this backend cannot generate text")
+    return rewriter
+
+
+def attach_probes(plan: PlannedRun, rewrites: Rewrites | None) -> None:
+    """Build the probes (with the accepted rewrites) and the judge requests that ask them."""
+    plan.probes = build_probes(plan.instances, plan.specs, plan.config.seed, rewrites)
+    plan.probe_keys, plan.requests = [], {}
+    for probe in plan.probes:
+        built = build_requests(plan.judge, probe)
+        plan.probe_keys.append(tuple(request.key for request in built))
+        for request in built:
+            plan.requests.setdefault(request.key, request)
 
 
 def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
@@ -165,6 +207,8 @@ def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
         },
         "biases": [spec_record(spec) for spec in plan.specs],
         "seed": plan.config.seed,
+        "skipped_biases": plan.skipped_biases,
+        "rewriter": plan.rewriter.describe() if plan.rewriter is not None else None,
         "n_probes": len(plan.probes),
         "n_requests": len(plan.requests),
         "environment": {"python": platform.python_version(), "packages": _package_versions()},
@@ -190,7 +234,7 @@ async def run_audit(
     config: RunConfig,
     out_dir: Path,
     cache_path: Path | None,
-    on_start: Callable[[PlannedRun, int], None] | None = None,
+    on_start: Callable[[str, int], None] | None = None,
     on_answer: Callable[[Judgment], None] | None = None,
 ) -> AuditResult:
     """Run (or resume) an audit and write its run folder, reports included.
@@ -203,22 +247,39 @@ async def run_audit(
     plan.run_dir.mkdir(parents=True, exist_ok=True)
     manifest = _manifest(plan, started_at)
     write_json(plan.run_dir / MANIFEST, manifest)
-    if on_start is not None:
-        on_start(plan, len(plan.requests))
-
     cache = ResponseCache(cache_path) if cache_path is not None else None
+    retry = RetryPolicy(max_retries=config.max_retries)
     try:
+        if plan.rewrite_tasks:
+            stage = RewriteStage(
+                plan.run_dir, cache, config.concurrency, retry, config.rewrite_checks,
+                checker=plan.rewriter, on_start=on_start, on_answer=on_answer,
+            )
+            outcome, rewrite_counts = await run_rewrites(plan.rewrite_tasks, stage)
+            attach_probes(plan, outcome.texts)
+            manifest |= {"n_probes": len(plan.probes), "n_requests": len(plan.requests)}
+            manifest["rewrites"] = {
+                "calls": rewrite_counts,
+                "skipped": outcome.skipped,
+                "placebo_fallbacks": outcome.placebo_fallbacks,
+                "journal": REWRITE_JOURNAL,
+            }
+            write_json(plan.run_dir / MANIFEST, manifest)
+        if on_start is not None:
+            on_start(f"{config.judge} · {len(plan.instances)} instances · {len(plan.specs)} biases", len(plan.requests))
         answers, counts = await execute(
             plan.requests,
             plan.judge,
             Journal(plan.run_dir / JOURNAL_NAME),
             cache,
             concurrency=config.concurrency,
-            retry=RetryPolicy(max_retries=config.max_retries),
+            retry=retry,
             on_answer=on_answer,
         )
     finally:
         await plan.judge.aclose()
+        if plan.rewriter is not None and plan.rewriter is not plan.judge:
+            await plan.rewriter.aclose()
         if cache is not None:
             cache.close()
 

@@ -31,8 +31,13 @@ def run(
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
     dataset: Optional[Path] = typer.Option(None, "--dataset", "-d", help="JSONL/CSV with prompt, chosen, rejected."),
     field: list[str] = typer.Option([], "--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction."),
-    bias: list[str] = typer.Option([], "--bias", "-b", help="Bias to audit (repeatable); default: all."),
+    bias: list[str] = typer.Option([], "--bias", "-b", help="Biases to audit, e.g. verbosity,authority (repeatable); default: all."),
+    dimension: list[str] = typer.Option([], "--dimension", help="Audit every bias of these dimensions, e.g. tone,social."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Leave these biases out, e.g. position."),
     bias_dir: list[Path] = typer.Option([], "--bias-dir", help="Extra folder of bias YAML files."),
+    rewriter: Optional[str] = typer.Option(None, "--rewriter", help="Inject tone, assertiveness, sentiment... by having this model (any --judge form) rewrite the response."),
+    rewriter_api_base: Optional[str] = typer.Option(None, "--rewriter-api-base", help="Base URL of the rewriter's server."),
+    rewrite_check: str = typer.Option("llm,numbers", "--rewrite-check", help="Meaning checks of a rewrite: llm (a second call), numbers (numbers and code kept), both, or none."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Audit N instances, taken round-robin across categories (default: all; 25 for the embedded judge on the bundled sample)."),
     seed: int = typer.Option(0, "--seed"),
     concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Requests in flight at once."),
@@ -56,6 +61,7 @@ def run(
     import asyncio
 
     from judgeaudit.audit import run_audit
+    from judgeaudit.biases.rewrite import parse_checks
     from judgeaudit.config import RunConfig
     from judgeaudit.datasets import parse_field_map
     from judgeaudit.engine import default_cache_path
@@ -70,7 +76,12 @@ def run(
             dataset=str(dataset) if dataset else None,
             field_map=parse_field_map(field),
             biases=tuple(bias),
+            dimensions=tuple(dimension),
+            exclude=tuple(exclude),
             bias_dirs=tuple(str(d) for d in bias_dir),
+            rewriter=rewriter,
+            rewriter_api_base=rewriter_api_base,
+            rewrite_checks=parse_checks(rewrite_check),
             limit=limit,
             seed=seed,
             temperature=temperature,
@@ -125,23 +136,52 @@ def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/
     print_summary(summary, str(run_dir))
 
 
-@app.command("biases")
-def list_biases(bias_dir: list[Path] = typer.Option([], "--bias-dir", help="Extra folder of bias YAML files.")) -> None:
-    """List the biases in the taxonomy."""
-    from rich.console import Console
-    from rich.table import Table
+biases_app = typer.Typer(help="The bias taxonomy: list it, or show one bias with a before/after example.")
+app.add_typer(biases_app, name="biases")
+_BIAS_DIR_HELP = "Extra folder of bias YAML files (adds or overrides biases by name)."
 
+
+def _registry(bias_dir: list[Path]):  # noqa: ANN202 - the return type is imported lazily
     from judgeaudit.biases import load_registry
     from judgeaudit.errors import JudgeAuditError
 
     try:
-        registry = load_registry(bias_dir)
+        return load_registry(bias_dir)
     except JudgeAuditError as exc:
         _fail(str(exc))
-    table = Table("bias", "dimension", "method", "description")
-    for spec in registry.values():
-        table.add_row(spec.name, spec.dimension, spec.method, spec.description)
-    Console().print(table)
+
+
+@biases_app.command("list")
+def list_biases(bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS_DIR_HELP)) -> None:
+    """A table of every bias, grouped by dimension."""
+    from rich.console import Console
+
+    from judgeaudit.report.taxonomy import taxonomy_table
+
+    Console().print(taxonomy_table(_registry(bias_dir)))
+
+
+@biases_app.command("show")
+def show_bias(
+    name: str = typer.Argument(..., help="A bias name (see `judgeaudit biases list`)."),
+    bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS_DIR_HELP),
+    seed: int = typer.Option(0, "--seed", help="Seed of the wording drawn for the example."),
+) -> None:
+    """A bias's description, method and references, and its cue on one bundled instance, highlighted."""
+    from rich.console import Console
+
+    from judgeaudit.biases import select_biases
+    from judgeaudit.biases.preview import preview
+    from judgeaudit.datasets import load_instances, sample_path
+    from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.report.taxonomy import bias_panel
+
+    try:
+        (spec,) = select_biases(_registry(bias_dir), [name])
+        example = preview(spec, load_instances(sample_path()), seed)
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    Console().print(bias_panel(spec, example))
 
 
 def main() -> None:

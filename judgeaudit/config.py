@@ -25,9 +25,19 @@ class RunConfig:
     field_map: dict[str, str] = field(default_factory=dict)
     """Canonical field -> column/key in the dataset (e.g. prompt -> instruction)."""
     biases: tuple[str, ...] = ()
-    """Biases to audit by name; empty means every bias in the registry."""
+    """Biases to audit by name; empty means every bias of ``dimensions`` (all when that is empty too)."""
+    dimensions: tuple[str, ...] = ()
+    """Audit every bias of these dimensions (when no bias is named)."""
+    exclude: tuple[str, ...] = ()
+    """Biases left out of the selection."""
     bias_dirs: tuple[str, ...] = ()
     """Extra folders of bias YAML files (user-defined biases)."""
+    rewriter: str | None = None
+    """A model (any judge spec) that injects the biases with a ``rewrite`` instruction by rewriting."""
+    rewriter_api_base: str | None = None
+    """Base URL of the rewriter's server."""
+    rewrite_checks: tuple[str, ...] = ("llm", "numbers")
+    """How a rewrite is checked to keep the original's meaning (see ``biases.rewrite.CHECKS``)."""
     limit: int | None = None
     """Audit N instances, taken round-robin across categories."""
     seed: int = 0

@@ -7,7 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Verdict = Literal["A", "B", "tie", "unparseable", "error"]
+Verdict = Literal["A", "B", "tie", "unparseable", "error", "text"]
+"""``text``: the answer to a request for text (an LLM rewrite), which carries no verdict."""
 Order = Literal["chosen_first", "chosen_second"]
 Condition = Literal["control", "repeat", "cue_on_worse", "cue_on_better", "placebo"]
 CONTROL: Condition = "control"

@@ -23,7 +23,11 @@ from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, Instance, Judgment, Probe, stable_hash
 from judgeaudit.stats import Settings, summarize_biases
 
-CONTENT_BIASES = ("verbosity", "authority", "markdown", "bandwagon")
+SIMULATED_BIASES = ("position", "verbosity", "authority", "markdown", "bandwagon", "gender", "sentiment_negative")
+"""Every kind of test: two-sided position; toward the cue (response and note); either way with a
+contrasting counterpart (identity); away from the cue."""
+CONTENT_BIASES = ("verbosity", "authority", "markdown", "bandwagon", "gender")
+"""The biases ``pulled`` pulls toward their cue (sentiment_negative stays a null, tested for a penalty)."""
 Judge = Callable[[list[Probe], np.random.Generator], list[Judgment]]
 
 
@@ -42,8 +46,13 @@ def instances(n: int) -> list[Instance]:
 
 
 def probes_for(n_instances: int) -> list[Probe]:
-    """The real probes of a run over all built-in biases."""
-    return build_probes(instances(n_instances), list(load_registry().values()), seed=0)
+    """The real probes of a run over the simulated biases."""
+    return build_probes(instances(n_instances), specs(), seed=0)
+
+
+def specs() -> list:
+    registry = load_registry()
+    return [registry[name] for name in SIMULATED_BIASES]
 
 
 def _verdict(better: bool, probe: Probe) -> Judgment:
@@ -104,12 +113,12 @@ class Tally:
 
 def run_audits(judge: Judge, probes: list[Probe], audits: int, seed: int, true_effect: float | None = None) -> Tally:
     """Answer the same probes ``audits`` times with fresh randomness and tally the decisions."""
-    specs = list(load_registry().values())
-    tally = Tally(audits, {s.name: 0 for s in specs}, {s.name: 0 for s in specs})
+    simulated = specs()
+    tally = Tally(audits, {s.name: 0 for s in simulated}, {s.name: 0 for s in simulated})
     rng = np.random.default_rng(seed)
     for audit in range(audits):
         rows = list(zip(probes, judge(probes, rng), strict=True))
-        results = summarize_biases(specs, rows, Settings(seed=audit))
+        results = summarize_biases(simulated, rows, Settings(seed=audit))
         for name, result in results.items():
             tally.flagged[name] += result.flagged
             low, high = result.effect_ci

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from judgeaudit.biases import build_probes, load_registry
+from judgeaudit.biases import build_probes, load_registry, select_biases
 from judgeaudit.datasets import load_instances, sample_path
 from judgeaudit.report.outputs import write_reports
 from judgeaudit.runs import spec_record
 from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, Judgment, Probe
 from judgeaudit.stats import build_summary
 
-SPECS = list(load_registry().values())
+SPECS = select_biases(load_registry(), ["authority", "bandwagon", "markdown", "position", "verbosity"])
 PROBES = build_probes(load_instances(sample_path()), SPECS, seed=0)
 MANIFEST = {
     "run_id": "test__0",

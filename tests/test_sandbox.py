@@ -36,6 +36,9 @@ def _context() -> dict:
         "pad_to": lambda ratio, name: f"[{name} x{ratio}]",
         "neutral": lambda n: f"[neutral {n}]",
         "neutral_note": lambda: "Note: Response {label} was received.",
+        "neutral_attribution": lambda: "entry 7",
+        "insert_at": lambda text, where="middle": f"{RESPONSE} [{text} at {where}]",
+        "conclusion_first": lambda: f"[conclusion first] {RESPONSE}",
         "added": 40,
     }
 

@@ -19,7 +19,8 @@ from judgeaudit.stats.inference import (
     wilson_interval,
 )
 
-SPECS = list(load_registry().values())
+# Every bias a judge that writes no text is audited on (self-enhancement needs the judge to write).
+SPECS = [spec for spec in load_registry().values() if spec.method != "self"]
 PROBES = build_probes(load_instances(sample_path()), SPECS, seed=0)
 N = len(load_instances(sample_path()))
 
@@ -93,7 +94,9 @@ def _honest(probe: Probe) -> Judgment:
 def test_honest_judge_is_not_biased_and_says_how_small_a_pull_could_be() -> None:
     results = _summary(_honest)
     assert all(r.status == "NOT_DETECTED" and r.effect == 0 for r in results.values())
-    assert all(r.n == r.n_instances == N for r in results.values())
+    assert all(r.n == r.n_instances == N - sum(r.skipped.values()) for r in results.values())
+    # Only reordering needs more than one sentence; one-sentence responses are counted, not scored.
+    assert {name for name, r in results.items() if r.skipped} == {"answer_first"}
     verbosity = results["verbosity"]
     assert verbosity.effect_ci[1] == pytest.approx(1 - 0.025 ** (1 / N))
     assert verbosity.noise_floor.placebo.rate == 0 and verbosity.noise_floor.repeat.rate == 0
@@ -202,7 +205,8 @@ def test_truncated_and_failed_answers_are_never_scored() -> None:
 def test_too_few_instances_is_inconclusive_not_clean() -> None:
     probes = [p for p in PROBES if p.instance_id in {"ar-01", "ar-02", "fq-01"}]
     results = summarize_biases(SPECS, [(p, _honest(p)) for p in probes], Settings())
-    assert all(r.status == "INCONCLUSIVE" and "only 3 assessable" in r.reason for r in results.values())
+    assert all(r.status == "INCONCLUSIVE" and f"only {r.n} assessable" in r.reason for r in results.values())
+    assert {r.n for r in results.values()} == {3} | {results["answer_first"].n} and results["verbosity"].n == 3
     assert all(r.p_value is None and not r.flagged for r in results.values())
 
 

@@ -72,8 +72,10 @@ def shared_probes(instance: Instance) -> list[Probe]:
     ]
 
 
-Rewrites = Mapping[tuple[str, str, str], str]
-"""LLM rewrites by (instance id, bias, role): role ``cue:chosen``, ``cue:rejected`` or ``placebo``."""
+Rewrites = Mapping[str, Mapping[tuple[str, str], str]]
+"""Accepted LLM rewrites per rewritten bias, by (instance id, role): ``cue:chosen``, ``cue:rejected``
+or ``placebo``. A bias in the mapping takes its cue from it (an instance without both cue rewrites is
+skipped); a bias not in it is rendered from its template."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,8 @@ def _cue_edits(instance: Instance, spec: BiasSpec, seed: int, rewrites: Rewrites
     edits: dict[tuple[str, Order], Edit] = {}
     for side in ("rejected", "chosen"):
         for order in ORDERS:
-            if spec.method == "self" or rewrites is not None and spec.rewrite:
-                text = (rewrites or {}).get((instance.id, spec.name, f"cue:{side}"))
+            if spec.method == "self" or spec.name in (rewrites or {}):
+                text = (rewrites or {}).get(spec.name, {}).get((instance.id, f"cue:{side}"))
                 if text is None:
                     return None
                 edit = Edit(text, None, "rewrite")
@@ -158,7 +160,7 @@ def bias_probes(instance: Instance, spec: BiasSpec, seed: int, rewrites: Rewrite
     ]
     cue_on_worse = edits["rejected", ORDERS[0]]
     added = len(cue_on_worse.text) - (len(instance.rejected) if spec.apply_to == "response" else 0)
-    rewritten_placebo = (rewrites or {}).get((instance.id, spec.name, "placebo"))
+    rewritten_placebo = (rewrites or {}).get(spec.name, {}).get((instance.id, "placebo"))
     for order in ORDERS:
         if rewritten_placebo is not None:
             placebo = Edit(rewritten_placebo, None, "paraphrase")

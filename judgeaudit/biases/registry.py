@@ -30,14 +30,34 @@ def load_registry(extra_dirs: Iterable[Path] = ()) -> dict[str, BiasSpec]:
     return registry
 
 
-def select_biases(registry: dict[str, BiasSpec], names: Iterable[str] | None) -> list[BiasSpec]:
-    """The requested biases in the order given (all of them when ``names`` is empty)."""
-    wanted = [n.strip() for n in names or () if n.strip()]
-    if not wanted:
-        return list(registry.values())
-    unknown = [n for n in wanted if n not in registry]
+def select_biases(
+    registry: dict[str, BiasSpec],
+    names: Iterable[str] | None = None,
+    dimensions: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+) -> list[BiasSpec]:
+    """The biases named (in the order given) or, when none are, every bias of the given dimensions
+    (all dimensions when none are given), less the excluded ones; unknown names are an error."""
+    wanted, kinds, dropped = (_names(values) for values in (names, dimensions, exclude))
+    known_dimensions = sorted({spec.dimension for spec in registry.values()})
+    _check(wanted + dropped, sorted(registry), "bias")
+    _check(kinds, known_dimensions, "dimension")
+    if wanted:
+        chosen = [registry[n] for n in dict.fromkeys(wanted)]
+    else:
+        chosen = [spec for spec in registry.values() if not kinds or spec.dimension in kinds]
+    chosen = [spec for spec in chosen if spec.name not in dropped]
+    if not chosen:
+        raise JudgeAuditError("no bias left to audit after --bias/--dimension/--exclude")
+    return chosen
+
+
+def _names(values: Iterable[str] | None) -> list[str]:
+    """Names from repeated options, each of which may hold a comma-separated list."""
+    return [name.strip() for value in values or () for name in value.split(",") if name.strip()]
+
+
+def _check(names: list[str], valid: list[str], what: str) -> None:
+    unknown = [n for n in names if n not in valid]
     if unknown:
-        raise JudgeAuditError(
-            f"unknown bias {', '.join(map(repr, unknown))}; valid choices: {', '.join(sorted(registry))}"
-        )
-    return [registry[n] for n in dict.fromkeys(wanted)]
+        raise JudgeAuditError(f"unknown {what} {', '.join(map(repr, unknown))}; valid choices: {', '.join(valid)}")

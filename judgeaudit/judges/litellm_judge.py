@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import judgment_from_text
+from judgeaudit.judges.text_verdict import text_answer, with_verdict
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -70,6 +70,14 @@ class LiteLLMJudge:
         self.max_concurrency: int | None = None
 
     async def judge(self, request: JudgeRequest) -> Judgment:
+        return with_verdict(await self.generate(request))
+
+    def generation_params(self, max_tokens: int) -> dict[str, Any]:
+        """What decides a generated text: the judge's settings with its own token limit."""
+        return self.params | {"max_tokens": max_tokens}
+
+    async def generate(self, request: JudgeRequest) -> Judgment:
+        """The model's text answer to ``request`` (no verdict read)."""
         started = time.perf_counter()
         response = await self._litellm.acompletion(
             model=request.model,
@@ -86,7 +94,7 @@ class LiteLLMJudge:
             cost = float(self._litellm.completion_cost(completion_response=response) or 0.0)
         except Exception:  # litellm raises for models missing from its price map
             cost = 0.0
-        return judgment_from_text(
+        return text_answer(
             text=choice.message.content or "",
             finish_reason=choice.finish_reason,
             prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,

@@ -28,6 +28,7 @@ from scipy.special import logsumexp
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import gguf
+from judgeaudit.judges.text_verdict import text_answer
 from judgeaudit.prompts.templates import PAIRWISE_LOGIT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -181,6 +182,43 @@ class LlamaCppJudge:
 
     async def judge(self, request: JudgeRequest) -> Judgment:
         return await asyncio.get_running_loop().run_in_executor(_COMPUTE, self._judge_sync, list(request.messages))
+
+    def generation_params(self, max_tokens: int) -> dict[str, Any]:
+        """What decides a generated text: the weights and template, greedy decoding, the token limit."""
+        return self.params | {"readout": "greedy_text", "max_tokens": max_tokens}
+
+    def _generate_sync(self, messages: list[dict[str, str]], max_tokens: int) -> Judgment:
+        import llama_cpp
+
+        started = time.perf_counter()
+        if self._llm is None:
+            self._load()
+        tokens = self._prompt_tokens(messages)
+        if len(tokens) + max_tokens >= self.n_ctx:
+            raise JudgeAuditError(f"prompt of {len(tokens)} tokens and {max_tokens} to write exceed the context of {self.n_ctx}")
+        # From scratch, so the prompt is evaluated in chunks aligned at 0 like every judge prompt; only
+        # those aligned chunks stay cached for the next prompt (the written tokens went one at a time).
+        self._llm.n_tokens = 0
+        written: list[int] = []
+        for token in self._llm.generate(tokens, temp=0.0, top_k=1):
+            if llama_cpp.llama_vocab_is_eog(self._llm._model.vocab, token) or len(written) >= max_tokens:
+                break
+            written.append(token)
+        self._llm.n_tokens = len(tokens) - len(tokens) % self.chunk
+        text = self._llm.detokenize(written).decode("utf-8", errors="replace")
+        return text_answer(
+            text.strip(),
+            "length" if len(written) >= max_tokens else "stop",
+            prompt_tokens=len(tokens),
+            completion_tokens=len(written),
+            latency_s=time.perf_counter() - started,
+        )
+
+    async def generate(self, request: JudgeRequest) -> Judgment:
+        """Greedy text for ``request`` (an LLM rewrite), from the same model and chat template."""
+        return await asyncio.get_running_loop().run_in_executor(
+            _COMPUTE, self._generate_sync, list(request.messages), int(request.params["max_tokens"])
+        )
 
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import judgment_from_text
+from judgeaudit.judges.text_verdict import text_answer, with_verdict
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -51,6 +51,14 @@ class OpenAICompatJudge:
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
 
     async def judge(self, request: JudgeRequest) -> Judgment:
+        return with_verdict(await self.generate(request))
+
+    def generation_params(self, max_tokens: int) -> dict[str, Any]:
+        """What decides a generated text: the judge's settings with its own token limit."""
+        return self.params | {"max_tokens": max_tokens}
+
+    async def generate(self, request: JudgeRequest) -> Judgment:
+        """The model's text answer to ``request`` (no verdict read)."""
         started = time.perf_counter()
         response = await self._client.chat.completions.create(
             model=request.model,
@@ -60,7 +68,7 @@ class OpenAICompatJudge:
         )
         choice = response.choices[0]
         usage = response.usage
-        return judgment_from_text(
+        return text_answer(
             text=choice.message.content or "",
             finish_reason=choice.finish_reason,
             prompt_tokens=usage.prompt_tokens if usage else 0,

@@ -1,12 +1,14 @@
-"""Turn a generative judge's text answer into a Judgment."""
+"""Turn a chat model's text answer into a Judgment: generated text, or a verdict parsed from it."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from judgeaudit.prompts.parse import parse_verdict
 from judgeaudit.schema import Judgment
 
 
-def judgment_from_text(
+def text_answer(
     text: str,
     finish_reason: str | None,
     prompt_tokens: int = 0,
@@ -15,9 +17,9 @@ def judgment_from_text(
     cost_usd: float = 0.0,
     resolved_model: str | None = None,
 ) -> Judgment:
-    """Parse the final verdict; an answer cut off by the token limit is marked truncated (never cached)."""
+    """A text answer; one cut off by the token limit is marked truncated (never cached)."""
     return Judgment(
-        verdict=parse_verdict(text),
+        verdict="text",
         raw=text,
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
@@ -26,3 +28,8 @@ def judgment_from_text(
         truncated=finish_reason == "length",
         resolved_model=resolved_model,
     )
+
+
+def with_verdict(answer: Judgment) -> Judgment:
+    """The answer with the final verdict parsed from its text."""
+    return replace(answer, verdict=parse_verdict(answer.raw))

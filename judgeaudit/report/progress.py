@@ -50,8 +50,9 @@ class AuditProgress:
     def __exit__(self, *exc: Any) -> None:
         self._progress.stop()
 
-    def start(self, plan: Any, total: int) -> None:
-        description = f"{plan.config.judge} · {len(plan.instances)} instances · {len(plan.specs)} biases"
+    def start(self, description: str, total: int) -> None:
+        """A new bar (a run may have two stages: rewriting responses, then judging)."""
+        self._failed = self._cached = 0
         self._task = self._progress.add_task(description, total=total, rate="", status="")
         if not self._console.is_terminal:
             # No live bar in logs: print a line every 10% instead.

@@ -59,8 +59,10 @@ class Settings:
 def wide(frame: pd.DataFrame, bias: str, conditions: tuple[str, ...]) -> pd.DataFrame:
     """One row per instance; columns (field, condition, order) for the bias's and the shared conditions."""
     rows = frame[frame["bias"].isin((bias, SHARED)) & frame["condition"].isin(conditions)]
-    table = rows.set_index(["instance_id", "condition", "order"])[["state", "outcome", "pref", "category"]]
-    return table.unstack(["condition", "order"])
+    fields = ["state", "outcome", "pref", "category"]
+    table = rows.set_index(["instance_id", "condition", "order"])[fields].unstack(["condition", "order"])
+    # Every column, even for a condition no instance has (a cue that applies to none of them).
+    return table.reindex(columns=pd.MultiIndex.from_product([fields, conditions, ORDERS]))
 
 
 def _scored(table: pd.DataFrame, condition: str) -> pd.Series:
