@@ -14,7 +14,7 @@ from judgeaudit.schema import stable_hash
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'\"(])")
 _CODE_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
-_BOUNDARY = re.compile(r"(?<=[.!?:])[ \t]+(?=[A-Z0-9'\"(])|\n+")
+_BOUNDARY = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9'\"(])|\n+")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 INSERT_PLACES = ("start", "middle", "end")
 
@@ -69,7 +69,8 @@ def conclusion_first(response: str) -> str:
     cuts = sentence_boundaries(body)
     if not cuts:
         return response
-    return f"{body[cuts[-1]:].strip()} {body[:cuts[-1]].strip()}"
+    separator = re.match(r"\s+", body[cuts[-1] :]).group()  # a space, or the line break of a verse
+    return f"{body[cuts[-1] + len(separator):]}{separator}{body[:cuts[-1]]}"
 
 
 def derived_rng(seed: int, *parts: object) -> random.Random:

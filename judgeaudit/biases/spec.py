@@ -13,7 +13,7 @@ from judgeaudit.schema import stable_hash
 
 METHODS = ("swap", "template", "self")
 APPLY_TO = ("response", "prompt_note", "attribution")
-EDITS = ("append", "prepend", "insert", "restyle", "reorder")
+EDITS = ("append", "prepend", "wrap", "insert", "restyle", "reorder")
 EXPECTED = ("toward", "away", "either")
 DIMENSIONS = ("presentation", "tone", "social", "identity", "integrity")
 """The built-in dimensions, in the order reports list them; a user's bias may name another."""
@@ -32,7 +32,7 @@ class BiasSpec:
     mirrored, the better (or, with a rewriter, has an LLM follow the ``rewrite`` instruction); ``self``
     has the judge itself rewrite the response (self-enhancement). ``apply_to`` says whether the
     rendered text replaces that response, is a note in the judge prompt naming it, or is an
-    attribution in its header; ``edit`` how a response changes (append, prepend, insert, restyle,
+    attribution in its header; ``edit`` how a response changes (append, prepend, wrap: both, insert, restyle,
     reorder). ``expected`` is which way a biased judge moves: toward the cue, away, or either (the
     direction of the test). ``counterpart`` is rendered on the other response with the same random
     draws (a contrasting identity). ``placebo`` is a template for a content-neutral edit of comparable
@@ -45,7 +45,7 @@ class BiasSpec:
     description: str
     method: Literal["swap", "template", "self"]
     apply_to: Literal["response", "prompt_note", "attribution"] = "response"
-    edit: Literal["append", "prepend", "insert", "restyle", "reorder"] = "append"
+    edit: Literal["append", "prepend", "wrap", "insert", "restyle", "reorder"] = "append"
     expected: Literal["toward", "away", "either"] = "toward"
     template: str = ""
     counterpart: str = ""
