@@ -1,8 +1,10 @@
 """A loopback OpenAI-compatible judge server for tests and benchmarks.
 
 The judge it plays knows the better responses (it is given the chosen texts) and answers correctly,
-except for the behaviours a test plants: a position bias on a share of the questions, failures
-(429/500) on a share of first attempts, extra latency.
+except for the behaviours a test plants: a position bias on a share of the questions, cue words it
+follows, failures (429/500) on a share of first attempts, extra latency. Asked to rewrite a response
+it returns it behind a fixed prefix (changing a number in a planted share), and asked whether a
+rewrite keeps the meaning it says YES (NO in a planted share).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-_RESPONSE = re.compile(r"\[The Start of Response (A|B)\]\n(.*?)\n\[The End of Response \1\]", re.DOTALL)
+_RESPONSE = re.compile(r"\[The Start of Response (A|B)((?: \([^)\n]*\))?)\]\n(.*?)\n\[The End of Response \1\]", re.DOTALL)
+_TO_REWRITE = re.compile(r"<(response|answer)>\n(.*?)\n</\1>|\[Answer\]\n(.*)", re.DOTALL)
+_CHECKED = re.compile(r"\[Version 1\]\n(.*?)\n\n\[Version 2\]\n(.*)", re.DOTALL)
 _QUESTION = re.compile(r"\[User Question\]\n(.*?)\n", re.DOTALL)
 
 
@@ -45,6 +49,14 @@ class JudgeBehaviour:
     model_suffix: str = "-2026-01-01"
     """Appended to the requested model name in the answer's ``model`` field (the resolved snapshot)."""
     verdict_format: Callable[[str], str] = lambda label: f"Response {label} is better.\n[[{label}]]"
+    follows: tuple[str, ...] = ()
+    """Cue words it follows: when one response (its text or header) holds any of them, that one wins."""
+    rewrite_prefix: str = "Put another way: "
+    """A rewrite is the response behind this prefix."""
+    number_break_share: float = 0.0
+    """Share of rewrites in which it changes a number (the numbers check refuses them)."""
+    meaning_no_share: float = 0.0
+    """Share of meaning checks it answers NO."""
 
 
 class MockJudgeServer:
@@ -57,6 +69,7 @@ class MockJudgeServer:
         self.requests = 0
         self.answered = 0
         self.failures = 0
+        self.rewrites = 0
         self.bodies: list[str] = []
         self._seen_failures: set[str] = set()
         self._loop = asyncio.new_event_loop()
@@ -69,10 +82,14 @@ class MockJudgeServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def verdict(self, content: str) -> str:
-        responses = dict(_RESPONSE.findall(content))
+        shown = {label: (header, text) for label, header, text in _RESPONSE.findall(content)}
+        responses = {label: text for label, (_, text) in shown.items()}
         question = _QUESTION.search(content)
         if question and _fraction(question.group(1)) < self.behaviour.position_share:
             return "A"
+        cued = [label for label, (header, text) in shown.items() if any(w in f"{header} {text}".lower() for w in self.behaviour.follows)]
+        if len(cued) == 1:
+            return cued[0]
         def score(label: str) -> int:
             """Longest better response it contains minus longest worse one: edits keep the answer inside."""
             shown = _normalized(responses.get(label, ""))
@@ -80,6 +97,19 @@ class MockJudgeServer:
             return contained(self._chosen) - contained(self._rejected)
 
         return "B" if score("B") > score("A") else "A"
+
+    def answer(self, content: str) -> str:
+        """A verdict; or, asked to rewrite, the response behind a prefix; or, asked to check, YES/NO."""
+        checked = _CHECKED.search(content)
+        if checked is not None:
+            return "NO" if _fraction(checked.group(2) + "no") < self.behaviour.meaning_no_share else "YES"
+        if "[The Start of Response A" not in content and (found := _TO_REWRITE.search(content)):
+            self.rewrites += 1
+            original = found.group(2) or found.group(3)
+            if _fraction(original + "break") < self.behaviour.number_break_share:
+                original = re.sub(r"\d+", lambda m: str(int(m.group()) + 1), original, count=1)
+            return self.behaviour.rewrite_prefix + original
+        return self.behaviour.verdict_format(self.verdict(content))
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -97,7 +127,7 @@ class MockJudgeServer:
             return web.json_response({"error": {"message": "try again"}}, status=self.behaviour.fail_status)
         self.answered += 1
         self.bodies.append(digest)
-        text = self.behaviour.verdict_format(self.verdict(content))
+        text = self.answer(content)
         return web.json_response(
             {
                 "id": "chatcmpl-mock",

@@ -47,7 +47,7 @@ def test_every_status_is_rendered_with_its_finding(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text()
     markdown = (tmp_path / "report.md").read_text()
     assert "Biased: verbosity" in html and "Inconclusive: bandwagon" in html
-    assert "The judge moves toward verbosity" in html and "The judge moves away from authority" in html
+    assert "The judge moves toward the verbosity cue" in html and "The judge moves away from authority" in html
     assert "unscored answers differ" in html and "cue on the better response, better shown" in html
     assert "placebo" in html.lower() and "<b>I will not</b>" not in html
     assert "| verbosity | BIASED |" in markdown and "| bandwagon | INCONCLUSIVE |" in markdown

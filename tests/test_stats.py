@@ -117,7 +117,7 @@ def test_planted_verbosity_is_biased_alone_with_the_full_swing() -> None:
     assert verbosity.flip_rate == 1.0 and verbosity.accuracy_perturbed == 0.0
     assert verbosity.noise_floor.placebo.rate == 0.0  # the neutral edit of the same size moves nothing
     assert [name for name, r in results.items() if r.flagged] == ["verbosity"]
-    assert "moves toward verbosity" in verbosity.finding
+    assert "moves toward the verbosity cue" in verbosity.finding
 
 
 def test_a_cue_the_judge_penalizes_is_reported_never_flagged() -> None:

@@ -3,6 +3,7 @@ mirrored, on the better response, and a placebo edit on the worse; every conditi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -142,6 +143,22 @@ def _cue_edits(instance: Instance, spec: BiasSpec, seed: int, rewrites: Rewrites
     return edits
 
 
+PLACEBO_SIZE_STEP = 40
+"""The default placebo's size is the cue's rounded up to this many characters, so biases whose cues
+add about as much text share one placebo (asked once: the same request)."""
+
+
+def _default_placebo(instance: Instance, spec: BiasSpec, order: Order, seed: int, added: int) -> Edit:
+    """Neutral text at the cue's place, of the cue's size rounded up to PLACEBO_SIZE_STEP.
+
+    The draw depends on (seed, instance, place, size), not on the bias: placebos of the same place and
+    size are the same text for every bias.
+    """
+    size = max(1, math.ceil(added / PLACEBO_SIZE_STEP)) * PLACEBO_SIZE_STEP
+    stream = (seed, instance.id, spec.apply_to, size, PLACEBO)
+    return _render(instance, spec, DEFAULT_PLACEBO[spec.apply_to], "rejected", order, stream, size)
+
+
 def bias_probes(instance: Instance, spec: BiasSpec, seed: int, rewrites: Rewrites | None = None) -> list[Probe]:
     """Cue and placebo probes of one instance for one bias.
 
@@ -164,10 +181,11 @@ def bias_probes(instance: Instance, spec: BiasSpec, seed: int, rewrites: Rewrite
     for order in ORDERS:
         if rewritten_placebo is not None:
             placebo = Edit(rewritten_placebo, None, "paraphrase")
-        else:
-            template = spec.placebo or DEFAULT_PLACEBO[spec.apply_to]
+        elif spec.placebo:
             stream = (seed, instance.id, spec.name, PLACEBO)
-            placebo = _render(instance, spec, template, "rejected", order, stream, max(added, 1))
+            placebo = _render(instance, spec, spec.placebo, "rejected", order, stream, max(added, 1))
+        else:
+            placebo = _default_placebo(instance, spec, order, seed, added)
         probes.append(_edited_probe(instance, spec, PLACEBO, "rejected", order, placebo))
     return probes
 

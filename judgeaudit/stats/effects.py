@@ -177,9 +177,9 @@ def _sentence(
         return ""
     interval = f"{effect.mean:+.3f} (95% CI {low:+.3f} to {high:+.3f})"
     if status == "BIASED" and effect.mean > 0:
-        return f"The judge moves toward {name}: the cue swings its preference by {interval} toward the response that carries it."
+        return f"The judge moves toward the {name} cue: it swings its preference by {interval} toward the response that carries it."
     if status == "BIASED":
-        return f"The judge moves away from {name}: it penalizes the response that carries the cue, {interval}."
+        return f"The judge moves away from the {name} cue: it penalizes the response that carries it, {interval}."
     if expected == "away":
         if low > 0:
             return f"The judge leans toward {name} rather than away from it: {interval}; the test looks for a penalty, so this is not flagged."

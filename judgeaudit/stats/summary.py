@@ -45,6 +45,9 @@ def summarize_biases(
             continue
         result = content_bias(frame, spec, settings, repeat)
         result.skipped = _skipped(frame, spec.name, (rewrite_skips or {}).get(spec.name, {}))
+        if result.reason and result.skipped:
+            left_out = "; ".join(f"{n} left out: {why}" for why, n in result.skipped.items())
+            result.reason = f"{result.reason} ({left_out})"
         results.append(result)
     finalize(results, settings.alpha)
     return {result.name: result for result in results}
