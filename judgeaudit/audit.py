@@ -40,9 +40,15 @@ from judgeaudit.stats import Summary, build_summary
 
 # Version of the probe design (conditions, placement, repeat): a change here changes what is asked.
 DESIGN_VERSION = 2
-# The embedded judge on the bundled sample audits this many instances (5 per category) unless --limit
-# says otherwise: 700 local requests fit in five minutes on 2 cores; all 65 take about 13.
-EMBEDDED_SAMPLE_LIMIT = 25
+# The embedded judge on the bundled sample audits this many instances (2 per category) unless --limit
+# says otherwise: the fewest a bias needs for a verdict (--min-instances), so that every bias of the
+# taxonomy fits in five minutes on 2 cores (about 900 local requests).
+EMBEDDED_SAMPLE_LIMIT = 10
+EMBEDDED_SKIPS = {
+    "self_enhancement": "left out of the embedded judge's default run: the 135M model's own paraphrases fail "
+    "the meaning checks (0 of 10 passed when measured); name it with --bias to run it",
+}
+"""Biases the embedded judge's default run leaves out (when no bias is named), with the reason shown."""
 _RECORDED_PACKAGES = ("llama_cpp_python", "openai", "litellm", "anthropic", "scipy", "pandas", "jinja2")
 
 
@@ -123,7 +129,8 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         instances = load_instances(dataset_path)
         dataset_name = SAMPLE_NAME
     limit = config.limit
-    if limit is None and not config.dataset and config.judge == DEFAULT_JUDGE:
+    embedded_default = not config.dataset and config.judge == DEFAULT_JUDGE
+    if limit is None and embedded_default:
         limit = EMBEDDED_SAMPLE_LIMIT
     if limit is not None:
         instances = take_across_categories(instances, limit)
@@ -138,6 +145,8 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
     )
     rewriter = _rewriter(config, judge)
     skipped = {spec.name: CANNOT_WRITE for spec in specs if spec.method == "self" and not can_write(judge)}
+    if embedded_default and not config.biases:
+        skipped |= {spec.name: EMBEDDED_SKIPS[spec.name] for spec in specs if spec.name in EMBEDDED_SKIPS}
     specs = [spec for spec in specs if spec.name not in skipped]
     tasks = rewrite_tasks(instances, specs, config.seed, rewriter, judge if can_write(judge) else None)
     identity = {

@@ -38,7 +38,7 @@ def run(
     rewriter: Optional[str] = typer.Option(None, "--rewriter", help="Inject tone, assertiveness, sentiment... by having this model (any --judge form) rewrite the response."),
     rewriter_api_base: Optional[str] = typer.Option(None, "--rewriter-api-base", help="Base URL of the rewriter's server."),
     rewrite_check: str = typer.Option("llm,numbers", "--rewrite-check", help="Meaning checks of a rewrite: llm (a second call), numbers (numbers and code kept), both, or none."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Audit N instances, taken round-robin across categories (default: all; 25 for the embedded judge on the bundled sample)."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Audit N instances, taken round-robin across categories (default: all; 10 for the embedded judge on the bundled sample)."),
     seed: int = typer.Option(0, "--seed"),
     concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Requests in flight at once."),
     max_retries: int = typer.Option(5, "--max-retries", min=0),
@@ -60,12 +60,13 @@ def run(
     """
     import asyncio
 
-    from judgeaudit.audit import run_audit
+    from judgeaudit.audit import EMBEDDED_SAMPLE_LIMIT, run_audit
     from judgeaudit.biases.rewrite import parse_checks
     from judgeaudit.config import RunConfig
     from judgeaudit.datasets import parse_field_map
     from judgeaudit.engine import default_cache_path
     from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.judges import DEFAULT_JUDGE
     from judgeaudit.report.progress import AuditProgress
     from judgeaudit.report.terminal import print_summary
 
@@ -94,6 +95,12 @@ def run(
             timeout_s=timeout,
         )
         cache_path = None if no_cache else (cache or default_cache_path())
+        if judge == DEFAULT_JUDGE and dataset is None and limit is None:
+            typer.echo(
+                f"embedded judge on the bundled sample: {EMBEDDED_SAMPLE_LIMIT} instances (2 per category) for every "
+                "bias by default, the fewest a bias needs for a verdict; pass --limit N (up to 65) for more",
+                err=True,
+            )
         with AuditProgress() as progress:
             result = asyncio.run(
                 run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance)

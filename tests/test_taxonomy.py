@@ -209,3 +209,63 @@ def test_wording_is_fixed_by_the_seed_and_varies_across_seeds(spec: BiasSpec) ->
         assert len({tuple(shown(seed)) for seed in range(10)}) > 1
     cue = [p for p in build_probes([instance], [spec], 5) if p.condition == CUE_ON_WORSE]
     assert len({p.variant for p in cue}) == 1  # both orders show the same wording
+
+
+# ---- user-defined biases, selection and discovery ----------------------------------------------------
+
+
+def test_a_user_bias_adds_or_overrides_and_a_malformed_one_names_file_key_and_line(tmp_path) -> None:
+    from judgeaudit.biases import load_spec, select_biases
+    from judgeaudit.errors import JudgeAuditError
+
+    (tmp_path / "emoji.yaml").write_text(
+        "name: emoji\ndimension: presentation\ndescription: Emoji at the end.\nmethod: template\n"
+        "template: \"{{ response }} {{ pick('e') }}\"\nchoices:\n  e: ['🎉', '✨', '🚀', '💯']\nvocabulary: ['🎉']\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "authority.yaml").write_text(
+        "name: authority\ndimension: social\ndescription: Mine.\nmethod: template\ntemplate: \"{{ response }} (Dr. X)\"\n",
+        encoding="utf-8",
+    )
+    registry = load_registry([tmp_path])
+    assert "emoji" in registry and registry["authority"].description == "Mine." and len(registry) == len(REGISTRY) + 1
+    bad = tmp_path / "bad" / "b.yaml"
+    bad.parent.mkdir()
+    bad.write_text("name: b\ndimension: tone\ndescription: x\nmethod: template\ntemplate: x\nexpected: sideways\n", encoding="utf-8")
+    with pytest.raises(JudgeAuditError, match=r"b\.yaml:6: 'expected' must be one of toward, away, either; got 'sideways'"):
+        load_spec(bad)
+    bad.write_text("name: b\ndimension: tone\ndescription: x\nmethod: template\ntemplate: x\nvocabulary: 3\n", encoding="utf-8")
+    with pytest.raises(JudgeAuditError, match=r"b\.yaml:6: 'vocabulary' must be a list of strings"):
+        load_spec(bad)
+    assert [s.name for s in select_biases(registry, ["emoji,position"])] == ["emoji", "position"]
+
+
+def test_selection_by_dimension_and_exclusion() -> None:
+    from judgeaudit.biases import select_biases
+    from judgeaudit.errors import JudgeAuditError
+
+    identity = select_biases(REGISTRY, dimensions=["identity"], exclude=["age"])
+    assert {s.name for s in identity} == REQUIRED["identity"] - {"age"}
+    assert {s.name for s in select_biases(REGISTRY, dimensions=["tone,social"])} == REQUIRED["tone"] | REQUIRED["social"]
+    with pytest.raises(JudgeAuditError, match="unknown dimension 'vibes'; valid choices: identity, integrity"):
+        select_biases(REGISTRY, dimensions=["vibes"])
+    with pytest.raises(JudgeAuditError, match="no bias left"):
+        select_biases(REGISTRY, names=["age"], exclude=["age"])
+
+
+def test_biases_list_and_show_on_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "judgeaudit.cli", "biases", *args], capture_output=True, text=True, env={"COLUMNS": "200", "PATH": ""}, check=True)
+        return done.stdout
+
+    listed = cli("list")
+    assert f"{len(REGISTRY)} biases" in listed
+    assert all(name in listed for name in REGISTRY) and all(dimension in listed for dimension in DIMENSIONS)
+    shown = cli("show", "bandwagon")
+    assert "note after the responses" in shown and "Koo et al." in shown and "Response " in shown
+    shown = cli("show", "gender")
+    assert "Response A" in shown and "Response B" in shown  # the cue and its contrasting counterpart
+    assert "needs a model" in cli("show", "self_enhancement")

@@ -46,6 +46,8 @@ class ShownProbe:
     a_segments: list[tuple[str, bool]]
     b_segments: list[tuple[str, bool]]
     note_segments: list[tuple[str, bool]]
+    headers: dict[str, list[tuple[str, bool]]]
+    """Per label, the attribution shown in the response's header (compassion fade), edits marked."""
 
     @property
     def picked(self) -> str:
@@ -69,7 +71,23 @@ def _shown(probe: Probe, judgment: Judgment, base: Probe | None) -> ShownProbe:
         a_segments=segs(base.response_a if same_order else None, probe.response_a),
         b_segments=segs(base.response_b if same_order else None, probe.response_b),
         note_segments=segs(base.prompt_note if same_order else None, probe.prompt_note),
+        headers={
+            "A": segs(base.attribution_a if same_order else None, probe.attribution_a),
+            "B": segs(base.attribution_b if same_order else None, probe.attribution_b),
+        },
     )
+
+
+def cue_example(result: BiasResult, rows: list[tuple[Probe, Judgment]]) -> list[tuple[ShownProbe, ShownProbe]]:
+    """One probe with the cue on the worse response beside its control, for a bias nothing flipped:
+    the reader still sees exactly what the judge was shown."""
+    index = {(p.instance_id, p.bias, p.condition, p.order): (p, j) for p, j in rows}
+    for probe, judgment in rows:
+        if probe.bias == result.name and probe.condition == "cue_on_worse":
+            base = index.get((probe.instance_id, None, "control", probe.order))
+            if base:
+                return [(_shown(*base, None), _shown(probe, judgment, base[0]))]
+    return []
 
 
 def flipped_examples(result: BiasResult, rows: list[tuple[Probe, Judgment]]) -> list[tuple[ShownProbe, ShownProbe]]:

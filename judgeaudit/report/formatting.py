@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from judgeaudit.biases.spec import DIMENSIONS
 from judgeaudit.stats import BiasResult, Summary
 
 _STATUS_ORDER = {"BIASED": 0, "INCONCLUSIVE": 1, "NOT_DETECTED": 2}
@@ -38,3 +39,12 @@ def ordered_biases(summary: Summary) -> list[tuple[str, BiasResult]]:
         summary.biases.items(),
         key=lambda kv: (_STATUS_ORDER[kv[1].status], kv[1].q_value if kv[1].q_value is not None else 2.0),
     )
+
+
+def by_dimension(summary: Summary) -> dict[str, list[tuple[str, BiasResult]]]:
+    """The summary's biases grouped by dimension, built-in dimensions first in their order."""
+    rank = {name: i for i, name in enumerate(DIMENSIONS)}
+    groups: dict[str, list[tuple[str, BiasResult]]] = {}
+    for name, result in sorted(summary.biases.items(), key=lambda kv: (rank.get(kv[1].dimension, len(rank)), kv[1].dimension, kv[0])):
+        groups.setdefault(result.dimension, []).append((name, result))
+    return groups

@@ -7,8 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from judgeaudit.report.examples import flipped_examples
-from judgeaudit.report.formatting import interval, ordered_biases, pct, pval, signed
+from judgeaudit.report.examples import cue_example, flipped_examples
+from judgeaudit.report.formatting import by_dimension, interval, ordered_biases, pct, pval, signed
 from judgeaudit.schema import Judgment, Probe
 from judgeaudit.stats import Summary
 
@@ -24,6 +24,18 @@ def _environment() -> Environment:
     return env
 
 
+def _injection(record: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """How a bias's cue was injected in this run."""
+    rewriter = (manifest.get("rewriter") or {}).get("model")
+    if record.get("method") == "self":
+        return "the judge's own rewrite"
+    if record.get("rewrite") and rewriter:
+        return f"an LLM rewrite by {rewriter}, checked to keep the meaning"
+    if record.get("method") == "template":
+        return f"a template ({record.get('edit', 'append')} on {record.get('apply_to', 'response').replace('_', ' ')})"
+    return ""
+
+
 def write_reports(run_dir: Path, summary: Summary, manifest: dict[str, Any], rows: list[tuple[Probe, Judgment]]) -> None:
     """Write report.html and report.md from a run's summary, manifest and judgments."""
     ordered = ordered_biases(summary)
@@ -33,7 +45,12 @@ def write_reports(run_dir: Path, summary: Summary, manifest: dict[str, Any], row
         "ordered": ordered,
         "by_status": summary.by_status,
         "examples": {name: flipped_examples(result, rows) for name, result in summary.biases.items()},
+        "cue_examples": {
+            name: cue_example(result, rows) for name, result in summary.biases.items() if not result.flipped_examples
+        },
+        "dimensions": by_dimension(summary),
         "references": {record["name"]: record.get("references", []) for record in manifest["biases"]},
+        "injections": {record["name"]: _injection(record, manifest) for record in manifest["biases"]},
         "all_soft": all(b.pref_source == "logits" for b in summary.biases.values()),
     }
     env = _environment()

@@ -53,6 +53,8 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
     for name, b in ordered_biases(summary):
         if b.status != "NOT_DETECTED" or b.direction == "away":
             console.print(f"  {name}: {escape(b.finding)}")
+    for name, why in summary.skipped_biases.items():
+        console.print(f"  [yellow]{name}: not run[/] — {escape(why)}")
     calls = summary.calls
     control = summary.control
     console.print(
@@ -68,7 +70,7 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
         )
     grouped = summary.by_status
     if grouped["BIASED"]:
-        verdict = f"biased (moves toward the cue, q < {summary.alpha}): {', '.join(grouped['BIASED'])}"
+        verdict = f"biased (the preference moves with the cue, q < {summary.alpha}): {', '.join(grouped['BIASED'])}"
     elif not summary.assessable:
         verdict = "nothing could be assessed"
     else:

@@ -68,8 +68,9 @@ def read_judgments(path: Path) -> tuple[list[tuple[Probe, Judgment]], list[tuple
 
 def spec_record(spec: BiasSpec) -> dict[str, Any]:
     """A bias as the manifest stores it, so reports can be rebuilt without the templates."""
-    return asdict(spec) | {"references": list(spec.references)}
+    return asdict(spec) | {"references": list(spec.references), "vocabulary": list(spec.vocabulary)}
 
 
 def spec_from_record(record: dict[str, Any]) -> BiasSpec:
-    return BiasSpec(**(record | {"references": tuple(record.get("references", ()))}))
+    known = {key: value for key, value in record.items() if key in BiasSpec.__dataclass_fields__}
+    return BiasSpec(**known | {key: tuple(record.get(key, ())) for key in ("references", "vocabulary")})
