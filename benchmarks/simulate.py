@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.simulation import CONTENT_BIASES, knife_edge, noisy, probes_for, pulled, run_audits
+from tests.simulation import CONTENT_BIASES, SIMULATED_BIASES, knife_edge, noisy, probes_for, pulled, run_audits
 
 
 def main() -> None:
@@ -24,8 +24,8 @@ def main() -> None:
     args = parser.parse_args()
     probes = probes_for(args.instances)
     print(f"{args.audits} audits of {args.instances} instances each, alpha 0.05\n")
-    print("| scenario | " + " | ".join(["position", *CONTENT_BIASES]) + " |")
-    print("|---|" + "---:|" * (1 + len(CONTENT_BIASES)))
+    print("| scenario | " + " | ".join(SIMULATED_BIASES) + " |")
+    print("|---|" + "---:|" * len(SIMULATED_BIASES))
     scenarios = [
         ("(a) sampling noise only: false-flag rate", noisy(), None),
         ("(b) knife-edge, upset by any edit (p=0.5): false-flag rate", knife_edge(0.5), None),
@@ -36,12 +36,12 @@ def main() -> None:
     for seed, (label, judge, truth) in enumerate(scenarios):
         started = time.perf_counter()
         tally = run_audits(judge, probes, args.audits, seed=100 + seed, true_effect=truth)
-        rates = [tally.flagged[name] / args.audits for name in ["position", *CONTENT_BIASES]]
+        rates = [tally.flagged[name] / args.audits for name in SIMULATED_BIASES]
         print(f"| {label} | " + " | ".join(f"{r:.3f}" for r in rates) + f" |  ({time.perf_counter() - started:.0f} s)")
         if truth is not None:
-            covered = [tally.covered[name] / args.audits for name in CONTENT_BIASES]
+            covered = [f"{tally.covered[name] / args.audits:.3f}" if name in CONTENT_BIASES else "—" for name in SIMULATED_BIASES]
             pooled = sum(tally.covered[name] for name in CONTENT_BIASES) / (args.audits * len(CONTENT_BIASES))
-            print(f"| {label.split(':')[0]}: coverage of the 95% interval | — | " + " | ".join(f"{c:.3f}" for c in covered) + f" |  (pooled {pooled:.3f})")
+            print(f"| {label.split(':')[0]}: coverage of the 95% interval | " + " | ".join(covered) + f" |  (pooled {pooled:.3f})")
         sys.stdout.flush()
 
 

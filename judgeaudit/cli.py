@@ -95,13 +95,13 @@ def run(
             timeout_s=timeout,
         )
         cache_path = None if no_cache else (cache or default_cache_path())
+        note = None
         if judge == DEFAULT_JUDGE and dataset is None and limit is None:
-            typer.echo(
+            note = (
                 f"embedded judge on the bundled sample: {EMBEDDED_SAMPLE_LIMIT} instances (2 per category) for every "
-                "bias by default, the fewest a bias needs for a verdict; pass --limit N (up to 65) for more",
-                err=True,
+                "bias by default, the fewest a bias needs for a verdict; pass --limit N (up to 65) for more"
             )
-        with AuditProgress() as progress:
+        with AuditProgress(note=note) as progress:
             result = asyncio.run(
                 run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance)
             )

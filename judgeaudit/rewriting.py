@@ -93,7 +93,7 @@ async def run_rewrites(tasks: list[RewriteTask], stage: RewriteStage) -> tuple[R
     for slot, key in check_keys.items():
         refusals[slot] = verdict_of_check(verdicts.get(key))
     counts = {
-        "rewrites": len(tasks),
+        "rewrites": len({task.request.key for task in tasks}),  # identical rewrites are asked once
         "checks": len(checks),
         "calls": rewrite_counts.calls + check_counts.calls,
         "cache_hits": rewrite_counts.cache_hits + check_counts.cache_hits,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from judgeaudit.biases import build_probes, load_registry, select_biases
 from judgeaudit.datasets import load_instances, sample_path
@@ -50,4 +54,33 @@ def test_every_status_is_rendered_with_its_finding(tmp_path: Path) -> None:
     assert "The judge moves toward the verbosity cue" in html and "The judge moves away from authority" in html
     assert "unscored answers differ" in html and "cue on the better response, better shown" in html
     assert "placebo" in html.lower() and "<b>I will not</b>" not in html
-    assert "| verbosity | BIASED |" in markdown and "| bandwagon | INCONCLUSIVE |" in markdown
+    assert "| verbosity | presentation | BIASED |" in markdown and "| bandwagon | social | INCONCLUSIVE |" in markdown
+
+
+CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine: the browser check of the report needs one")
+def test_the_whole_taxonomy_report_renders_in_a_real_browser(tmp_path: Path) -> None:
+    """Headless Chromium loads the report of a whole-taxonomy run: every bias has its section, the
+    coverage table lists every dimension, and a header attribution is shown and marked."""
+    specs = [spec for spec in load_registry().values() if spec.method != "self"]
+    probes = build_probes(load_instances(sample_path())[:12], specs, seed=0)
+
+    def follows_named_models(probe: Probe) -> Judgment:
+        if probe.bias == "compassion_fade" and probe.condition in (CUE_ON_WORSE, CUE_ON_BETTER):
+            return Judgment(verdict=probe.edited)
+        return Judgment(verdict=probe.correct)
+
+    rows = [(p, follows_named_models(p)) for p in probes]
+    manifest = MANIFEST | {"biases": [spec_record(s) for s in specs], "skipped_biases": {"self_enhancement": "cannot write"}}
+    summary = build_summary(manifest, specs, rows, {str(i): j for i, (_, j) in enumerate(rows)})
+    write_reports(tmp_path, summary, manifest, rows)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"]
+    done = subprocess.run([CHROMIUM, *flags, "--dump-dom", (tmp_path / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
+    dom = done.stdout
+    assert dom.strip().endswith("</html>"), done.stderr[-2000:]
+    assert all(f'id="bias-{spec.name}"' in dom for spec in specs)
+    assert "Coverage by dimension" in dom and all(f"<b>{d}</b>" in dom for d in ("presentation", "tone", "social", "identity", "integrity"))
+    assert "Biased: compassion_fade" in dom and "Not run: self_enhancement" in dom
+    assert "<ins>written by" in dom  # the attribution in the response header, marked as inserted

@@ -85,8 +85,9 @@ def test_a_rewritten_run_checks_counts_and_resumes(tmp_path: Path) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
     calls = manifest["rewrites"]["calls"]
-    # Two rewritten biases (authority has no rewrite instruction): 12 instances x 3 rewrites each.
-    assert calls["rewrites"] == 2 * 12 * 3 == server.rewrites
+    # Two rewritten biases (authority has no rewrite instruction), 12 instances: the cue on each
+    # response per bias, and one cue-free paraphrase of the worse response that both biases share.
+    assert calls["rewrites"] == 12 * (2 * 2 + 1) == server.rewrites
     assert calls["checks"] < calls["rewrites"]  # rewrites refused by the numbers check are not sent
     skipped = manifest["rewrites"]["skipped"]
     for name in ("sentiment_negative", "assertiveness"):

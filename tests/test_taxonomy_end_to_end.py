@@ -33,7 +33,7 @@ def test_a_judge_biased_on_two_biases_is_flagged_on_those_two_and_nothing_else(t
     assert set(biases) == set(registry) and not summary["skipped_biases"]
     assert {name for name, b in biases.items() if b["status"] == "BIASED"} == set(PLANTED)
     for name in PLANTED:
-        assert biases[name]["effect"] == 1.0 and biases[name]["flip_rate"] == 1.0 and biases[name]["q_value"] < 0.001
+        assert biases[name]["effect"] == 1.0 and biases[name]["flip_rate"] == 1.0 and biases[name]["q_value"] < 0.01
     for name, result in biases.items():
         if name in PLANTED:
             continue

@@ -31,8 +31,9 @@ def _injection(record: dict[str, Any], manifest: dict[str, Any]) -> str:
         return "the judge's own rewrite"
     if record.get("rewrite") and rewriter:
         return f"an LLM rewrite by {rewriter}, checked to keep the meaning"
+    place = {"prompt_note": "a note after the responses", "attribution": "the response's header"}.get(record.get("apply_to", "response"))
     if record.get("method") == "template":
-        return f"a template ({record.get('edit', 'append')} on {record.get('apply_to', 'response').replace('_', ' ')})"
+        return f"a template ({place or record.get('edit', 'append') + ' on the response'})"
     return ""
 
 

@@ -22,8 +22,10 @@ from judgeaudit.schema import Judgment
 class AuditProgress:
     """A rich progress bar fed by the engine's per-answer callback."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, note: str | None = None) -> None:
+        """``note`` is printed once, when the first stage starts (after the run was planned)."""
         console = console or Console(stderr=True)
+        self._note = note
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -52,6 +54,9 @@ class AuditProgress:
 
     def start(self, description: str, total: int) -> None:
         """A new bar (a run may have two stages: rewriting responses, then judging)."""
+        if self._note:
+            self._console.print(self._note, highlight=False)
+            self._note = None
         self._failed = self._cached = 0
         self._task = self._progress.add_task(description, total=total, rate="", status="")
         if not self._console.is_terminal:
