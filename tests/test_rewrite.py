@@ -103,3 +103,24 @@ def test_a_rewritten_run_checks_counts_and_resumes(tmp_path: Path) -> None:
             edited = row["response_a"] if row["edited"] == "A" else row["response_b"]
             assert edited.startswith(behaviour.rewrite_prefix)  # what was judged is the rewrite itself
     assert (run_dir / "rewrites.jsonl").exists()
+    (run_dir / "summary.json").unlink()
+    code, _, err = finish(judgeaudit("report", str(run_dir)))  # no server: rebuilt from the run folder
+    assert code == 0, err
+    assert json.loads((run_dir / "summary.json").read_text())["biases"] == summary["biases"]
+
+
+def test_self_enhancement_is_skipped_and_said_so_for_a_judge_that_cannot_write(tmp_path: Path, monkeypatch) -> None:
+    from judgeaudit import audit
+    from judgeaudit.config import RunConfig
+    from judgeaudit.prompts.templates import PAIRWISE_VERDICT
+
+    class VerdictOnly:
+        """A judge that gives verdicts and cannot write text (no ``generate``)."""
+
+        backend, model, template, params, max_concurrency = "fake", "verdicts", PAIRWISE_VERDICT, {}, None
+
+    monkeypatch.setattr(audit, "resolve_judge", lambda *args, **kwargs: VerdictOnly())
+    plan = audit.plan_run(RunConfig(judge="fake/verdicts", biases=("self_enhancement", "authority"), limit=3), tmp_path)
+    assert [s.name for s in plan.specs] == ["authority"] and not plan.rewrite_tasks
+    assert plan.skipped_biases == {"self_enhancement": audit.CANNOT_WRITE}
+    assert {p.bias for p in plan.probes} == {None, "authority"}

@@ -237,6 +237,9 @@ def test_a_user_bias_adds_or_overrides_and_a_malformed_one_names_file_key_and_li
     bad.write_text("name: b\ndimension: tone\ndescription: x\nmethod: template\ntemplate: x\nvocabulary: 3\n", encoding="utf-8")
     with pytest.raises(JudgeAuditError, match=r"b\.yaml:6: 'vocabulary' must be a list of strings"):
         load_spec(bad)
+    bad.write_text("name: b\ndimension: social\ndescription: x\nmethod: template\napply_to: prompt_note\ntemplate: x\nrewrite: y\n", encoding="utf-8")
+    with pytest.raises(JudgeAuditError, match=r"b\.yaml:7: 'rewrite' rewrites a response, so it needs apply_to: response"):
+        load_spec(bad)
     assert [s.name for s in select_biases(registry, ["emoji,position"])] == ["emoji", "position"]
 
 

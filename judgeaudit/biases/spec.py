@@ -132,12 +132,16 @@ def load_spec(path: Path) -> BiasSpec:
         raise fields.error("method", "method 'template' needs a non-empty 'template'")
     if method == "self" and not rewrite.strip():
         raise fields.error("method", "method 'self' needs a 'rewrite' instruction for the judge")
+    apply_to = fields.one_of("apply_to", APPLY_TO, "response")
+    for key in ("rewrite", "counterpart"):
+        if fields.text(key) and apply_to != "response":
+            raise fields.error(key, f"{key!r} rewrites a response, so it needs apply_to: response (not {apply_to})")
     return BiasSpec(
         name=name,
         dimension=dimension,
         description=description,
         method=method,  # type: ignore[arg-type]
-        apply_to=fields.one_of("apply_to", APPLY_TO, "response"),  # type: ignore[arg-type]
+        apply_to=apply_to,  # type: ignore[arg-type]
         edit=fields.one_of("edit", EDITS, "append"),  # type: ignore[arg-type]
         expected=fields.one_of("expected", EXPECTED, "toward"),  # type: ignore[arg-type]
         template=template,
