@@ -28,7 +28,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def test_embedded_judge_small_run(tmp_path: Path, cache: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "judgeaudit.cli", "run", "--limit", "3", "--out", str(tmp_path / "runs"), "--no-cache"],
+        # The social dimension: a response edit, a note in the prompt and a header attribution.
+        [sys.executable, "-m", "judgeaudit.cli", "run", "--limit", "3", "--dimension", "social", "--out", str(tmp_path / "runs"), "--no-cache"],
         capture_output=True,
         text=True,
         timeout=600,
