@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.datasets import load_instances, sample_path
-from judgeaudit.judges import build_request
+from judgeaudit.formulations import PAIRWISE
 from judgeaudit.judges.gguf import convert
 from judgeaudit.judges.llamacpp import CHUNK, SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
 from judgeaudit.schema import JudgeRequest
@@ -52,7 +52,7 @@ def run_requests(judge: LlamaCppJudge, count: int, stride: int = 1) -> list[Judg
     probes = build_probes(load_instances(sample_path()), list(load_registry().values()), seed=0)
     requests: dict[str, JudgeRequest] = {}
     for probe in probes:
-        request = build_request(judge, probe)
+        request = PAIRWISE.requests(judge, probe)[0]
         requests.setdefault(request.key, request)
     return list(requests.values())[::stride][:count]
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.datasets import load_instances, sample_path
 from judgeaudit.engine import Journal, ResponseCache, RetryPolicy, execute
-from judgeaudit.judges import build_request
+from judgeaudit.formulations import PAIRWISE
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 
 
@@ -38,7 +38,7 @@ def make_requests(judge: OpenAICompatJudge, count: int, salt: str) -> dict:
     for index in range(count):
         probe = probes[index % len(probes)]
         salted = replace(probe, prompt=f"{probe.prompt} [{salt}-{index}]")
-        request = build_request(judge, salted)
+        request = PAIRWISE.requests(judge, salted)[0]
         requests[request.key] = request
     return requests
 

@@ -21,7 +21,8 @@ from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.judges import DEFAULT_JUDGE, Judge, build_requests, resolve_judge
+from judgeaudit.formulations import Formulation
+from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
 from judgeaudit.report.outputs import write_reports
 from judgeaudit.rewriting import REWRITE_JOURNAL, RewriteStage, run_rewrites
 from judgeaudit.runs import (
@@ -62,6 +63,7 @@ class PlannedRun:
 
     config: RunConfig
     judge: Judge
+    formulation: Formulation
     instances: list[Instance]
     specs: list[BiasSpec]
     dataset_name: str
@@ -136,21 +138,37 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         instances = take_across_categories(instances, limit)
     registry = load_registry(Path(d) for d in config.bias_dirs)
     specs = select_biases(registry, config.biases, config.dimensions, config.exclude)
+    formulation = Formulation(config.mode)
     judge = resolve_judge(
         config.judge,
         api_base=config.api_base,
         temperature=config.temperature,
         max_tokens=config.max_tokens,
         timeout_s=config.timeout_s,
+        kind=formulation.kind,
     )
+    if formulation.task not in judge.tasks:
+        raise JudgeAuditError(
+            f"--mode {config.mode} asks for {formulation.task} requests, which {judge.backend}:{judge.model} cannot answer "
+            f"(it answers: {', '.join(sorted(judge.tasks))})"
+        )
+    if formulation.shows_reference:
+        missing = sum(1 for instance in instances if not instance.reference)
+        if missing:
+            raise JudgeAuditError(
+                f"--mode {config.mode} shows the reference answer, but {missing} of {len(instances)} instances have none "
+                "(give a 'reference' field, or --field reference=COLUMN)"
+            )
     rewriter = _rewriter(config, judge)
-    skipped = {spec.name: CANNOT_WRITE for spec in specs if spec.method == "self" and not can_write(judge)}
+    skipped = {spec.name: why for spec in specs if (why := formulation.not_applicable(spec))}
+    skipped |= {spec.name: CANNOT_WRITE for spec in specs if spec.method == "self" and not can_write(judge)}
     if embedded_default and not config.biases:
         skipped |= {spec.name: EMBEDDED_SKIPS[spec.name] for spec in specs if spec.name in EMBEDDED_SKIPS}
     specs = [spec for spec in specs if spec.name not in skipped]
     tasks = rewrite_tasks(instances, specs, config.seed, rewriter, judge if can_write(judge) else None)
     identity = {
         "design": DESIGN_VERSION,
+        "mode": config.mode,
         "judge": judge_identity(judge),
         "instances": stable_hash([asdict(i) for i in instances]),
         "biases": sorted(spec.text_hash for spec in specs),
@@ -163,8 +181,8 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
             "prompts": stable_hash([PARAPHRASE, MEANING_CHECK], length=16),
         }
     plan = PlannedRun(
-        config, judge, instances, specs, dataset_name, dataset_path, _file_sha256(dataset_path), identity,
-        out_dir / run_id(config.judge, identity), rewriter, tasks, skipped,
+        config, judge, formulation, instances, specs, dataset_name, dataset_path, _file_sha256(dataset_path),
+        identity, out_dir / run_id(config.judge, identity), rewriter, tasks, skipped,
     )
     if not tasks:
         attach_probes(plan, None)
@@ -192,7 +210,7 @@ def attach_probes(plan: PlannedRun, rewrites: Rewrites | None) -> None:
     plan.probes = build_probes(plan.instances, plan.specs, plan.config.seed, rewrites)
     plan.probe_keys, plan.requests = [], {}
     for probe in plan.probes:
-        built = build_requests(plan.judge, probe)
+        built = plan.formulation.requests(plan.judge, probe)
         plan.probe_keys.append(tuple(request.key for request in built))
         for request in built:
             plan.requests.setdefault(request.key, request)
@@ -225,12 +243,6 @@ def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
         "invocations": [*previous.get("invocations", []), started_at],
         "finished_at": None,
     }
-
-
-def combine(probe: Probe, judgments: list[Judgment]) -> Judgment:
-    """The probe's judgment from its requests' answers (pairwise: the one answer)."""
-    (judgment,) = judgments
-    return judgment
 
 
 def write_outputs(run_dir: Path, manifest: dict[str, Any], summary: Summary, rows: list[tuple[Probe, Judgment]]) -> None:
@@ -292,7 +304,11 @@ async def run_audit(
         if cache is not None:
             cache.close()
 
-    rows = [(probe, combine(probe, [answers[k] for k in keys])) for probe, keys in zip(plan.probes, plan.probe_keys, strict=True)]
+    soft = plan.judge.readout != "text"
+    rows = [
+        (probe, plan.formulation.combine([answers[k] for k in keys], soft))
+        for probe, keys in zip(plan.probes, plan.probe_keys, strict=True)
+    ]
     write_judgments(plan.run_dir / JUDGMENTS, rows, plan.probe_keys)
     summary = build_summary(manifest, plan.specs, rows, answers)
     summary.elapsed_s = round(time.perf_counter() - started, 2)

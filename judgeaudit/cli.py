@@ -29,6 +29,7 @@ def _fail(message: str) -> None:
 def run(
     judge: str = typer.Option("smollm2", "--judge", "-j", help="smollm2 | llamacpp:<gguf> | openai/<model> | <provider>/<model>"),
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
+    mode: str = typer.Option("pairwise", "--mode", "-m", help="pairwise | pointwise | pairwise-reference | pointwise-reference | reward"),
     dataset: Optional[Path] = typer.Option(None, "--dataset", "-d", help="JSONL/CSV with prompt, chosen, rejected."),
     field: list[str] = typer.Option([], "--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction."),
     bias: list[str] = typer.Option([], "--bias", "-b", help="Biases to audit, e.g. verbosity,authority (repeatable); default: all."),
@@ -74,6 +75,7 @@ def run(
         config = RunConfig(
             judge=judge,
             api_base=api_base,
+            mode=mode,
             dataset=str(dataset) if dataset else None,
             field_map=parse_field_map(field),
             biases=tuple(bias),

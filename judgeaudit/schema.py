@@ -7,8 +7,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Verdict = Literal["A", "B", "tie", "unparseable", "error", "text"]
-"""``text``: the answer to a request for text (an LLM rewrite), which carries no verdict."""
+Verdict = Literal["A", "B", "tie", "unparseable", "error", "text", "score"]
+"""``text``: the answer to a request for text (an LLM rewrite); ``score``: a score of one response
+(pointwise, reward model), in ``Judgment.score``. Neither is a verdict until a formulation combines them."""
+Task = Literal["verdict", "score", "reward", "text"]
+"""What a request asks: a pairwise verdict, a score of one response on a scale, a reward model's score
+of one response, or free text (a rewrite)."""
 Order = Literal["chosen_first", "chosen_second"]
 Condition = Literal["control", "repeat", "cue_on_worse", "cue_on_better", "placebo"]
 CONTROL: Condition = "control"
@@ -77,19 +81,21 @@ class JudgeRequest:
     params: dict[str, Any]
     template_hash: str
     replicate: int = 0
+    task: Task = "verdict"
 
     @property
     def key(self) -> str:
-        return stable_hash(
-            {
-                "backend": self.backend,
-                "model": self.model,
-                "messages": list(self.messages),
-                "params": self.params,
-                "template": self.template_hash,
-                "replicate": self.replicate,
-            }
-        )
+        identity = {
+            "backend": self.backend,
+            "model": self.model,
+            "messages": list(self.messages),
+            "params": self.params,
+            "template": self.template_hash,
+            "replicate": self.replicate,
+        }
+        if self.task != "verdict":  # verdict keys stay as they were before tasks existed
+            identity["task"] = self.task
+        return stable_hash(identity)
 
 
 @dataclass
@@ -108,6 +114,8 @@ class Judgment:
     truncated: bool = False
     resolved_model: str | None = None
     """The model name the provider reports having answered with (e.g. a dated snapshot), when it says."""
+    score: float | None = None
+    """A score of one response (pointwise or reward model), or the score difference A - B once combined."""
 
     @property
     def ok(self) -> bool:

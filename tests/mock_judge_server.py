@@ -20,6 +20,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 _RESPONSE = re.compile(r"\[The Start of Response (A|B)((?: \([^)\n]*\))?)\]\n(.*?)\n\[The End of Response \1\]", re.DOTALL)
+_ALONE = re.compile(r"\[The Start of the Response((?: \([^)\n]*\))?)\]\n(.*?)\n\[The End of the Response\]", re.DOTALL)
 _TO_REWRITE = re.compile(r"<(response|answer)>\n(.*?)\n</\1>|\[Answer\]\n(.*)", re.DOTALL)
 _CHECKED = re.compile(r"\[Version 1\]\n(.*?)\n\n\[Version 2\]\n(.*)", re.DOTALL)
 _QUESTION = re.compile(r"\[User Question\]\n(.*?)\n", re.DOTALL)
@@ -98,11 +99,23 @@ class MockJudgeServer:
 
         return "B" if score("B") > score("A") else "A"
 
+    def rating(self, header: str, text: str) -> int:
+        """A pointwise rating: 8 for a better response, 3 for a worse one, 10 for one with a cue it follows."""
+        if any(w in f"{header} {text}".lower() for w in self.behaviour.follows):
+            return 10
+        shown = _normalized(text)
+        better = max((len(t) for t in self._chosen if t in shown), default=0)
+        worse = max((len(t) for t in self._rejected if t in shown), default=0)
+        return 8 if better > worse else 3 if worse > better else 5
+
     def answer(self, content: str) -> str:
         """A verdict; or, asked to rewrite, the response behind a prefix; or, asked to check, YES/NO."""
         checked = _CHECKED.search(content)
         if checked is not None:
             return "NO" if _fraction(checked.group(2) + "no") < self.behaviour.meaning_no_share else "YES"
+        alone = _ALONE.search(content)
+        if alone is not None:
+            return f"Rating: [[{self.rating(alone.group(1), alone.group(2))}]]"
         if "[The Start of Response A" not in content and (found := _TO_REWRITE.search(content)):
             self.rewrites += 1
             original = found.group(2) or found.group(3)

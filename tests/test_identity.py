@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from judgeaudit.biases.probes import shared_probes
-from judgeaudit.judges import build_request
+from judgeaudit.formulations import PAIRWISE
 from judgeaudit.judges.endpoint import redact_url
 from judgeaudit.judges.litellm_judge import LiteLLMJudge
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
@@ -62,10 +62,10 @@ def test_openai_endpoint_from_the_environment_enters_key_and_manifest(monkeypatc
 
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8002/v1")
     second = _closed(OpenAICompatJudge("m"))
-    keys = {build_request(j, PROBE).key for j in (default, first, second)}
+    keys = {PAIRWISE.requests(j, PROBE)[0].key for j in (default, first, second)}
     assert len(keys) == 3
     explicit = _closed(OpenAICompatJudge("m", api_base="http://127.0.0.1:8001/v1"))  # --api-base wins
-    assert build_request(explicit, PROBE).key == build_request(first, PROBE).key
+    assert PAIRWISE.requests(explicit, PROBE)[0].key == PAIRWISE.requests(first, PROBE)[0].key
 
 
 def test_litellm_endpoint_from_the_environment_enters_key_and_manifest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +74,7 @@ def test_litellm_endpoint_from_the_environment_enters_key_and_manifest(monkeypat
     assert vllm.params["api_base"] == vllm.describe()["api_base"] == "http://127.0.0.1:8001/v1"
     explicit = LiteLLMJudge("hosted_vllm/m", api_base="http://127.0.0.1:8002/v1")
     assert explicit.describe()["api_base"] == "http://127.0.0.1:8002/v1"
-    assert build_request(vllm, PROBE).key != build_request(explicit, PROBE).key
+    assert PAIRWISE.requests(vllm, PROBE)[0].key != PAIRWISE.requests(explicit, PROBE)[0].key
 
     assert LiteLLMJudge("anthropic/claude-x").describe()["api_base"] is None  # the provider's own default
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "https://proxy.example/anthropic")
@@ -84,7 +84,7 @@ def test_litellm_endpoint_from_the_environment_enters_key_and_manifest(monkeypat
 
 def test_credentials_in_the_endpoint_are_never_recorded() -> None:
     for judge in (_closed(OpenAICompatJudge("m", api_base=SECRET_BASE)), LiteLLMJudge("hosted_vllm/m", api_base=SECRET_BASE)):
-        recorded = json.dumps([judge.params, judge.describe(), build_request(judge, PROBE).params])
+        recorded = json.dumps([judge.params, judge.describe(), PAIRWISE.requests(judge, PROBE)[0].params])
         assert "s3cret" not in recorded and "abc" not in recorded, judge.backend
         assert judge.describe()["api_base"] == "https://host/v1?api_key=REDACTED&region=eu"
 
@@ -93,7 +93,7 @@ def test_credentials_in_the_endpoint_are_never_recorded() -> None:
 def test_resolved_model_is_recorded(spec: str) -> None:
     async def ask(judge):
         try:
-            return await judge.judge(build_request(judge, PROBE))
+            return await judge.judge(PAIRWISE.requests(judge, PROBE)[0])
         finally:
             await judge.aclose()
 

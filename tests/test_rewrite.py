@@ -118,6 +118,7 @@ def test_self_enhancement_is_skipped_and_said_so_for_a_judge_that_cannot_write(t
         """A judge that gives verdicts and cannot write text (no ``generate``)."""
 
         backend, model, template, params, max_concurrency = "fake", "verdicts", PAIRWISE_VERDICT, {}, None
+        readout, tasks = "text", frozenset({"verdict"})
 
     monkeypatch.setattr(audit, "resolve_judge", lambda *args, **kwargs: VerdictOnly())
     plan = audit.plan_run(RunConfig(judge="fake/verdicts", biases=("self_enhancement", "authority"), limit=3), tmp_path)

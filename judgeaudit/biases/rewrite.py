@@ -92,8 +92,9 @@ def _request(writer: TextWriter, instruction: str, template: str, original: str)
         backend=writer.backend,
         model=writer.model,
         messages=({"role": "user", "content": instruction},),
-        params=writer.generation_params(max_tokens) | {"task": "rewrite"},
+        params=writer.generation_params(max_tokens),
         template_hash=stable_hash(template, length=16),
+        task="text",
     )
 
 
@@ -137,8 +138,9 @@ def check_request(task: RewriteTask, rewrite: str, checker: TextWriter) -> Judge
         backend=checker.backend,
         model=checker.model,
         messages=({"role": "user", "content": question},),
-        params=checker.generation_params(8) | {"task": "meaning_check"},
+        params=checker.generation_params(8),
         template_hash=stable_hash(MEANING_CHECK, length=16),
+        task="text",
     )
 
 

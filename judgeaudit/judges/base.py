@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from judgeaudit.prompts.templates import PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest, Probe
+from judgeaudit.schema import Judgment, JudgeRequest
 
 
 class Judge(Protocol):
@@ -21,9 +21,14 @@ class Judge(Protocol):
     template: PromptTemplate
     params: dict[str, Any]
     max_concurrency: int | None
+    readout: str
+    """How answers are read: ``text`` (parsed from what the model writes), ``logits`` (label or digit
+    probabilities: continuous), ``score`` (a reward model's or a function's number)."""
+    tasks: frozenset[str]
+    """The request tasks it answers (verdict, score, reward, text)."""
 
     async def judge(self, request: JudgeRequest) -> Judgment:
-        """Ask the judge; raise on transport errors so the engine can retry."""
+        """Answer a request of one of ``tasks``; raise on transport errors so the engine can retry."""
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -33,20 +38,3 @@ class Judge(Protocol):
     async def aclose(self) -> None:
         """Release clients and models."""
         ...
-
-
-def build_requests(judge: Judge, probe: Probe) -> tuple[JudgeRequest, ...]:
-    """The requests that show ``probe`` to ``judge`` (one for a pairwise formulation)."""
-    return (build_request(judge, probe),)
-
-
-def build_request(judge: Judge, probe: Probe) -> JudgeRequest:
-    """The pairwise request that shows ``probe`` to ``judge``; repeats differ by their replicate."""
-    return JudgeRequest(
-        backend=judge.backend,
-        model=judge.model,
-        messages=judge.template.messages(probe),
-        params=dict(judge.params),
-        template_hash=judge.template.hash,
-        replicate=probe.replicate,
-    )

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import text_answer, with_verdict
+from judgeaudit.judges.text_verdict import text_answer, read_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -68,9 +68,11 @@ class LiteLLMJudge:
             # The endpoint is part of what determines the answer (another server, another model).
             self.params["api_base"] = self.api_base
         self.max_concurrency: int | None = None
+        self.readout = "text"
+        self.tasks = frozenset({"verdict", "score", "text"})
 
     async def judge(self, request: JudgeRequest) -> Judgment:
-        return with_verdict(await self.generate(request))
+        return read_answer(await self.generate(request), request.task)
 
     def generation_params(self, max_tokens: int) -> dict[str, Any]:
         """What decides a generated text: the judge's settings with its own token limit."""

@@ -29,7 +29,7 @@ from scipy.special import logsumexp
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import gguf
 from judgeaudit.judges.text_verdict import text_answer
-from judgeaudit.prompts.templates import PAIRWISE_LOGIT, PromptTemplate
+from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -85,9 +85,12 @@ class LlamaCppJudge:
         self.convert_to = convert_to
         self.chunk = chunk
         self.max_concurrency: int | None = 1
+        self.readout = "logits"
+        self.tasks = frozenset({"verdict", "score", "text"})
         self._llm: Any = None
         self._formatter: Any = None
         self._label_tokens: dict[str, np.ndarray] = {}
+        self._digit_tokens: dict[str, np.ndarray] = {}
 
     @cached_property
     def model_path(self) -> Path:
@@ -131,14 +134,16 @@ class LlamaCppJudge:
             eos_token=vocab.token_get_text(self._llm.token_eos()),
             bos_token=vocab.token_get_text(self._llm.token_bos()),
         )
-        for label in ("A", "B"):
-            ids = {
-                tuple(self._llm.tokenize(text.encode(), add_bos=False, special=False))
-                for text in (label, f" {label}")
-            }
-            self._label_tokens[label] = np.array(sorted({t[0] for t in ids if len(t) == 1}), dtype=np.int64)
-            if not self._label_tokens[label].size:
-                raise JudgeAuditError(f"{self.model_path}: label {label!r} is not a single token")
+        self._label_tokens = {label: self._single_tokens(label) for label in ("A", "B")}
+        self._digit_tokens = {digit: self._single_tokens(digit) for digit in DIGITS}
+
+    def _single_tokens(self, label: str) -> np.ndarray:
+        """The token ids that spell ``label`` alone, with or without a leading space."""
+        ids = {tuple(self._llm.tokenize(text.encode(), add_bos=False, special=False)) for text in (label, f" {label}")}
+        tokens = np.array(sorted({t[0] for t in ids if len(t) == 1}), dtype=np.int64)
+        if not tokens.size:
+            raise JudgeAuditError(f"{self.model_path}: label {label!r} is not a single token")
+        return tokens
 
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> list[int]:
         prompt = self._formatter(messages=messages).prompt
@@ -162,12 +167,14 @@ class LlamaCppJudge:
         pointer = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
         return np.ctypeslib.as_array(pointer, shape=(llm.n_vocab(),)).astype(np.float64)
 
-    def _judge_sync(self, messages: list[dict[str, str]]) -> Judgment:
+    def _judge_sync(self, messages: list[dict[str, str]], task: str) -> Judgment:
         started = time.perf_counter()
         if self._llm is None:
             self._load()
         tokens = self._prompt_tokens(messages)
         logits = self._evaluate(tokens)
+        if task == "score":
+            return self._expected_digit(logits, len(tokens), started)
         score = {label: float(logsumexp(logits[ids])) for label, ids in self._label_tokens.items()}
         p_a = 1.0 / (1.0 + math.exp(score["B"] - score["A"]))
         mass = math.exp(float(logsumexp([score["A"], score["B"]]) - logsumexp(logits)))
@@ -180,8 +187,24 @@ class LlamaCppJudge:
             latency_s=time.perf_counter() - started,
         )
 
+    def _expected_digit(self, logits: np.ndarray, n_tokens: int, started: float) -> Judgment:
+        """The rating read from the next-token distribution: the expected digit, 1..9."""
+        weights = np.array([logsumexp(logits[self._digit_tokens[d]]) for d in DIGITS])
+        probabilities = np.exp(weights - logsumexp(weights))
+        expected = float(np.dot(probabilities, np.arange(1, 10)))
+        mass = math.exp(float(logsumexp(weights) - logsumexp(logits)))
+        return Judgment(
+            verdict="score",
+            score=expected,
+            raw=f"E[rating]={expected:.4f} digit mass={mass:.4f}",
+            prompt_tokens=n_tokens,
+            latency_s=time.perf_counter() - started,
+        )
+
     async def judge(self, request: JudgeRequest) -> Judgment:
-        return await asyncio.get_running_loop().run_in_executor(_COMPUTE, self._judge_sync, list(request.messages))
+        return await asyncio.get_running_loop().run_in_executor(
+            _COMPUTE, self._judge_sync, list(request.messages), request.task
+        )
 
     def generation_params(self, max_tokens: int) -> dict[str, Any]:
         """What decides a generated text: the weights and template, greedy decoding, the token limit."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import text_answer, with_verdict
+from judgeaudit.judges.text_verdict import text_answer, read_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -33,6 +33,8 @@ class OpenAICompatJudge:
         self.model = model
         self.template = template
         self.max_concurrency: int | None = None
+        self.readout = "text"
+        self.tasks = frozenset({"verdict", "score", "text"})
         api_key = os.environ.get(api_key_env) or ("not-needed" if api_base else None)
         if api_key is None:
             raise JudgeAuditError(f"judge openai/{model} needs an API key: set {api_key_env} (or give --api-base)")
@@ -51,7 +53,7 @@ class OpenAICompatJudge:
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
 
     async def judge(self, request: JudgeRequest) -> Judgment:
-        return with_verdict(await self.generate(request))
+        return read_answer(await self.generate(request), request.task)
 
     def generation_params(self, max_tokens: int) -> dict[str, Any]:
         """What decides a generated text: the judge's settings with its own token limit."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
+from judgeaudit.prompts.templates import TEMPLATES
 
 DEFAULT_JUDGE = "smollm2"
 JUDGE_FORMS = (
@@ -13,6 +14,7 @@ JUDGE_FORMS = (
     "llamacpp:<path/to/model.gguf>",
     "openai/<model> [--api-base URL for any OpenAI-compatible server]",
     "<litellm provider>/<model>, e.g. anthropic/claude-3-5-haiku-latest, ollama/llama3",
+    "python:<package.module>:<function> (a custom judge or reward model written in Python)",
 )
 
 
@@ -27,17 +29,27 @@ def resolve_judge(
     temperature: float = 0.0,
     max_tokens: int = 512,
     timeout_s: float = 60.0,
+    kind: str = "pairwise",
 ) -> Judge:
-    """Build the judge named by ``spec`` (see JUDGE_FORMS)."""
+    """Build the judge named by ``spec`` (see JUDGE_FORMS), with the built-in prompt for ``kind``
+    (pairwise or pointwise) in the form its backend reads (text, or logits)."""
     spec = spec.strip()
+    prompt = kind if kind in ("pairwise", "pointwise") else "pairwise"
     if spec in (DEFAULT_JUDGE, "embedded"):
         from judgeaudit.judges.llamacpp import SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
 
-        return LlamaCppJudge(smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT)
+        return LlamaCppJudge(
+            smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT,
+            template=TEMPLATES[prompt, "logits"],
+        )
+    if spec.startswith("python:"):
+        from judgeaudit.judges.python_callable import PythonCallableJudge
+
+        return PythonCallableJudge(spec.removeprefix("python:"), template=TEMPLATES[prompt, "text"])
     if spec.startswith("llamacpp:"):
         from judgeaudit.judges.llamacpp import LlamaCppJudge
 
-        return LlamaCppJudge(Path(spec.removeprefix("llamacpp:")).expanduser())
+        return LlamaCppJudge(Path(spec.removeprefix("llamacpp:")).expanduser(), template=TEMPLATES[prompt, "logits"])
     provider, sep, model = spec.partition("/")
     if not sep or not provider or not model:
         raise _unknown(spec)
@@ -45,10 +57,14 @@ def resolve_judge(
         from judgeaudit.judges.openai_compat import OpenAICompatJudge
 
         return OpenAICompatJudge(
-            model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s
+            model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
+            template=TEMPLATES[prompt, "text"],
         )
     from judgeaudit.judges.litellm_judge import LiteLLMJudge, litellm_providers
 
     if provider not in litellm_providers():
         raise _unknown(spec, f"litellm knows no provider {provider!r}")
-    return LiteLLMJudge(spec, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s)
+    return LiteLLMJudge(
+        spec, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
+        template=TEMPLATES[prompt, "text"],
+    )

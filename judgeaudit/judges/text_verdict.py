@@ -1,10 +1,10 @@
-"""Turn a chat model's text answer into a Judgment: generated text, or a verdict parsed from it."""
+"""Turn a chat model's text answer into a Judgment: generated text, or a verdict or score read from it."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from judgeaudit.prompts.parse import parse_verdict
+from judgeaudit.prompts.parse import parse_score, parse_verdict
 from judgeaudit.schema import Judgment
 
 
@@ -30,6 +30,9 @@ def text_answer(
     )
 
 
-def with_verdict(answer: Judgment) -> Judgment:
-    """The answer with the final verdict parsed from its text."""
+def read_answer(answer: Judgment, task: str) -> Judgment:
+    """The answer to a verdict request with its verdict read, to a score request with its score read."""
+    if task == "score":
+        score = parse_score(answer.raw)
+        return replace(answer, verdict="score" if score is not None else "unparseable", score=score)
     return replace(answer, verdict=parse_verdict(answer.raw))

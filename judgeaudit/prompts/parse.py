@@ -319,3 +319,43 @@ def parse_verdict(text: str) -> Verdict:
     if len(verdicts) != 1:
         return "unparseable"
     return verdicts.pop()  # type: ignore[return-value]
+
+
+# ---- pointwise scores ---------------------------------------------------------------------------------
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_SCORE_FORMS = (
+    re.compile(rf"\[\[\s*{_NUMBER}\s*\]\]"),  # Rating: [[7]] (MT-Bench single grading)
+    re.compile(rf"\[RESULT\]\s*{_NUMBER}\b", re.IGNORECASE),  # Prometheus absolute grading
+    re.compile(rf"\\boxed\{{\s*{_NUMBER}\s*\}}"),
+    re.compile(rf"\b(?:final\s+)?(?:rating|score|grade)\s*(?:is|:|=|-)\s*{_NUMBER}(?:\s*/\s*\d+)?", re.IGNORECASE),
+)
+
+
+def parse_score(text: str, low: float = 1, high: float = 10) -> float | None:
+    """The one rating in ``text`` on the scale ``low``..``high``, or None.
+
+    Explicit forms first ("Rating: [[7]]", "[RESULT] 4", "\\boxed{7}", "Score: 7/10"), else a bare number
+    as the whole answer or its last line. Thinking is set aside; ratings that disagree, or lie off the
+    scale, give None: a wrong score is worse than none.
+    """
+    if not text or not text.strip():
+        return None
+    visible = _THINK.sub(" ", text)
+    if (opened := _OPEN_THINK.search(visible)) is not None:
+        visible = visible[: opened.start()]
+    visible = visible.replace("**", "")
+    for form in _SCORE_FORMS:
+        found = {float(value) for value in form.findall(visible)}
+        if found:
+            return _on_scale(found, low, high)
+    lines = [line.strip() for line in visible.strip().splitlines() if line.strip()]
+    bare = re.fullmatch(rf"{_NUMBER}(?:\s*/\s*\d+)?[.!]?", lines[-1]) if lines else None
+    return _on_scale({float(bare.group(1))}, low, high) if bare else None
+
+
+def _on_scale(found: set[float], low: float, high: float) -> float | None:
+    if len(found) != 1:
+        return None
+    (value,) = found
+    return value if low <= value <= high else None

@@ -34,6 +34,29 @@ _PAIRWISE_BODY = """[User Question]
 {{ prompt_note }}
 {% endif %}"""
 
+_POINTWISE_SYSTEM = (
+    "You are an impartial judge. Rate how good an AI assistant's response to the user's question is: "
+    "how correct, how helpful and how well it follows the instructions. Do not let the length, the "
+    "formatting or claims about other people's opinions influence you."
+)
+
+_POINTWISE_BODY = """[User Question]
+{{ prompt }}
+{% if reference %}
+[Reference Answer]
+{{ reference }}
+{% endif %}
+[The Start of the Response{% if attribution %} ({{ attribution }}){% endif %}]
+{{ response }}
+[The End of the Response]"""
+
+_SCORE_INSTRUCTION = (
+    '\nExplain your rating briefly, then give it strictly in this format: "Rating: [[N]]", where N is an '
+    "integer from 1 (worst) to 10 (best)."
+)
+
+_DIGIT_INSTRUCTION = "\nRate the response from 1 (worst) to 9 (best). Answer with a single digit."
+
 _VERDICT_INSTRUCTION = (
     '\nExplain your reasoning briefly, then give your final verdict strictly in this format: "[[A]]" if '
     'Response A is better, "[[B]]" if Response B is better.'
@@ -44,11 +67,17 @@ _LOGIT_INSTRUCTION = "\nWhich response is better? Answer with a single letter, A
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    """A pairwise judge prompt: a system message and a Jinja body for the user message."""
+    """A judge prompt: a system message and a Jinja body for the user message.
+
+    ``kind`` is what the body shows: ``pairwise`` (``response_a``, ``response_b``, ``prompt_note``,
+    ``attribution_a``/``_b``) or ``pointwise`` (one ``response`` and its ``attribution``); both get
+    ``prompt`` and ``reference`` (None unless the formulation shows the reference answer).
+    """
 
     name: str
     system: str
     body: str
+    kind: str = "pairwise"
 
     @cached_property
     def hash(self) -> str:
@@ -59,19 +88,39 @@ class PromptTemplate:
         env = SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, autoescape=False)
         return env.from_string(self.body)
 
-    def messages(self, probe: Probe) -> tuple[dict[str, str], ...]:
-        """The chat messages that show ``probe`` to the judge."""
-        user = self._compiled.render(
-            prompt=probe.prompt,
-            reference=probe.reference,
-            response_a=probe.response_a,
-            response_b=probe.response_b,
-            prompt_note=probe.prompt_note,
-            attribution_a=probe.attribution_a,
-            attribution_b=probe.attribution_b,
-        )
+    def messages(self, probe: Probe, label: str | None = None, show_reference: bool = False) -> tuple[dict[str, str], ...]:
+        """The chat messages that show ``probe`` to the judge (pointwise: its response ``label``)."""
+        context = {"prompt": probe.prompt, "reference": probe.reference if show_reference else None}
+        if self.kind == "pointwise":
+            if label not in ("A", "B"):
+                raise ValueError("a pointwise prompt shows one response: give its label, A or B")
+            context |= {
+                "response": probe.response_a if label == "A" else probe.response_b,
+                "attribution": probe.attribution_a if label == "A" else probe.attribution_b,
+            }
+        else:
+            context |= {
+                "response_a": probe.response_a,
+                "response_b": probe.response_b,
+                "prompt_note": probe.prompt_note,
+                "attribution_a": probe.attribution_a,
+                "attribution_b": probe.attribution_b,
+            }
+        user = self._compiled.render(**context)
         return ({"role": "system", "content": self.system}, {"role": "user", "content": user.strip()})
 
 
 PAIRWISE_VERDICT = PromptTemplate("pairwise_verdict", _SYSTEM, _PAIRWISE_BODY + _VERDICT_INSTRUCTION)
 PAIRWISE_LOGIT = PromptTemplate("pairwise_logit", _SYSTEM, _PAIRWISE_BODY + _LOGIT_INSTRUCTION)
+POINTWISE_SCORE = PromptTemplate("pointwise_score", _POINTWISE_SYSTEM, _POINTWISE_BODY + _SCORE_INSTRUCTION, "pointwise")
+POINTWISE_LOGIT = PromptTemplate("pointwise_logit", _POINTWISE_SYSTEM, _POINTWISE_BODY + _DIGIT_INSTRUCTION, "pointwise")
+
+TEMPLATES = {
+    ("pairwise", "text"): PAIRWISE_VERDICT,
+    ("pairwise", "logits"): PAIRWISE_LOGIT,
+    ("pointwise", "text"): POINTWISE_SCORE,
+    ("pointwise", "logits"): POINTWISE_LOGIT,
+}
+"""The built-in prompt for each (kind of formulation, how the backend reads the answer)."""
+DIGITS = tuple(str(d) for d in range(1, 10))
+"""The scale a logit-reading judge rates on (POINTWISE_LOGIT): single-token digits 1..9."""
