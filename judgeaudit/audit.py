@@ -21,7 +21,7 @@ from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.formulations import Formulation
+from judgeaudit.formulations import Formulation, default_mode
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
 from judgeaudit.report.outputs import write_reports
 from judgeaudit.rewriting import REWRITE_JOURNAL, RewriteStage, run_rewrites
@@ -41,10 +41,10 @@ from judgeaudit.stats import Summary, build_summary
 
 # Version of the probe design (conditions, placement, repeat): a change here changes what is asked.
 DESIGN_VERSION = 2
-# The embedded judge on the bundled sample audits this many instances (2 per category) unless --limit
-# says otherwise: the fewest a bias needs for a verdict (--min-instances), so that every bias of the
-# taxonomy fits in five minutes on 2 cores (about 900 local requests).
-EMBEDDED_SAMPLE_LIMIT = 10
+# The embedded judge on the bundled sample audits this many instances (3 per category) unless --limit
+# says otherwise: what fits in five minutes on 2 cores for every bias of the taxonomy that applies in
+# its default formulation (pointwise with the reference: one request per distinct response text).
+EMBEDDED_SAMPLE_LIMIT = 15
 EMBEDDED_SKIPS = {
     "self_enhancement": "left out of the embedded judge's default run: the 135M model's own paraphrases fail "
     "the meaning checks (0 of 10 passed when measured); name it with --bias to run it",
@@ -138,7 +138,8 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         instances = take_across_categories(instances, limit)
     registry = load_registry(Path(d) for d in config.bias_dirs)
     specs = select_biases(registry, config.biases, config.dimensions, config.exclude)
-    formulation = Formulation(config.mode)
+    mode = config.mode or default_mode(config.judge == DEFAULT_JUDGE, all(i.reference for i in instances))
+    formulation = Formulation(mode)
     judge = resolve_judge(
         config.judge,
         api_base=config.api_base,
@@ -149,14 +150,14 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
     )
     if formulation.task not in judge.tasks:
         raise JudgeAuditError(
-            f"--mode {config.mode} asks for {formulation.task} requests, which {judge.backend}:{judge.model} cannot answer "
+            f"--mode {mode} asks for {formulation.task} requests, which {judge.backend}:{judge.model} cannot answer "
             f"(it answers: {', '.join(sorted(judge.tasks))})"
         )
     if formulation.shows_reference:
         missing = sum(1 for instance in instances if not instance.reference)
         if missing:
             raise JudgeAuditError(
-                f"--mode {config.mode} shows the reference answer, but {missing} of {len(instances)} instances have none "
+                f"--mode {mode} shows the reference answer, but {missing} of {len(instances)} instances have none "
                 "(give a 'reference' field, or --field reference=COLUMN)"
             )
     rewriter = _rewriter(config, judge)
@@ -168,7 +169,7 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
     tasks = rewrite_tasks(instances, specs, config.seed, rewriter, judge if can_write(judge) else None)
     identity = {
         "design": DESIGN_VERSION,
-        "mode": config.mode,
+        "mode": mode,
         "judge": judge_identity(judge),
         "instances": stable_hash([asdict(i) for i in instances]),
         "biases": sorted(spec.text_hash for spec in specs),
@@ -225,6 +226,7 @@ def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
         "identity": plan.identity,
         "config": config,
         "judge": plan.judge.describe(),
+        "mode": plan.formulation.mode,
         "prompt_template": {"name": plan.judge.template.name, "hash": plan.judge.template.hash},
         "dataset": {
             "name": plan.dataset_name,

@@ -29,7 +29,7 @@ def _fail(message: str) -> None:
 def run(
     judge: str = typer.Option("smollm2", "--judge", "-j", help="smollm2 | llamacpp:<gguf> | openai/<model> | <provider>/<model>"),
     api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
-    mode: str = typer.Option("pairwise", "--mode", "-m", help="pairwise | pointwise | pairwise-reference | pointwise-reference | reward"),
+    mode: Optional[str] = typer.Option(None, "--mode", "-m", help="pairwise | pointwise | pairwise-reference | pointwise-reference | reward (default: pairwise; the embedded judge: pointwise, with the reference where every instance has one)."),
     dataset: Optional[Path] = typer.Option(None, "--dataset", "-d", help="JSONL/CSV with prompt, chosen, rejected."),
     field: list[str] = typer.Option([], "--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction."),
     bias: list[str] = typer.Option([], "--bias", "-b", help="Biases to audit, e.g. verbosity,authority (repeatable); default: all."),
@@ -100,8 +100,9 @@ def run(
         note = None
         if judge == DEFAULT_JUDGE and dataset is None and limit is None:
             note = (
-                f"embedded judge on the bundled sample: {EMBEDDED_SAMPLE_LIMIT} instances (2 per category) for every "
-                "bias by default, the fewest a bias needs for a verdict; pass --limit N (up to 65) for more"
+                f"embedded judge on the bundled sample: {EMBEDDED_SAMPLE_LIMIT} instances (3 per category) for every bias "
+                "by default, pass --limit N (up to 65) for more; asked pointwise with the reference answer, its least "
+                "degenerate formulation (pairwise it answers A to every pair: --mode pairwise to see it)"
             )
         with AuditProgress(note=note) as progress:
             result = asyncio.run(

@@ -20,8 +20,9 @@ class RunConfig:
     """Judge spec: ``smollm2``, ``llamacpp:<gguf>``, ``openai/<model>``, ``<provider>/<model>``."""
     api_base: str | None = None
     """Base URL of an OpenAI-compatible (or litellm-supported) server."""
-    mode: str = "pairwise"
-    """The formulation (see ``formulations.MODES``): pairwise, pointwise, with the reference, or reward."""
+    mode: str | None = None
+    """The formulation (see ``formulations.MODES``); None: pairwise, or for the embedded judge its least
+    degenerate formulation (``formulations.default_mode``)."""
     dataset: str | None = None
     """Path of a JSONL/CSV dataset; None means the bundled sample set."""
     field_map: dict[str, str] = field(default_factory=dict)

@@ -72,6 +72,8 @@ class MockJudgeServer:
         self.failures = 0
         self.rewrites = 0
         self.bodies: list[str] = []
+        self.contents: list[str] = []
+        """The user message of every answered request."""
         self._seen_failures: set[str] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -140,6 +142,7 @@ class MockJudgeServer:
             return web.json_response({"error": {"message": "try again"}}, status=self.behaviour.fail_status)
         self.answered += 1
         self.bodies.append(digest)
+        self.contents.append(content)
         text = self.answer(content)
         return web.json_response(
             {

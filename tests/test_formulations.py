@@ -137,20 +137,29 @@ def test_a_pairwise_python_judge_and_a_mode_it_cannot_answer(tmp_path: Path) -> 
 
 def test_reference_modes_need_a_reference_and_show_it(tmp_path: Path) -> None:
     data = tmp_path / "pairs.jsonl"
-    rows = [json.loads(line) for line in sample_path().read_text().splitlines()][:10]
+    rows = [{k: v for k, v in json.loads(line).items() if k != "reference"} for line in sample_path().read_text().splitlines()][:10]
     data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     code, _, err = finish(judgeaudit("run", "--judge", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "--mode", "pairwise-reference", "--dataset", str(data)))
     assert code == 2 and "10 of 10 instances have none" in err
     data.write_text("\n".join(json.dumps(r | {"reference": f"REF-{i}"}) for i, r in enumerate(rows)), encoding="utf-8")
+    shown = {}
     with MockJudgeServer(_behaviour()) as server:
         for mode in ("pairwise-reference", "pointwise-reference", "pairwise"):
+            before = len(server.contents)
             code, _, err = finish(
                 judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--mode", mode, "--dataset", str(data),
                            "--bias", "verbosity", "--out", str(tmp_path / mode), "--no-cache")
             )
             assert code == 0, err
-    journal = (only_run_dir(tmp_path / "pairwise-reference") / "journal.jsonl").read_text()
-    assert MODES[2] == "pairwise-reference"
-    probes = [json.loads(line) for line in (only_run_dir(tmp_path / "pairwise") / "judgments.jsonl").read_text().splitlines()]
-    assert all(p["reference"].startswith("REF-") for p in probes)  # the instances carry it, pairwise mode hides it
-    assert journal
+            shown[mode] = server.contents[before:]
+    assert all("[Reference Answer]\nREF-" in content for content in shown["pairwise-reference"] + shown["pointwise-reference"])
+    assert not any("[Reference Answer]" in content for content in shown["pairwise"])  # the instances carry it; pairwise hides it
+
+
+def test_the_default_formulation() -> None:
+    from judgeaudit.formulations import default_mode
+
+    assert default_mode(embedded=False, references=True) == "pairwise"
+    assert default_mode(embedded=True, references=True) == "pointwise-reference"
+    assert default_mode(embedded=True, references=False) == "pointwise"
+    assert all(instance.reference for instance in load_instances(sample_path()))  # the bundled sample has them

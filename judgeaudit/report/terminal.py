@@ -14,7 +14,7 @@ _STATUS_STYLE = {"BIASED": "[bold red]BIASED[/]", "INCONCLUSIVE": "[yellow]INCON
 
 def bias_table(summary: Summary) -> Table:
     """The per-bias statistics as a rich table: BIASED first, then INCONCLUSIVE."""
-    table = Table(title=f"Bias audit of {summary.judge} on {summary.dataset}", title_justify="left")
+    table = Table(title=f"Bias audit of {summary.judge} on {summary.dataset}, {summary.mode}", title_justify="left")
     for header, justify in (
         ("bias", "left"),
         ("status", "left"),

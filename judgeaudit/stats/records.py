@@ -178,6 +178,8 @@ class Summary:
     noise_floor: NoiseFloor
     biases: dict[str, BiasResult]
     assessable: bool
+    mode: str = "pairwise"
+    """The formulation the judge was asked in."""
     skipped_biases: dict[str, str] = field(default_factory=dict)
     """Biases selected but not run on this judge, with the reason (e.g. it cannot generate text)."""
     elapsed_s: float | None = None

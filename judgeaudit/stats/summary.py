@@ -117,4 +117,5 @@ def build_summary(
         biases=biases,
         assessable=any(b.n_instances > 0 for b in biases.values()),
         skipped_biases=dict(manifest.get("skipped_biases", {})),
+        mode=manifest.get("mode", "pairwise"),
     )
