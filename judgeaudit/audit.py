@@ -206,9 +206,25 @@ def _rewriter(config: RunConfig, judge: Judge) -> Judge | None:
     return rewriter
 
 
+NOT_RECORDED = "no verdicts were recorded for its probes"
+
+
 def attach_probes(plan: PlannedRun, rewrites: Rewrites | None) -> None:
-    """Build the probes (with the accepted rewrites) and the judge requests that ask them."""
+    """Build the probes (with the accepted rewrites) and the judge requests that ask them.
+
+    A replay of recorded verdicts keeps only the probes it has verdicts for; a bias none of whose
+    probes were recorded is left out with the reason.
+    """
     plan.probes = build_probes(plan.instances, plan.specs, plan.config.seed, rewrites)
+    covers = getattr(plan.judge, "covers", None)
+    if covers is not None:
+        plan.probes = [probe for probe in plan.probes if covers(probe)]
+        if not any(probe.bias is None for probe in plan.probes):
+            raise JudgeAuditError(f"{plan.config.judge}: no control verdicts recorded for the instances of the dataset")
+        recorded = {probe.bias for probe in plan.probes}
+        unrecorded = [s for s in plan.specs if s.method != "swap" and s.name not in recorded]
+        plan.skipped_biases |= {spec.name: NOT_RECORDED for spec in unrecorded}
+        plan.specs = [spec for spec in plan.specs if spec not in unrecorded]
     plan.probe_keys, plan.requests = [], {}
     for probe in plan.probes:
         built = plan.formulation.requests(plan.judge, probe)

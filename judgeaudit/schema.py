@@ -20,6 +20,7 @@ REPEAT: Condition = "repeat"
 CUE_ON_WORSE: Condition = "cue_on_worse"
 CUE_ON_BETTER: Condition = "cue_on_better"
 PLACEBO: Condition = "placebo"
+CONDITIONS: tuple[Condition, ...] = (CONTROL, REPEAT, CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO)
 
 
 def stable_hash(payload: Any, length: int = 64) -> str:

@@ -105,25 +105,28 @@ def _to_instance(path: Path, line_no: int, row: Any, field_map: Mapping[str, str
     )
 
 
+def read_rows(path: Path, what: str = "dataset") -> Iterator[tuple[int, Any]]:
+    """(line number, row) of a ``.jsonl``/``.json`` lines file or a ``.csv`` file, checked as read."""
+    if not path.exists():
+        raise JudgeAuditError(f"{path}: {what} file not found")
+    if not path.is_file():
+        raise JudgeAuditError(f"{path}: not a file")
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return _jsonl_rows(path)
+    if suffix == ".csv":
+        return _csv_rows(path)
+    raise JudgeAuditError(f"{path}: unsupported {what} format {suffix!r}; use .jsonl or .csv")
+
+
 def load_instances(path: str | Path, field_map: Mapping[str, str] | None = None) -> list[Instance]:
     """Read instances from a ``.jsonl``/``.json`` lines file or a ``.csv`` file.
 
     Raises JudgeAuditError naming the file and line for any malformed row.
     """
     path = Path(path)
-    if not path.exists():
-        raise JudgeAuditError(f"{path}: dataset file not found")
-    if not path.is_file():
-        raise JudgeAuditError(f"{path}: not a file")
     field_map = dict(field_map or {})
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        rows = _jsonl_rows(path)
-    elif suffix == ".csv":
-        rows = _csv_rows(path)
-    else:
-        raise JudgeAuditError(f"{path}: unsupported dataset format {suffix!r}; use .jsonl or .csv")
-
+    rows = read_rows(path)
     instances: list[Instance] = []
     seen: dict[str, int] = {}
     try:

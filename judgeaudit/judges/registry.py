@@ -15,6 +15,7 @@ JUDGE_FORMS = (
     "openai/<model> [--api-base URL for any OpenAI-compatible server]",
     "<litellm provider>/<model>, e.g. anthropic/claude-3-5-haiku-latest, ollama/llama3",
     "python:<package.module>:<function> (a custom judge or reward model written in Python)",
+    "replay:<verdicts.jsonl|csv> (verdicts already recorded, with --dataset)",
 )
 
 
@@ -42,6 +43,10 @@ def resolve_judge(
             smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT,
             template=TEMPLATES[prompt, "logits"],
         )
+    if spec.startswith("replay:"):
+        from judgeaudit.judges.replay import ReplayJudge
+
+        return ReplayJudge(Path(spec.removeprefix("replay:")).expanduser())
     if spec.startswith("python:"):
         from judgeaudit.judges.python_callable import PythonCallableJudge
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -65,13 +66,28 @@ _VERDICT_INSTRUCTION = (
 _LOGIT_INSTRUCTION = "\nWhich response is better? Answer with a single letter, A or B."
 
 
+def probe_id(probe: Probe) -> str:
+    """Which probe this is, as JSON: what a replay of recorded verdicts looks answers up by."""
+    return json.dumps(
+        {
+            "instance_id": probe.instance_id,
+            "bias": probe.bias,
+            "condition": probe.condition,
+            "order": probe.order,
+            "replicate": probe.replicate,
+        },
+        sort_keys=True,
+    )
+
+
 @dataclass(frozen=True)
 class PromptTemplate:
     """A judge prompt: a system message and a Jinja body for the user message.
 
     ``kind`` is what the body shows: ``pairwise`` (``response_a``, ``response_b``, ``prompt_note``,
     ``attribution_a``/``_b``) or ``pointwise`` (one ``response`` and its ``attribution``); both get
-    ``prompt`` and ``reference`` (None unless the formulation shows the reference answer).
+    ``prompt``, ``reference`` (None unless the formulation shows the reference answer) and
+    ``probe_id`` (the probe's identity as JSON, for a replay of recorded verdicts).
     """
 
     name: str
@@ -90,7 +106,11 @@ class PromptTemplate:
 
     def messages(self, probe: Probe, label: str | None = None, show_reference: bool = False) -> tuple[dict[str, str], ...]:
         """The chat messages that show ``probe`` to the judge (pointwise: its response ``label``)."""
-        context = {"prompt": probe.prompt, "reference": probe.reference if show_reference else None}
+        context = {
+            "prompt": probe.prompt,
+            "reference": probe.reference if show_reference else None,
+            "probe_id": probe_id(probe),
+        }
         if self.kind == "pointwise":
             if label not in ("A", "B"):
                 raise ValueError("a pointwise prompt shows one response: give its label, A or B")
@@ -122,5 +142,7 @@ TEMPLATES = {
     ("pointwise", "logits"): POINTWISE_LOGIT,
 }
 """The built-in prompt for each (kind of formulation, how the backend reads the answer)."""
+REPLAY = PromptTemplate("replay", "", "{{ probe_id }}")
+"""A replay is asked for the verdict recorded for a probe: the request names the probe."""
 DIGITS = tuple(str(d) for d in range(1, 10))
 """The scale a logit-reading judge rates on (POINTWISE_LOGIT): single-token digits 1..9."""
