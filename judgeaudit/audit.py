@@ -22,6 +22,7 @@ from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation, default_mode
+from judgeaudit.prompts.custom import load_prompt
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
 from judgeaudit.report.outputs import write_reports
 from judgeaudit.rewriting import REWRITE_JOURNAL, RewriteStage, run_rewrites
@@ -140,6 +141,9 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
     specs = select_biases(registry, config.biases, config.dimensions, config.exclude)
     mode = config.mode or default_mode(config.judge == DEFAULT_JUDGE, all(i.reference for i in instances))
     formulation = Formulation(mode)
+    template = load_prompt(config.prompt) if config.prompt else None
+    if template is not None and formulation.kind != "reward" and template.kind != formulation.kind:
+        raise JudgeAuditError(f"--prompt {config.prompt} is a {template.kind} prompt; --mode {mode} needs a {formulation.kind} one")
     judge = resolve_judge(
         config.judge,
         api_base=config.api_base,
@@ -147,6 +151,8 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         max_tokens=config.max_tokens,
         timeout_s=config.timeout_s,
         kind=formulation.kind,
+        template=template,
+        structured=config.structured,
     )
     if formulation.task not in judge.tasks:
         raise JudgeAuditError(

@@ -23,6 +23,10 @@ class RunConfig:
     mode: str | None = None
     """The formulation (see ``formulations.MODES``); None: pairwise, or for the embedded judge its least
     degenerate formulation (``formulations.default_mode``)."""
+    prompt: str | None = None
+    """A built-in prompt name or the user's prompt file (``prompts.custom``); None: the built-in one."""
+    structured: bool = False
+    """Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json)."""
     dataset: str | None = None
     """Path of a JSONL/CSV dataset; None means the bundled sample set."""
     field_map: dict[str, str] = field(default_factory=dict)

@@ -73,6 +73,7 @@ class MockJudgeServer:
         self.rewrites = 0
         self.bodies: list[str] = []
         self.contents: list[str] = []
+        self.response_formats: list[object] = []
         """The user message of every answered request."""
         self._seen_failures: set[str] = set()
         self._loop = asyncio.new_event_loop()
@@ -144,6 +145,10 @@ class MockJudgeServer:
         self.bodies.append(digest)
         self.contents.append(content)
         text = self.answer(content)
+        self.response_formats.append(body.get("response_format"))
+        if body.get("response_format"):  # structured output: the verdict as the schema's JSON
+            verdict = re.search(r"\[\[(A|B|C)\]\]", text)
+            text = json.dumps({"reasoning": "as asked", "verdict": verdict.group(1) if verdict else "tie"})
         return web.json_response(
             {
                 "id": "chatcmpl-mock",

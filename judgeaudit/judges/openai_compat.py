@@ -9,7 +9,7 @@ from typing import Any
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import redact_url
 from judgeaudit.judges.text_verdict import text_answer, read_answer
-from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
+from judgeaudit.prompts.templates import PAIRWISE_JSON, PAIRWISE_VERDICT, VERDICT_SCHEMA, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
 
@@ -27,6 +27,7 @@ class OpenAICompatJudge:
         max_tokens: int = 512,
         timeout_s: float = 60.0,
         template: PromptTemplate = PAIRWISE_VERDICT,
+        structured: bool = False,
     ) -> None:
         from openai import AsyncOpenAI, DefaultAioHttpClient
 
@@ -51,6 +52,13 @@ class OpenAICompatJudge:
         # as much as the model name does; recorded without credentials and without the SDK's trailing "/".
         self.api_base = redact_url(str(self._client.base_url)).rstrip("/")
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
+        if structured:
+            if template.name != PAIRWISE_JSON.name:
+                raise JudgeAuditError("--structured asks for the verdict as JSON: use it with --prompt pairwise_json")
+            self.params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA, "strict": True},
+            }
 
     async def judge(self, request: JudgeRequest) -> Judgment:
         return read_answer(await self.generate(request), request.task)
@@ -67,6 +75,7 @@ class OpenAICompatJudge:
             messages=list(request.messages),  # type: ignore[arg-type]
             temperature=request.params["temperature"],
             max_tokens=request.params["max_tokens"],
+            **({"response_format": request.params["response_format"]} if "response_format" in request.params else {}),
         )
         choice = response.choices[0]
         usage = response.usage

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
-from judgeaudit.prompts.templates import TEMPLATES
+from judgeaudit.prompts.templates import TEMPLATES, PromptTemplate
 
 DEFAULT_JUDGE = "smollm2"
 JUDGE_FORMS = (
@@ -31,9 +31,12 @@ def resolve_judge(
     max_tokens: int = 512,
     timeout_s: float = 60.0,
     kind: str = "pairwise",
+    template: PromptTemplate | None = None,
+    structured: bool = False,
 ) -> Judge:
-    """Build the judge named by ``spec`` (see JUDGE_FORMS), with the built-in prompt for ``kind``
-    (pairwise or pointwise) in the form its backend reads (text, or logits)."""
+    """Build the judge named by ``spec`` (see JUDGE_FORMS) with ``template``, or the built-in prompt for
+    ``kind`` (pairwise or pointwise) in the form its backend reads (text, or logits). ``structured``
+    asks an OpenAI-compatible server for the verdict as JSON by schema (with the pairwise_json prompt)."""
     spec = spec.strip()
     prompt = kind if kind in ("pairwise", "pointwise") else "pairwise"
     if spec in (DEFAULT_JUDGE, "embedded"):
@@ -41,7 +44,7 @@ def resolve_judge(
 
         return LlamaCppJudge(
             smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT,
-            template=TEMPLATES[prompt, "logits"],
+            template=template or TEMPLATES[prompt, "logits"],
         )
     if spec.startswith("replay:"):
         from judgeaudit.judges.replay import ReplayJudge
@@ -50,11 +53,11 @@ def resolve_judge(
     if spec.startswith("python:"):
         from judgeaudit.judges.python_callable import PythonCallableJudge
 
-        return PythonCallableJudge(spec.removeprefix("python:"), template=TEMPLATES[prompt, "text"])
+        return PythonCallableJudge(spec.removeprefix("python:"), template=template or TEMPLATES[prompt, "text"])
     if spec.startswith("llamacpp:"):
         from judgeaudit.judges.llamacpp import LlamaCppJudge
 
-        return LlamaCppJudge(Path(spec.removeprefix("llamacpp:")).expanduser(), template=TEMPLATES[prompt, "logits"])
+        return LlamaCppJudge(Path(spec.removeprefix("llamacpp:")).expanduser(), template=template or TEMPLATES[prompt, "logits"])
     provider, sep, model = spec.partition("/")
     if not sep or not provider or not model:
         raise _unknown(spec)
@@ -63,7 +66,7 @@ def resolve_judge(
 
         return OpenAICompatJudge(
             model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
-            template=TEMPLATES[prompt, "text"],
+            template=template or TEMPLATES[prompt, "text"], structured=structured,
         )
     from judgeaudit.judges.litellm_judge import LiteLLMJudge, litellm_providers
 
@@ -71,5 +74,5 @@ def resolve_judge(
         raise _unknown(spec, f"litellm knows no provider {provider!r}")
     return LiteLLMJudge(
         spec, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
-        template=TEMPLATES[prompt, "text"],
+        template=template or TEMPLATES[prompt, "text"],
     )

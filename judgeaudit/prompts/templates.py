@@ -63,6 +63,11 @@ _VERDICT_INSTRUCTION = (
     'Response A is better, "[[B]]" if Response B is better.'
 )
 
+_JSON_INSTRUCTION = (
+    '\nAnswer with a JSON object only, in this form: {"reasoning": "<one or two sentences>", "verdict": '
+    '"A" | "B" | "tie"}.'
+)
+
 _LOGIT_INSTRUCTION = "\nWhich response is better? Answer with a single letter, A or B."
 
 
@@ -127,11 +132,13 @@ class PromptTemplate:
                 "attribution_b": probe.attribution_b,
             }
         user = self._compiled.render(**context)
-        return ({"role": "system", "content": self.system}, {"role": "user", "content": user.strip()})
+        system = ({"role": "system", "content": self.system},) if self.system else ()
+        return (*system, {"role": "user", "content": user.strip()})
 
 
 PAIRWISE_VERDICT = PromptTemplate("pairwise_verdict", _SYSTEM, _PAIRWISE_BODY + _VERDICT_INSTRUCTION)
 PAIRWISE_LOGIT = PromptTemplate("pairwise_logit", _SYSTEM, _PAIRWISE_BODY + _LOGIT_INSTRUCTION)
+PAIRWISE_JSON = PromptTemplate("pairwise_json", _SYSTEM, _PAIRWISE_BODY + _JSON_INSTRUCTION)
 POINTWISE_SCORE = PromptTemplate("pointwise_score", _POINTWISE_SYSTEM, _POINTWISE_BODY + _SCORE_INSTRUCTION, "pointwise")
 POINTWISE_LOGIT = PromptTemplate("pointwise_logit", _POINTWISE_SYSTEM, _POINTWISE_BODY + _DIGIT_INSTRUCTION, "pointwise")
 
@@ -142,6 +149,15 @@ TEMPLATES = {
     ("pointwise", "logits"): POINTWISE_LOGIT,
 }
 """The built-in prompt for each (kind of formulation, how the backend reads the answer)."""
+BUILT_IN = {t.name: t for t in (PAIRWISE_VERDICT, PAIRWISE_JSON, PAIRWISE_LOGIT, POINTWISE_SCORE, POINTWISE_LOGIT)}
+"""Every built-in prompt by name (``--prompt NAME``)."""
+VERDICT_SCHEMA = {
+    "type": "object",
+    "properties": {"reasoning": {"type": "string"}, "verdict": {"type": "string", "enum": ["A", "B", "tie"]}},
+    "required": ["reasoning", "verdict"],
+    "additionalProperties": False,
+}
+"""The JSON schema of PAIRWISE_JSON's answer, for servers that accept structured output."""
 REPLAY = PromptTemplate("replay", "", "{{ probe_id }}")
 """A replay is asked for the verdict recorded for a probe: the request names the probe."""
 DIGITS = tuple(str(d) for d in range(1, 10))

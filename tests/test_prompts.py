@@ -1,0 +1,87 @@
+"""--prompt: built-in prompts by name, the user's own prompt file, and structured output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from judgeaudit.errors import JudgeAuditError
+from judgeaudit.prompts.custom import load_prompt
+from judgeaudit.prompts.templates import BUILT_IN
+from judgeaudit.datasets import sample_path
+from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, chosen_texts_of
+from tests.test_end_to_end import finish, judgeaudit, only_run_dir
+
+DEPLOYED = """name: our-judge-v3
+kind: pairwise
+system: You grade answers for the ACME help desk.
+user: |-
+  Customer question: {{ prompt }}
+  [The Start of Response A]
+  {{ response_a }}
+  [The End of Response A]
+  [The Start of Response B]
+  {{ response_b }}
+  [The End of Response B]
+  {{ prompt_note }}
+  Reply with [[A]] or [[B]].
+"""
+
+
+def _behaviour() -> JudgeBehaviour:
+    path = str(sample_path())
+    return JudgeBehaviour(chosen_texts=chosen_texts_of(path), rejected_texts=chosen_texts_of(path, "rejected"))
+
+
+def test_prompt_files_load_and_their_mistakes_name_the_file(tmp_path: Path) -> None:
+    good = tmp_path / "judge.yaml"
+    good.write_text(DEPLOYED, encoding="utf-8")
+    template = load_prompt(str(good))
+    assert template.kind == "pairwise" and template.name == "file:our-judge-v3" and "ACME" in template.system
+    plain = tmp_path / "alone.j2"
+    plain.write_text("Rate this answer to {{ prompt }}:\n{{ response }}\nRating: [[N]]", encoding="utf-8")
+    assert load_prompt(str(plain)).kind == "pointwise"
+    broken = tmp_path / "broken.j2"
+    broken.write_text("{{ prompt }} {{ response_a }} {{ resposne_b }}", encoding="utf-8")
+    with pytest.raises(JudgeAuditError, match=r"broken\.j2: the prompt template does not render: 'resposne_b' is undefined"):
+        load_prompt(str(broken))
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("usr: x\n", encoding="utf-8")
+    with pytest.raises(JudgeAuditError, match=r"typo\.yaml: expected a mapping with a 'user' template"):
+        load_prompt(str(typo))
+    with pytest.raises(JudgeAuditError, match="not a built-in prompt"):
+        load_prompt("nope")
+    assert set(BUILT_IN) >= {"pairwise_verdict", "pairwise_json", "pointwise_score"}
+
+
+def test_the_deployed_prompt_is_what_the_judge_is_shown(tmp_path: Path) -> None:
+    (tmp_path / "judge.yaml").write_text(DEPLOYED, encoding="utf-8")
+    with MockJudgeServer(_behaviour()) as server:
+        args = ["run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "10", "--bias", "verbosity", "--no-cache"]
+        code, _, err = finish(judgeaudit(*args, "--prompt", str(tmp_path / "judge.yaml"), "--out", str(tmp_path / "mine")))
+        assert code == 0, err
+        assert all(content.startswith("Customer question:") for content in server.contents)
+        code, _, err = finish(judgeaudit(*args, "--out", str(tmp_path / "builtin")))
+        assert code == 0, err
+        code, _, err = finish(judgeaudit(*args, "--mode", "pointwise", "--prompt", str(tmp_path / "judge.yaml"), "--out", str(tmp_path / "x")))
+        assert code == 2 and "is a pairwise prompt; --mode pointwise needs a pointwise one" in err
+    mine, builtin = only_run_dir(tmp_path / "mine"), only_run_dir(tmp_path / "builtin")
+    assert mine.name != builtin.name  # the prompt is part of the run's identity
+    manifest = json.loads((mine / "manifest.json").read_text())
+    assert manifest["prompt_template"]["name"] == "file:our-judge-v3"
+
+
+def test_structured_output_asks_for_the_schema_and_reads_the_json(tmp_path: Path) -> None:
+    with MockJudgeServer(_behaviour()) as server:
+        code, _, err = finish(
+            judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "10", "--bias", "verbosity",
+                       "--prompt", "pairwise_json", "--structured", "--out", str(tmp_path / "runs"), "--no-cache")
+        )
+        assert code == 0, err
+        assert all(f and f["type"] == "json_schema" for f in server.response_formats)
+        code, _, err = finish(judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--structured"))
+        assert code == 2 and "use it with --prompt pairwise_json" in err
+    summary = json.loads((only_run_dir(tmp_path / "runs") / "summary.json").read_text())
+    assert summary["calls"]["unparseable"] == 0 and summary["control"]["accuracy"] == 1.0
