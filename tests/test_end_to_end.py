@@ -265,3 +265,23 @@ def test_identical_probes_are_asked_once(tmp_path: Path, behaviour: JudgeBehavio
     run_dir = only_run_dir(tmp_path / "runs")
     assert len((run_dir / "judgments.jsonl").read_text().splitlines()) == 8
     assert json.loads((run_dir / "summary.json").read_text())["calls"]["total"] == 4
+
+
+@pytest.mark.parametrize("mode", ["pairwise", "pointwise"])
+def test_litellm_and_the_openai_sdk_give_identical_summaries(tmp_path: Path, behaviour: JudgeBehaviour, mode: str) -> None:
+    """The same audit through litellm-to-mock and OpenAI-SDK-to-mock: the same figures, bias by bias."""
+    behaviour.position_share = 0.3
+    behaviour.follows = tuple(item.lower() for item in load_registry()["authority"].choices["citation"])
+    summaries = {}
+    with MockJudgeServer(behaviour) as server:
+        for judge in ("openai/mock-judge", "hosted_vllm/mock-judge"):
+            out = tmp_path / judge.split("/")[0]
+            code, _, err = finish(
+                judgeaudit("run", "--judge", judge, "--api-base", server.url, "--mode", mode, "--limit", "12",
+                           "--bias", "position,authority,verbosity", "--out", str(out), "--no-cache")
+            )
+            assert code == 0, err
+            summaries[judge] = json.loads((only_run_dir(out) / "summary.json").read_text())
+    first, second = summaries.values()
+    assert first["biases"] == second["biases"] and first["control"] == second["control"]
+    assert first["biases"]["authority"]["status"] == "BIASED"
