@@ -153,6 +153,7 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         kind=formulation.kind,
         template=template,
         structured=config.structured,
+        logprobs=config.logprobs,
     )
     if formulation.task not in judge.tasks:
         raise JudgeAuditError(

@@ -27,6 +27,8 @@ class RunConfig:
     """A built-in prompt name or the user's prompt file (``prompts.custom``); None: the built-in one."""
     structured: bool = False
     """Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json)."""
+    logprobs: bool = False
+    """Ask an OpenAI-compatible server for the verdict token's probabilities (a soft preference)."""
     dataset: str | None = None
     """Path of a JSONL/CSV dataset; None means the bundled sample set."""
     field_map: dict[str, str] = field(default_factory=dict)

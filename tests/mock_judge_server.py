@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -149,6 +150,7 @@ class MockJudgeServer:
         if body.get("response_format"):  # structured output: the verdict as the schema's JSON
             verdict = re.search(r"\[\[(A|B|C)\]\]", text)
             text = json.dumps({"reasoning": "as asked", "verdict": verdict.group(1) if verdict else "tie"})
+        logprobs = {"content": _token_logprobs(text)} if body.get("logprobs") else None
         return web.json_response(
             {
                 "id": "chatcmpl-mock",
@@ -156,7 +158,7 @@ class MockJudgeServer:
                 "created": 0,
                 "model": f"{body.get('model', 'mock')}{self.behaviour.model_suffix}",
                 "choices": [
-                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}, "logprobs": logprobs}
                 ],
                 "usage": {"prompt_tokens": len(content) // 4, "completion_tokens": 8, "total_tokens": len(content) // 4 + 8},
             }
@@ -181,6 +183,26 @@ class MockJudgeServer:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+
+LABEL_CONFIDENCE = 0.8
+"""With logprobs asked, the mock gives the label it writes this probability and the other label the rest."""
+
+
+def _token_logprobs(text: str) -> list[dict]:
+    """Per token of ``text``: its log-probability and alternatives (for a label, the other label too)."""
+    tokens = []
+    for token in re.findall(r"\[\[|\]\]|\w+|[^\w\s]|\s+", text):
+        if token in ("A", "B"):
+            other = "B" if token == "A" else "A"
+            top = [(token, math.log(LABEL_CONFIDENCE)), (other, math.log(1 - LABEL_CONFIDENCE))]
+        else:
+            top = [(token, -0.01)]
+        tokens.append({
+            "token": token, "logprob": top[0][1], "bytes": None,
+            "top_logprobs": [{"token": t, "logprob": lp, "bytes": None} for t, lp in top],
+        })
+    return tokens
 
 
 def chosen_texts_of(path: str, field: str = "chosen") -> set[str]:

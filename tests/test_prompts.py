@@ -85,3 +85,21 @@ def test_structured_output_asks_for_the_schema_and_reads_the_json(tmp_path: Path
         assert code == 2 and "use it with --prompt pairwise_json" in err
     summary = json.loads((only_run_dir(tmp_path / "runs") / "summary.json").read_text())
     assert summary["calls"]["unparseable"] == 0 and summary["control"]["accuracy"] == 1.0
+
+
+def test_logprobs_give_api_verdicts_a_soft_preference(tmp_path: Path) -> None:
+    from tests.mock_judge_server import LABEL_CONFIDENCE
+
+    with MockJudgeServer(_behaviour()) as server:
+        code, _, err = finish(
+            judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "10", "--bias", "verbosity",
+                       "--logprobs", "--out", str(tmp_path / "runs"), "--no-cache")
+        )
+        assert code == 0, err
+    run_dir = only_run_dir(tmp_path / "runs")
+    rows = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
+    # P(A) read at the final verdict's label: the mock gives the label it writes 0.8, the other 0.2.
+    assert {round(r["p_a"], 6) for r in rows} == {LABEL_CONFIDENCE, round(1 - LABEL_CONFIDENCE, 6)}
+    assert all((r["p_a"] > 0.5) == (r["verdict"] == "A") for r in rows)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["biases"]["verbosity"]["pref_source"] == "logits"

@@ -8,9 +8,13 @@ from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import text_answer, read_answer
+from judgeaudit.judges.text_verdict import TokenChoices, label_probability, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_JSON, PAIRWISE_VERDICT, VERDICT_SCHEMA, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
+
+
+TOP_LOGPROBS = 5
+"""Alternatives asked per generated token with --logprobs."""
 
 
 class OpenAICompatJudge:
@@ -28,6 +32,7 @@ class OpenAICompatJudge:
         timeout_s: float = 60.0,
         template: PromptTemplate = PAIRWISE_VERDICT,
         structured: bool = False,
+        logprobs: bool = False,
     ) -> None:
         from openai import AsyncOpenAI, DefaultAioHttpClient
 
@@ -52,6 +57,8 @@ class OpenAICompatJudge:
         # as much as the model name does; recorded without credentials and without the SDK's trailing "/".
         self.api_base = redact_url(str(self._client.base_url)).rstrip("/")
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
+        if logprobs:  # the verdict token's probabilities: a soft preference, where the server gives them
+            self.params["top_logprobs"] = TOP_LOGPROBS
         if structured:
             if template.name != PAIRWISE_JSON.name:
                 raise JudgeAuditError("--structured asks for the verdict as JSON: use it with --prompt pairwise_json")
@@ -61,7 +68,11 @@ class OpenAICompatJudge:
             }
 
     async def judge(self, request: JudgeRequest) -> Judgment:
-        return read_answer(await self.generate(request), request.task)
+        answer, tokens = await self._complete(request)
+        judgment = read_answer(answer, request.task)
+        if request.task == "verdict" and tokens:
+            judgment.p_a = label_probability(tokens, judgment.verdict)
+        return judgment
 
     def generation_params(self, max_tokens: int) -> dict[str, Any]:
         """What decides a generated text: the judge's settings with its own token limit."""
@@ -69,16 +80,27 @@ class OpenAICompatJudge:
 
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
+        return (await self._complete(request))[0]
+
+    async def _complete(self, request: JudgeRequest) -> tuple[Judgment, list[TokenChoices]]:
+        """The text answer, and per generated token the alternatives the server reported (if asked)."""
         started = time.perf_counter()
+        extra: dict[str, Any] = {}
+        if "response_format" in request.params:
+            extra["response_format"] = request.params["response_format"]
+        if "top_logprobs" in request.params:
+            extra |= {"logprobs": True, "top_logprobs": request.params["top_logprobs"]}
         response = await self._client.chat.completions.create(
             model=request.model,
             messages=list(request.messages),  # type: ignore[arg-type]
             temperature=request.params["temperature"],
             max_tokens=request.params["max_tokens"],
-            **({"response_format": request.params["response_format"]} if "response_format" in request.params else {}),
+            **extra,
         )
         choice = response.choices[0]
         usage = response.usage
+        content = getattr(choice.logprobs, "content", None) or []
+        tokens = [(t.token, [(top.token, top.logprob) for top in t.top_logprobs or []]) for t in content]
         return text_answer(
             text=choice.message.content or "",
             finish_reason=choice.finish_reason,
@@ -86,7 +108,7 @@ class OpenAICompatJudge:
             completion_tokens=usage.completion_tokens if usage else 0,
             latency_s=time.perf_counter() - started,
             resolved_model=response.model,
-        )
+        ), tokens
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "model": self.model, "api_base": self.api_base, "params": self.params}

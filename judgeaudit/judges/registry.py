@@ -33,6 +33,7 @@ def resolve_judge(
     kind: str = "pairwise",
     template: PromptTemplate | None = None,
     structured: bool = False,
+    logprobs: bool = False,
 ) -> Judge:
     """Build the judge named by ``spec`` (see JUDGE_FORMS) with ``template``, or the built-in prompt for
     ``kind`` (pairwise or pointwise) in the form its backend reads (text, or logits). ``structured``
@@ -66,7 +67,7 @@ def resolve_judge(
 
         return OpenAICompatJudge(
             model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
-            template=template or TEMPLATES[prompt, "text"], structured=structured,
+            template=template or TEMPLATES[prompt, "text"], structured=structured, logprobs=logprobs,
         )
     from judgeaudit.judges.litellm_judge import LiteLLMJudge, litellm_providers
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from judgeaudit.prompts.parse import parse_score, parse_verdict
@@ -36,3 +37,21 @@ def read_answer(answer: Judgment, task: str) -> Judgment:
         score = parse_score(answer.raw)
         return replace(answer, verdict="score" if score is not None else "unparseable", score=score)
     return replace(answer, verdict=parse_verdict(answer.raw))
+
+
+TokenChoices = tuple[str, list[tuple[str, float]]]
+"""A generated token and the (token, log-probability) alternatives the server reported for its place."""
+
+
+def label_probability(tokens: list[TokenChoices], verdict: str) -> float | None:
+    """P(A) at the place the final verdict's label was written: P(A) / (P(A) + P(B)) among the
+    alternatives there; None when the verdict is not a label or the other label is not among them."""
+    if verdict not in ("A", "B"):
+        return None
+    places = [i for i, (token, _) in enumerate(tokens) if token.strip() == verdict]
+    bracketed = [i for i in places if i and tokens[i - 1][0].rstrip().endswith("[")]  # "[[A]]": the verdict itself
+    if not places:
+        return None
+    alternatives = tokens[(bracketed or places)[-1]][1]
+    mass = {label: sum(math.exp(lp) for text, lp in alternatives if text.strip() == label) for label in ("A", "B")}
+    return mass["A"] / (mass["A"] + mass["B"]) if mass["A"] > 0 and mass["B"] > 0 else None
