@@ -75,12 +75,19 @@ class MockJudgeServer:
         self.bodies: list[str] = []
         self.contents: list[str] = []
         self.response_formats: list[object] = []
+        self.systems: list[object] = []
+        """The system field of every Anthropic request."""
         """The user message of every answered request."""
         self._seen_failures: set[str] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
         self.port = 0
+
+    @property
+    def root(self) -> str:
+        """The server's root URL (the Anthropic SDK adds /v1/messages itself)."""
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def url(self) -> str:
@@ -164,9 +171,29 @@ class MockJudgeServer:
             }
         )
 
+    async def _handle_anthropic(self, request: web.Request) -> web.Response:
+        """The Anthropic Messages API: the same judge, Anthropic's request and answer shapes."""
+        self.requests += 1
+        body = await request.json()
+        self.systems.append(body.get("system"))
+        content = body["messages"][-1]["content"]
+        self.answered += 1
+        self.contents.append(content)
+        text = self.answer(content)
+        return web.json_response(
+            {
+                "id": "msg_mock", "type": "message", "role": "assistant",
+                "model": f"{body.get('model', 'mock')}{self.behaviour.model_suffix}",
+                "content": [{"type": "text", "text": text}],
+                "stop_reason": "end_turn", "stop_sequence": None,
+                "usage": {"input_tokens": len(content) // 4, "output_tokens": 8, "cache_read_input_tokens": 30},
+            }
+        )
+
     async def _start(self) -> None:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
+        app.router.add_post("/v1/messages", self._handle_anthropic)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)

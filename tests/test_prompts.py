@@ -103,3 +103,28 @@ def test_logprobs_give_api_verdicts_a_soft_preference(tmp_path: Path) -> None:
     assert all((r["p_a"] > 0.5) == (r["verdict"] == "A") for r in rows)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["biases"]["verbosity"]["pref_source"] == "logits"
+
+
+def test_the_anthropic_sdk_judge_against_a_local_messages_api(tmp_path: Path) -> None:
+    """anthropic/<model> goes through the Anthropic SDK: the Messages API shape, the system prompt
+    marked for caching, and the same figures as the OpenAI-compatible path on the same judge."""
+    summaries = {}
+    with MockJudgeServer(_behaviour()) as server:
+        for judge, base in (("anthropic/claude-mock", server.root), ("openai/claude-mock", server.url)):
+            out = tmp_path / judge.split("/")[0]
+            code, _, err = finish(
+                judgeaudit("run", "--judge", judge, "--api-base", base, "--limit", "10", "--bias", "position,authority",
+                           "--out", str(out), "--no-cache"),
+            )
+            assert code == 0, err
+            summaries[judge] = json.loads((only_run_dir(out) / "summary.json").read_text())
+        systems = [s for s in server.systems if s]
+    assert systems and all(block[0]["cache_control"] == {"type": "ephemeral"} for block in systems)
+    anthropic, openai = summaries.values()
+    assert anthropic["judge"] == "anthropic:claude-mock" and anthropic["biases"] == openai["biases"]
+    assert anthropic["control"]["accuracy"] == 1.0
+
+
+def test_the_anthropic_judge_without_a_key_says_what_to_set(tmp_path: Path) -> None:
+    code, _, err = finish(judgeaudit("run", "--judge", "anthropic/claude-x", "--out", str(tmp_path), env_extra={"ANTHROPIC_API_KEY": ""}))
+    assert code == 2 and "set ANTHROPIC_API_KEY" in err

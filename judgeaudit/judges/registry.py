@@ -13,7 +13,8 @@ JUDGE_FORMS = (
     "smollm2 (embedded SmolLM2-135M-Instruct, offline)",
     "llamacpp:<path/to/model.gguf>",
     "openai/<model> [--api-base URL for any OpenAI-compatible server]",
-    "<litellm provider>/<model>, e.g. anthropic/claude-3-5-haiku-latest, ollama/llama3",
+    "anthropic/<model> (the Anthropic SDK; ANTHROPIC_API_KEY)",
+    "<litellm provider>/<model>, e.g. gemini/gemini-1.5-pro, ollama/llama3, bedrock/...",
     "python:<package.module>:<function> (a custom judge or reward model written in Python)",
     "replay:<verdicts.jsonl|csv> (verdicts already recorded, with --dataset)",
 )
@@ -68,6 +69,13 @@ def resolve_judge(
         return OpenAICompatJudge(
             model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
             template=template or TEMPLATES[prompt, "text"], structured=structured, logprobs=logprobs,
+        )
+    if provider == "anthropic":
+        from judgeaudit.judges.anthropic_judge import AnthropicJudge
+
+        return AnthropicJudge(
+            model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
+            template=template or TEMPLATES[prompt, "text"],
         )
     from judgeaudit.judges.litellm_judge import LiteLLMJudge, litellm_providers
 
