@@ -163,3 +163,13 @@ def test_the_default_formulation() -> None:
     assert default_mode(embedded=True, references=True) == "pointwise-reference"
     assert default_mode(embedded=True, references=False) == "pointwise"
     assert all(instance.reference for instance in load_instances(sample_path()))  # the bundled sample has them
+
+
+def test_a_missing_optional_dependency_is_one_line_saying_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from judgeaudit.errors import JudgeAuditError
+
+    monkeypatch.setitem(sys.modules, "transformers", None)  # as if it were not installed
+    with pytest.raises(JudgeAuditError, match=r'need torch and transformers: pip install "judgeaudit\[hf\]"'):
+        resolve_judge("hf-rm:/nowhere")

@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import importlib.metadata
 import importlib.util
-import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import gguf
+from judgeaudit.judges.labels import expected_digit, label_probability
 from judgeaudit.judges.text_verdict import text_answer
 from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -174,30 +173,21 @@ class LlamaCppJudge:
         tokens = self._prompt_tokens(messages)
         logits = self._evaluate(tokens)
         if task == "score":
-            return self._expected_digit(logits, len(tokens), started)
-        score = {label: float(logsumexp(logits[ids])) for label, ids in self._label_tokens.items()}
-        p_a = 1.0 / (1.0 + math.exp(score["B"] - score["A"]))
-        mass = math.exp(float(logsumexp([score["A"], score["B"]]) - logsumexp(logits)))
+            expected, mass = expected_digit(logits, self._digit_tokens)
+            return Judgment(
+                verdict="score",
+                score=expected,
+                raw=f"E[rating]={expected:.4f} digit mass={mass:.4f}",
+                prompt_tokens=len(tokens),
+                latency_s=time.perf_counter() - started,
+            )
+        p_a, mass = label_probability(logits, self._label_tokens)
         verdict = "A" if p_a > 0.5 else "B" if p_a < 0.5 else "tie"
         return Judgment(
             verdict=verdict,  # type: ignore[arg-type]
             p_a=p_a,
             raw=f"P(A)={p_a:.4f} P(B)={1 - p_a:.4f} label mass={mass:.4f}",
             prompt_tokens=len(tokens),
-            latency_s=time.perf_counter() - started,
-        )
-
-    def _expected_digit(self, logits: np.ndarray, n_tokens: int, started: float) -> Judgment:
-        """The rating read from the next-token distribution: the expected digit, 1..9."""
-        weights = np.array([logsumexp(logits[self._digit_tokens[d]]) for d in DIGITS])
-        probabilities = np.exp(weights - logsumexp(weights))
-        expected = float(np.dot(probabilities, np.arange(1, 10)))
-        mass = math.exp(float(logsumexp(weights) - logsumexp(logits)))
-        return Judgment(
-            verdict="score",
-            score=expected,
-            raw=f"E[rating]={expected:.4f} digit mass={mass:.4f}",
-            prompt_tokens=n_tokens,
             latency_s=time.perf_counter() - started,
         )
 

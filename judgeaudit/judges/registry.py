@@ -17,6 +17,7 @@ JUDGE_FORMS = (
     "<litellm provider>/<model>, e.g. gemini/gemini-1.5-pro, ollama/llama3, bedrock/...",
     "python:<package.module>:<function> (a custom judge or reward model written in Python)",
     "replay:<verdicts.jsonl|csv> (verdicts already recorded, with --dataset)",
+    "hf:<model dir or hub id> (a transformers causal LM, read from its logits) / hf-rm:<...> (a reward model)",
 )
 
 
@@ -48,6 +49,11 @@ def resolve_judge(
             smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT,
             template=template or TEMPLATES[prompt, "logits"],
         )
+    if spec.startswith(("hf:", "hf-rm:")):
+        from judgeaudit.judges.hf import HFJudge
+
+        reward = spec.startswith("hf-rm:")
+        return HFJudge(spec.split(":", 1)[1], reward=reward, template=template or TEMPLATES[prompt, "logits"])
     if spec.startswith("replay:"):
         from judgeaudit.judges.replay import ReplayJudge
 
