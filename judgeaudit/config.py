@@ -27,8 +27,9 @@ class RunConfig:
     """A built-in prompt name or the user's prompt file (``prompts.custom``); None: the built-in one."""
     structured: bool = False
     """Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json)."""
-    logprobs: bool = False
-    """Ask an OpenAI-compatible server for the verdict token's probabilities (a soft preference)."""
+    logprobs: bool = True
+    """Ask an OpenAI-compatible server for the verdict token's probabilities (a soft preference);
+    a server that rejects them is asked without."""
     dataset: str | None = None
     """Path of a JSONL/CSV dataset; None means the bundled sample set."""
     field_map: dict[str, str] = field(default_factory=dict)
@@ -53,7 +54,7 @@ class RunConfig:
     """Seed from which every random choice derives."""
     temperature: float = 0.0
     """Sampling temperature for generative judges."""
-    max_tokens: int = 512
+    max_tokens: int = 4096
     """Answer token limit for generative judges."""
     alpha: float = 0.05
     """False discovery rate: a bias is BIASED when its BH q-value is below alpha (statistics only)."""

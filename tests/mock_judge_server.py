@@ -53,6 +53,8 @@ class JudgeBehaviour:
     verdict_format: Callable[[str], str] = lambda label: f"Response {label} is better.\n[[{label}]]"
     follows: tuple[str, ...] = ()
     """Cue words it follows: when one response (its text or header) holds any of them, that one wins."""
+    reject_logprobs: bool = False
+    """Answer a request that asks for logprobs with HTTP 400, as servers without them do."""
     rewrite_prefix: str = "Put another way: "
     """A rewrite is the response behind this prefix."""
     number_break_share: float = 0.0
@@ -142,6 +144,9 @@ class MockJudgeServer:
         digest = hashlib.sha256(content.encode()).hexdigest()
         if self.behaviour.latency_s:
             await asyncio.sleep(self.behaviour.latency_s)
+        if body.get("logprobs") and self.behaviour.reject_logprobs:
+            self.failures += 1
+            return web.json_response({"error": {"message": "logprobs is not supported with this model"}}, status=400)
         if _fraction(digest + "always") < self.behaviour.persistent_fail_share:
             self.failures += 1
             return web.json_response({"error": {"message": "broken"}}, status=500)

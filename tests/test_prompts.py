@@ -93,7 +93,7 @@ def test_logprobs_give_api_verdicts_a_soft_preference(tmp_path: Path) -> None:
     with MockJudgeServer(_behaviour()) as server:
         code, _, err = finish(
             judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "10", "--bias", "verbosity",
-                       "--logprobs", "--out", str(tmp_path / "runs"), "--no-cache")
+                       "--out", str(tmp_path / "runs"), "--no-cache")
         )
         assert code == 0, err
     run_dir = only_run_dir(tmp_path / "runs")
@@ -110,11 +110,11 @@ def test_the_anthropic_sdk_judge_against_a_local_messages_api(tmp_path: Path) ->
     marked for caching, and the same figures as the OpenAI-compatible path on the same judge."""
     summaries = {}
     with MockJudgeServer(_behaviour()) as server:
-        for judge, base in (("anthropic/claude-mock", server.root), ("openai/claude-mock", server.url)):
+        for judge, base, extra in (("anthropic/claude-mock", server.root, ()), ("openai/claude-mock", server.url, ("--no-logprobs",))):
             out = tmp_path / judge.split("/")[0]
             code, _, err = finish(
                 judgeaudit("run", "--judge", judge, "--api-base", base, "--limit", "10", "--bias", "position,authority",
-                           "--out", str(out), "--no-cache"),
+                           "--out", str(out), "--no-cache", *extra),
             )
             assert code == 0, err
             summaries[judge] = json.loads((only_run_dir(out) / "summary.json").read_text())
@@ -128,3 +128,17 @@ def test_the_anthropic_sdk_judge_against_a_local_messages_api(tmp_path: Path) ->
 def test_the_anthropic_judge_without_a_key_says_what_to_set(tmp_path: Path) -> None:
     code, _, err = finish(judgeaudit("run", "--judge", "anthropic/claude-x", "--out", str(tmp_path), env_extra={"ANTHROPIC_API_KEY": ""}))
     assert code == 2 and "set ANTHROPIC_API_KEY" in err
+
+
+def test_a_server_without_logprobs_is_asked_without_them(tmp_path: Path) -> None:
+    behaviour = _behaviour()
+    behaviour.reject_logprobs = True
+    with MockJudgeServer(behaviour) as server:
+        code, _, err = finish(
+            judgeaudit("run", "--judge", "openai/mock", "--api-base", server.url, "--limit", "10", "--bias", "verbosity",
+                       "--out", str(tmp_path / "runs"), "--no-cache")
+        )
+        assert code == 0, err
+        assert server.failures >= 1  # the first asks with logprobs were refused; then none carry them
+    summary = json.loads((only_run_dir(tmp_path / "runs") / "summary.json").read_text())
+    assert summary["calls"]["failed"] == 0 and summary["biases"]["verbosity"]["pref_source"] == "verdicts"

@@ -23,7 +23,7 @@ def test_a_judge_biased_on_two_biases_is_flagged_on_those_two_and_nothing_else(t
             judgeaudit(
                 "run", "--judge", "openai/mock-judge", "--api-base", server.url, "--dimension",
                 "presentation,tone,social,identity,integrity", "--limit", "20", "--concurrency", "32",
-                "--out", str(tmp_path / "runs"), "--no-cache",
+                "--out", str(tmp_path / "runs"), "--no-cache", "--no-logprobs",
             )
         )
         assert code == 0, err

@@ -25,7 +25,7 @@ class AnthropicJudge:
         model: str,
         api_base: str | None = None,
         temperature: float = 0.0,
-        max_tokens: int = 512,
+        max_tokens: int = 4096,
         timeout_s: float = 60.0,
         template: PromptTemplate = PAIRWISE_VERDICT,
     ) -> None:

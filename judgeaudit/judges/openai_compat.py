@@ -28,11 +28,11 @@ class OpenAICompatJudge:
         api_base: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
         temperature: float = 0.0,
-        max_tokens: int = 512,
+        max_tokens: int = 4096,
         timeout_s: float = 60.0,
         template: PromptTemplate = PAIRWISE_VERDICT,
         structured: bool = False,
-        logprobs: bool = False,
+        logprobs: bool = True,
     ) -> None:
         from openai import AsyncOpenAI, DefaultAioHttpClient
 
@@ -59,6 +59,8 @@ class OpenAICompatJudge:
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
         if logprobs:  # the verdict token's probabilities: a soft preference, where the server gives them
             self.params["top_logprobs"] = TOP_LOGPROBS
+        self.logprobs_refused = False
+        """Set when the server rejected logprobs once: the verdicts are then asked without them."""
         if structured:
             if template.name != PAIRWISE_JSON.name:
                 raise JudgeAuditError("--structured asks for the verdict as JSON: use it with --prompt pairwise_json")
@@ -76,7 +78,7 @@ class OpenAICompatJudge:
 
     def generation_params(self, max_tokens: int) -> dict[str, Any]:
         """What decides a generated text: the judge's settings with its own token limit."""
-        return self.params | {"max_tokens": max_tokens}
+        return {k: v for k, v in self.params.items() if k != "top_logprobs"} | {"max_tokens": max_tokens}
 
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
@@ -88,15 +90,19 @@ class OpenAICompatJudge:
         extra: dict[str, Any] = {}
         if "response_format" in request.params:
             extra["response_format"] = request.params["response_format"]
-        if "top_logprobs" in request.params:
+        asks_logprobs = "top_logprobs" in request.params and not self.logprobs_refused
+        if asks_logprobs:
             extra |= {"logprobs": True, "top_logprobs": request.params["top_logprobs"]}
-        response = await self._client.chat.completions.create(
-            model=request.model,
-            messages=list(request.messages),  # type: ignore[arg-type]
-            temperature=request.params["temperature"],
-            max_tokens=request.params["max_tokens"],
-            **extra,
-        )
+        try:
+            response = await self._create(request, extra)
+        except Exception as exc:
+            # A server that does not do logprobs (a reasoning model, an older server) says so with a 400:
+            # the verdicts are asked without them from then on, and carry no soft preference.
+            if not (asks_logprobs and getattr(exc, "status_code", None) == 400 and "logprob" in str(exc).lower()):
+                raise
+            self.logprobs_refused = True
+            extra = {k: v for k, v in extra.items() if k not in ("logprobs", "top_logprobs")}
+            response = await self._create(request, extra)
         choice = response.choices[0]
         usage = response.usage
         content = getattr(choice.logprobs, "content", None) or []
@@ -109,6 +115,15 @@ class OpenAICompatJudge:
             latency_s=time.perf_counter() - started,
             resolved_model=response.model,
         ), tokens
+
+    async def _create(self, request: JudgeRequest, extra: dict[str, Any]) -> Any:
+        return await self._client.chat.completions.create(
+            model=request.model,
+            messages=list(request.messages),  # type: ignore[arg-type]
+            temperature=request.params["temperature"],
+            max_tokens=request.params["max_tokens"],
+            **extra,
+        )
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "model": self.model, "api_base": self.api_base, "params": self.params}

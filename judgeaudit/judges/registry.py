@@ -30,12 +30,12 @@ def resolve_judge(
     spec: str,
     api_base: str | None = None,
     temperature: float = 0.0,
-    max_tokens: int = 512,
+    max_tokens: int = 4096,
     timeout_s: float = 60.0,
     kind: str = "pairwise",
     template: PromptTemplate | None = None,
     structured: bool = False,
-    logprobs: bool = False,
+    logprobs: bool = True,
 ) -> Judge:
     """Build the judge named by ``spec`` (see JUDGE_FORMS) with ``template``, or the built-in prompt for
     ``kind`` (pairwise or pointwise) in the form its backend reads (text, or logits). ``structured``
