@@ -9,7 +9,7 @@ import pytest
 
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.datasets import load_instances, sample_path
-from judgeaudit.formulations import MODES, Formulation
+from judgeaudit.formulations import Formulation
 from judgeaudit.judges import resolve_judge
 from judgeaudit.prompts.parse import parse_score
 from judgeaudit.schema import Judgment

@@ -27,7 +27,6 @@ from judgeaudit.schema import CONTROL, CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO, REP
 from judgeaudit.stats.cells import OUTCOME_SCORE, SCORED, SHARED
 from judgeaudit.stats.inference import benjamini_hochberg, clustered_rate, mcnemar_exact, mean_ci, sign_flip_p
 from judgeaudit.stats.records import (
-    NO_INTERVAL,
     AnswerStates,
     BiasResult,
     CategoryResult,
