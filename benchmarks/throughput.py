@@ -63,7 +63,7 @@ async def bare_loop(url: str, requests: dict, concurrency: int, aiohttp: bool) -
 
 
 async def judgeaudit_engine(url: str, requests: dict, concurrency: int, folder: Path) -> float:
-    judge = OpenAICompatJudge("mock-judge", api_base=url)
+    judge = OpenAICompatJudge("mock-judge", api_base=url, logprobs=False)  # as the bare loops ask: no logprobs
     cache = ResponseCache(folder / "cache.sqlite")
     started = time.perf_counter()
     _, counts = await execute(
@@ -91,7 +91,7 @@ def main() -> None:
     try:
         url = server.stdout.readline().strip()
         ideal = args.requests * args.latency / args.concurrency
-        template_judge = OpenAICompatJudge("mock-judge", api_base=url)
+        template_judge = OpenAICompatJudge("mock-judge", api_base=url, logprobs=False)
         times: dict[str, list[float]] = {"bare_httpx": [], "bare_aiohttp": [], "judgeaudit": []}
         n = args.requests
         for round_no in range(args.rounds):
