@@ -31,14 +31,15 @@ async def accuracy(judge_spec: str, mode: str) -> str:
     formulation = Formulation(mode)
     judge = resolve_judge(judge_spec, kind=formulation.kind)
     probes = [p for i in load_instances(sample_path()) for p in shared_probes(i) if p.condition == CONTROL]
+    asked = [formulation.requests(judge, probe) for probe in probes]
     answers = {}
     started = time.perf_counter()
-    for probe in probes:
-        for request in formulation.requests(judge, probe):
-            if request.key not in answers:
-                answers[request.key] = await judge.judge(request)
+    for request in (r for requests in asked for r in requests):
+        if request.key not in answers:
+            answers[request.key] = await judge.judge(request)
     elapsed = time.perf_counter() - started
-    rows = [(p, formulation.combine([answers[r.key] for r in formulation.requests(judge, p)], judge.readout != "text")) for p in probes]
+    soft = judge.readout != "text"
+    rows = [(p, formulation.combine([answers[r.key] for r in requests], soft)) for p, requests in zip(probes, asked, strict=True)]
     await judge.aclose()
     frame = cell_frame(rows)
     per_instance = frame.assign(right=(frame["outcome"] == "better").astype(int)).groupby("instance_id")["right"]

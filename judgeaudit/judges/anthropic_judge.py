@@ -10,12 +10,12 @@ from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import read_answer, text_answer
+from judgeaudit.judges.text_verdict import ChatTextJudge, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
 
-class AnthropicJudge:
+class AnthropicJudge(ChatTextJudge):
     """A Claude model behind the Messages API; verdicts parsed from its text."""
 
     backend = "anthropic"
@@ -38,9 +38,6 @@ class AnthropicJudge:
             raise JudgeAuditError(f"judge anthropic/{model} needs an API key: set ANTHROPIC_API_KEY (or give --api-base)")
         self.model = model
         self.template = template
-        self.max_concurrency: int | None = None
-        self.readout = "text"
-        self.tasks = frozenset({"verdict", "score", "text"})
         # Retries are the engine's job; the SDK must not retry on its own.
         self._client = AsyncAnthropic(api_key=api_key, base_url=api_base, max_retries=0, timeout=timeout_s)
         self.api_base = redact_url(str(self._client.base_url)).rstrip("/")
@@ -49,13 +46,6 @@ class AnthropicJudge:
         # the judge's identity, only where the installed SDK accepts one.
         if "temperature" in inspect.signature(self._client.messages.create).parameters:
             self.params["temperature"] = temperature
-
-    async def judge(self, request: JudgeRequest) -> Judgment:
-        return read_answer(await self.generate(request), request.task)
-
-    def generation_params(self, max_tokens: int) -> dict[str, Any]:
-        """What decides a generated text: the judge's settings with its own token limit."""
-        return self.params | {"max_tokens": max_tokens}
 
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
@@ -83,9 +73,6 @@ class AnthropicJudge:
             latency_s=time.perf_counter() - started,
             resolved_model=response.model,
         )
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": self.backend, "model": self.model, "api_base": self.api_base, "params": self.params}
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.gguf import file_sha256
 from judgeaudit.judges.labels import expected_digit, label_probability
 from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import Judgment, JudgeRequest, stable_hash
 
 BATCH_SIZE = 8
 
@@ -69,7 +70,7 @@ class HFJudge:
         self._pending: list[tuple[JudgeRequest, asyncio.Future[Judgment]]] = []
         self._flush: asyncio.Task[None] | None = None
         self.params = {
-            "weights_sha256": _weights_hash(self._model),
+            "weights": _weights_identity(model, self._model),
             "chat_template_sha256": hashlib.sha256(str(self._tokenizer.chat_template or "").encode()).hexdigest(),
             "device": self.device,
             "dtype": str(next(self._model.parameters()).dtype),
@@ -148,11 +149,18 @@ def _results(done: asyncio.Future[list[Judgment]], size: int) -> list[Any]:
     return [error] * size if error is not None else done.result()
 
 
-def _weights_hash(model: Any) -> str:
-    """A content hash of the weights: another checkpoint under the same name is another judge."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(json.dumps(list(tensor.shape)).encode())
-        digest.update(tensor.detach().float().cpu().numpy().tobytes())
-    return digest.hexdigest()
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+
+
+def _weights_identity(name: str, model: Any) -> str:
+    """What pins the weights: the content hashes of a local folder's weight files (cached by path,
+    size and mtime, as for GGUF files), else the hub revision the files were downloaded at."""
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        files = sorted(p for p in folder.iterdir() if p.suffix in WEIGHT_SUFFIXES)
+        if files:
+            return "sha256:" + stable_hash([(p.name, file_sha256(p)) for p in files])
+    revision = getattr(model.config, "_commit_hash", None)
+    if revision:
+        return f"hub:{name}@{revision}"
+    raise JudgeAuditError(f"judge hf:{name}: cannot pin its weights (no weight files in a folder, no hub revision)")

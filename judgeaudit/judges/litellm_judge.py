@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import text_answer, read_answer
+from judgeaudit.judges.text_verdict import ChatTextJudge, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -43,7 +43,7 @@ def litellm_endpoint(model: str, api_base: str | None) -> str | None:
     return redact_url(resolved).rstrip("/") if resolved else None
 
 
-class LiteLLMJudge:
+class LiteLLMJudge(ChatTextJudge):
     """A chat model addressed by a litellm model string such as ``anthropic/claude-3-5-haiku-latest``."""
 
     backend = "litellm"
@@ -67,16 +67,6 @@ class LiteLLMJudge:
         if self.api_base:
             # The endpoint is part of what determines the answer (another server, another model).
             self.params["api_base"] = self.api_base
-        self.max_concurrency: int | None = None
-        self.readout = "text"
-        self.tasks = frozenset({"verdict", "score", "text"})
-
-    async def judge(self, request: JudgeRequest) -> Judgment:
-        return read_answer(await self.generate(request), request.task)
-
-    def generation_params(self, max_tokens: int) -> dict[str, Any]:
-        """What decides a generated text: the judge's settings with its own token limit."""
-        return self.params | {"max_tokens": max_tokens}
 
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
@@ -105,14 +95,6 @@ class LiteLLMJudge:
             cost_usd=cost,
             resolved_model=getattr(response, "model", None),
         )
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend,
-            "model": self.model,
-            "api_base": self.api_base,
-            "params": self.params,
-        }
 
     async def aclose(self) -> None:
         return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import TokenChoices, label_probability, read_answer, text_answer
+from judgeaudit.judges.text_verdict import ChatTextJudge, TokenChoices, label_probability, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_JSON, PAIRWISE_VERDICT, VERDICT_SCHEMA, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -17,7 +17,7 @@ TOP_LOGPROBS = 5
 """Alternatives asked per generated token with --logprobs."""
 
 
-class OpenAICompatJudge:
+class OpenAICompatJudge(ChatTextJudge):
     """A chat model behind the OpenAI Chat Completions API; verdicts parsed from its text."""
 
     backend = "openai"
@@ -38,9 +38,6 @@ class OpenAICompatJudge:
 
         self.model = model
         self.template = template
-        self.max_concurrency: int | None = None
-        self.readout = "text"
-        self.tasks = frozenset({"verdict", "score", "text"})
         api_key = os.environ.get(api_key_env) or ("not-needed" if api_base else None)
         if api_key is None:
             raise JudgeAuditError(f"judge openai/{model} needs an API key: set {api_key_env} (or give --api-base)")
@@ -124,9 +121,6 @@ class OpenAICompatJudge:
             max_tokens=request.params["max_tokens"],
             **extra,
         )
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": self.backend, "model": self.model, "api_base": self.api_base, "params": self.params}
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from typing import Any
+
 from judgeaudit.prompts.parse import parse_score, parse_verdict
-from judgeaudit.schema import Judgment
+from judgeaudit.schema import Judgment, JudgeRequest
 
 
 def text_answer(
@@ -55,3 +57,31 @@ def label_probability(tokens: list[TokenChoices], verdict: str) -> float | None:
     alternatives = tokens[(bracketed or places)[-1]][1]
     mass = {label: sum(math.exp(lp) for text, lp in alternatives if text.strip() == label) for label in ("A", "B")}
     return mass["A"] / (mass["A"] + mass["B"]) if mass["A"] > 0 and mass["B"] > 0 else None
+
+
+class ChatTextJudge:
+    """What the judges that answer in text share (OpenAI-compatible, Anthropic, litellm): verdicts and
+    scores read from the text they write; a subclass sets ``backend``, ``model``, ``template``,
+    ``params`` and ``api_base`` and implements ``generate``."""
+
+    backend: str
+    model: str
+    params: dict[str, Any]
+    api_base: str | None
+    readout = "text"
+    tasks = frozenset({"verdict", "score", "text"})
+    max_concurrency: int | None = None
+
+    async def generate(self, request: JudgeRequest) -> Judgment:
+        """The model's text answer to ``request`` (no verdict read)."""
+        raise NotImplementedError
+
+    async def judge(self, request: JudgeRequest) -> Judgment:
+        return read_answer(await self.generate(request), request.task)
+
+    def generation_params(self, max_tokens: int) -> dict[str, Any]:
+        """What decides a generated text: the judge's settings with its own token limit."""
+        return self.params | {"max_tokens": max_tokens}
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.backend, "model": self.model, "api_base": self.api_base, "params": self.params}
