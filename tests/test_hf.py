@@ -23,7 +23,7 @@ from tests.test_end_to_end import finish, judgeaudit, only_run_dir  # noqa: E402
 WORDS = ["<unk>", "<pad>", "<s>", "</s>", "A", "B", "user", "assistant", "system", *map(str, range(10))]
 
 
-def _tiny(folder: Path, reward: bool) -> Path:
+def _tiny(folder: Path, reward: bool, seed: int = 0) -> Path:
     """A 2-layer Llama with a word-level tokenizer and a chat template, saved to ``folder``."""
     from tokenizers import Tokenizer, models, pre_tokenizers
 
@@ -36,7 +36,7 @@ def _tiny(folder: Path, reward: bool) -> Path:
         vocab_size=len(fast), hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2,
         num_key_value_heads=2, max_position_embeddings=2048, pad_token_id=fast.pad_token_id, num_labels=1,
     )
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     model = (transformers.LlamaForSequenceClassification if reward else transformers.LlamaForCausalLM)(config)
     model.save_pretrained(folder)
     fast.save_pretrained(folder)
@@ -69,6 +69,8 @@ def test_a_causal_lm_is_read_from_its_logits_and_batching_changes_nothing(causal
     assert all(0 < a.p_a < 1 and a.verdict == ("A" if a.p_a > 0.5 else "B") for a in batched)
     assert [a.p_a for a in batched] == pytest.approx([a.p_a for a in alone], abs=1e-5)
     assert judge.params["device"] in ("cpu", "cuda") and judge.params["weights"].startswith("sha256:")
+    other = _tiny(causal.parent / "other-checkpoint", reward=False, seed=1)  # same config, other weights
+    assert resolve_judge(f"hf:{other}").params["weights"] != judge.params["weights"]
     scored = _answers(resolve_judge(f"hf:{causal}", kind="pointwise"), Formulation("pointwise").requests(judge, probes[0]))
     assert all(1 <= s.score <= 9 and s.verdict == "score" for s in scored)
 
