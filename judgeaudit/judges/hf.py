@@ -6,15 +6,18 @@
 - ``hf-rm:<model dir or hub id>``: a sequence-classification reward model; its score of the
   conversation (the prompt, then the response as the assistant's turn) per response.
 
-Requests that arrive together are evaluated as one padded batch (up to ``batch_size``); padding
-changes logits only in the last float digits, so a verdict can differ from an unbatched one only at
-an exact tie. Needs ``pip install "judgeaudit[hf]"`` (torch and transformers).
+Requests that arrive together are evaluated as one padded batch (up to ``batch_size``: 8 on CPU, 32
+on a GPU); padding changes logits only in the last float digits, so a verdict can differ from an
+unbatched one only at an exact tie. Batches run one at a time on one thread while the next gathers,
+and a causal LM computes the vocabulary logits of the last position only. Needs
+``pip install "judgeaudit[hf]"`` (torch and transformers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,7 @@ from judgeaudit.judges.labels import expected_digit, label_probability
 from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest, stable_hash
 
-BATCH_SIZE = 8
+BATCH_SIZE = {"cpu": 8, "cuda": 32}
 
 
 def _import() -> tuple[Any, Any]:
@@ -43,7 +46,7 @@ class HFJudge:
 
     def __init__(
         self, model: str, reward: bool = False, template: PromptTemplate = PAIRWISE_LOGIT,
-        device: str | None = None, batch_size: int = BATCH_SIZE,
+        device: str | None = None, batch_size: int | None = None,
     ) -> None:
         torch, transformers = _import()
         self._torch = torch
@@ -53,9 +56,10 @@ class HFJudge:
         self.template = template
         self.readout = "score" if reward else "logits"
         self.tasks = frozenset({"reward"} if reward else {"verdict", "score"})
-        self.batch_size = batch_size
-        self.max_concurrency: int | None = batch_size  # enough in flight to fill a batch
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.batch_size = batch_size or BATCH_SIZE.get(self.device.split(":")[0], BATCH_SIZE["cpu"])
+        self.max_concurrency: int | None = 2 * self.batch_size  # one batch evaluating, the next filling
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-judge")
         try:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(model)
             loader = transformers.AutoModelForSequenceClassification if reward else transformers.AutoModelForCausalLM
@@ -106,7 +110,7 @@ class HFJudge:
 
     def _start_batch(self) -> None:
         batch, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size :]
-        task = asyncio.get_running_loop().run_in_executor(None, self._evaluate, [r for r, _ in batch])
+        task = asyncio.get_running_loop().run_in_executor(self._executor, self._evaluate, [r for r, _ in batch])
 
         def deliver(done: asyncio.Future[list[Judgment]]) -> None:
             for (_, future), result in zip(batch, _results(done, len(batch)), strict=True):
@@ -122,17 +126,20 @@ class HFJudge:
         texts = [self._text(r.messages) for r in requests]
         inputs = self._tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
         with torch.no_grad():
-            logits = self._model(**inputs).logits.float().cpu().numpy()
+            if self.reward:
+                logits = self._model(**inputs).logits.float().cpu().numpy()
+            else:  # the vocabulary logits of the last position only: the rest is never read
+                logits = self._model(**inputs, logits_to_keep=1).logits[:, -1].float().cpu().numpy()
         n_tokens = inputs["attention_mask"].sum(dim=1).tolist()
         answers = []
         for request, row, count in zip(requests, logits, n_tokens, strict=True):
             if self.reward:
                 answers.append(Judgment(verdict="score", score=float(row[0]), raw=f"reward={row[0]:.6f}", prompt_tokens=count))
             elif request.task == "score":
-                value, mass = expected_digit(row[-1], self._digits)
+                value, mass = expected_digit(row, self._digits)
                 answers.append(Judgment(verdict="score", score=value, raw=f"E[rating]={value:.4f} digit mass={mass:.4f}", prompt_tokens=count))
             else:
-                p_a, mass = label_probability(row[-1], self._labels)
+                p_a, mass = label_probability(row, self._labels)
                 verdict = "A" if p_a > 0.5 else "B" if p_a < 0.5 else "tie"
                 answers.append(Judgment(verdict=verdict, p_a=p_a, raw=f"P(A)={p_a:.4f} label mass={mass:.4f}", prompt_tokens=count))  # type: ignore[arg-type]
         return answers
@@ -141,7 +148,7 @@ class HFJudge:
         return {"backend": self.backend, "model": self.model, "params": self.params}
 
     async def aclose(self) -> None:
-        return None
+        self._executor.shutdown(wait=False)
 
 
 def _results(done: asyncio.Future[list[Judgment]], size: int) -> list[Any]:
