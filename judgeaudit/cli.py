@@ -152,6 +152,48 @@ def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/
     print_summary(summary, str(run_dir))
 
 
+@app.command()
+def certify(
+    run_dir: Path = typer.Argument(..., help="A finished run folder, e.g. reports/<run-id>."),
+    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Policy YAML (default: the bundled policy, see README)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the certificate (default: RUN/certificate.json)."),
+) -> None:
+    """Decide PASS / FAIL / INCONCLUSIVE per bias and overall under a policy, write certificate.json,
+    and exit 0 / 1 / 2 accordingly (a deployment gate can run exactly this)."""
+    from judgeaudit.certify import build_certificate, load_policy, write_certificate
+    from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.report.certificate_view import print_certificate
+
+    try:
+        certificate = build_certificate(run_dir, load_policy(policy))
+        path = write_certificate(run_dir, certificate, out)
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    print_certificate(certificate, str(path))
+    raise typer.Exit(code=certificate["exit_code"])
+
+
+@app.command()
+def verify(
+    certificate: Path = typer.Argument(..., help="A certificate.json."),
+    run_dir: Path = typer.Argument(..., help="The run folder it claims to certify."),
+) -> None:
+    """Check that a certificate matches its run: the run's files are the certified ones and its
+    decisions follow from them under the certificate's policy. Exit 0 if so, 1 if not."""
+    from judgeaudit.certify import verify as verify_certificate
+    from judgeaudit.errors import JudgeAuditError
+
+    try:
+        problems = verify_certificate(certificate, run_dir)
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    for problem in problems:
+        typer.echo(f"mismatch: {problem}", err=True)
+    if problems:
+        raise typer.Exit(code=1)
+    typer.echo(f"{certificate} matches {run_dir}")
+
+
 biases_app = typer.Typer(help="The bias taxonomy: list it, or show one bias with a before/after example.")
 app.add_typer(biases_app, name="biases")
 _BIAS_DIR_HELP = "Extra folder of bias YAML files (adds or overrides biases by name)."

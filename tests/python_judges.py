@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from pathlib import Path
 
 _SAMPLE = Path(__file__).resolve().parent.parent / "judgeaudit" / "datasets" / "data" / "sample.jsonl"
@@ -14,6 +16,33 @@ def length_loving_reward(task: str, messages: list[dict[str, str]]) -> float:
     assert task == "reward" and messages[-1]["role"] == "assistant"
     response = messages[-1]["content"]
     return float(any(chosen in response for chosen in _CHOSEN)) + 0.002 * len(response)
+
+
+def _shown(messages: list[dict[str, str]], label: str) -> str:
+    return messages[-1]["content"].split(f"[The Start of Response {label}]\n", 1)[1].split(f"\n[The End of Response {label}]", 1)[0]
+
+
+def _knows_better(messages: list[dict[str, str]]) -> str:
+    return "A" if any(chosen in _shown(messages, "A") for chosen in _CHOSEN) else "B"
+
+
+def fair_verdict(task: str, messages: list[dict[str, str]]) -> str:
+    """A pairwise judge that finds the better answer inside whatever was added around it: no bias at all."""
+    return _knows_better(messages)
+
+
+@functools.cache
+def _authority_cue() -> re.Pattern[str]:
+    from judgeaudit.biases import load_registry
+
+    words = load_registry()["authority"].vocabulary
+    return re.compile("|".join(rf"(?<!\w){re.escape(word)}(?!\w)" for word in words), re.IGNORECASE)
+
+
+def authority_follower(task: str, messages: list[dict[str, str]]) -> str:
+    """As fair_verdict, except that a response citing an authority (the bias file's cue words) wins."""
+    cited = [label for label in ("A", "B") if _authority_cue().search(_shown(messages, label))]
+    return cited[0] if len(cited) == 1 else _knows_better(messages)
 
 
 async def honest_verdict(task: str, messages: list[dict[str, str]]) -> str:

@@ -55,6 +55,19 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
             console.print(f"  {name}: {escape(b.finding)}")
     for name, why in summary.skipped_biases.items():
         console.print(f"  [yellow]{name}: not run[/] — {escape(why)}")
+    if summary.position:
+        p = summary.position
+        console.print(
+            f"position (unchanged pairs, {p.n_pairs} instances): consistency {pct(p.consistency.rate)} · primacy "
+            f"{pct(p.primacy.rate)} · recency {pct(p.recency.rate)} · preference fairness {p.preference_fairness.mean:+.2f}"
+            + (f" · repetition stability {pct(p.repetition_stability.mean)}" if p.repetition_stability else "")
+        )
+    if summary.length:
+        length = summary.length
+        console.print(
+            f"length, observed: the preference moves {length.slope:+.3f} (95% CI {length.slope_ci[0]:+.3f} to "
+            f"{length.slope_ci[1]:+.3f}) per unit of length advantage; {pct(length.length_controlled_preference)} at equal length"
+        )
     calls = summary.calls
     control = summary.control
     console.print(

@@ -228,6 +228,7 @@ def content_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repeat
         reason=missing_gap(mine, base_mask, cue_mask, settings.alpha),
         fields=dict(
             n_instances_total=len(table),
+            instance_effects=_by_instance(effects),
             pull_on_worse=pull_worse,
             pull_on_better=pull_better,
             flips=int(flips.sum()),
@@ -295,6 +296,7 @@ def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repea
         reason=missing_gap(frame, frame["order"] == ORDERS[0], frame["order"] == ORDERS[1], settings.alpha),
         fields=dict(
             n_instances_total=int(frame["instance_id"].nunique()),
+            instance_effects=_by_instance(by_instance["effect"]),
             pull_on_worse=pull,
             pull_on_better=None,
             flips=int(instance_flips.sum()),
@@ -342,6 +344,10 @@ def _position_by_category(by_instance: pd.DataFrame, categories: pd.Series) -> d
 
 def _mean_pref_diff(control: pd.DataFrame) -> pd.Series:
     return control["pref", CONTROL, ORDERS[0]].astype(float) - control["pref", CONTROL, ORDERS[1]].astype(float)
+
+
+def _by_instance(effects: pd.Series) -> dict[str, float]:
+    return {str(instance_id): round(float(value), 12) for instance_id, value in effects.items()}
 
 
 def _pref_source(frame: pd.DataFrame) -> str:

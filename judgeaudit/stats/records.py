@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Status = Literal["BIASED", "NOT_DETECTED", "INCONCLUSIVE"]
 Interval = tuple[float, float] | tuple[None, None]
@@ -135,6 +135,8 @@ class BiasResult:
     skipped: dict[str, int] = field(default_factory=dict)
     """Instances left out of this bias, by reason (the cue does not apply, a rewrite was rejected...)."""
     position_consistency: Rate | None = None
+    instance_effects: dict[str, float] = field(default_factory=dict)
+    """Each assessed instance's effect, by instance id: what equivalence, comparison and planning use."""
     by_category: dict[str, CategoryResult] = field(default_factory=dict)
     flipped_examples: list[FlipExample] = field(default_factory=list)
 
@@ -182,6 +184,10 @@ class Summary:
     """The formulation the judge was asked in."""
     skipped_biases: dict[str, str] = field(default_factory=dict)
     """Biases selected but not run on this judge, with the reason (e.g. it cannot generate text)."""
+    position: Any = None
+    """Position consistency, preference fairness and repetition stability (``stats.position``; pairwise modes)."""
+    length: Any = None
+    """The observational length bias on the unchanged pairs (``stats.length``), beside injected verbosity."""
     elapsed_s: float | None = None
     this_invocation: dict[str, int] = field(default_factory=dict)
 

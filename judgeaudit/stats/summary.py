@@ -8,10 +8,13 @@ import pandas as pd
 from typing import Any
 
 from judgeaudit.biases.spec import BiasSpec
+from judgeaudit.formulations import Formulation
 from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.cells import SCORED, SHARED, cell_frame
 from judgeaudit.stats.effects import Settings, content_bias, finalize, position_bias, repeat_noise
 from judgeaudit.stats.inference import clustered_rate
+from judgeaudit.stats.length import length_view
+from judgeaudit.stats.position import position_metrics
 from judgeaudit.stats.records import (
     SCHEMA_VERSION,
     BiasResult,
@@ -101,7 +104,9 @@ def build_summary(
     config = manifest["config"]
     settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
     biases = summarize_biases(specs, rows, settings, manifest.get("rewrites", {}).get("skipped", {}))
-    repeat = repeat_noise(cell_frame(rows), settings)
+    frame = cell_frame(rows)
+    repeat = repeat_noise(frame, settings)
+    mode = manifest.get("mode", "pairwise")
     return Summary(
         schema_version=SCHEMA_VERSION,
         run_id=manifest["run_id"],
@@ -117,5 +122,7 @@ def build_summary(
         biases=biases,
         assessable=any(b.n_instances > 0 for b in biases.values()),
         skipped_biases=dict(manifest.get("skipped_biases", {})),
-        mode=manifest.get("mode", "pairwise"),
+        mode=mode,
+        position=position_metrics(frame, settings.seed_for("position-metrics")) if Formulation(mode).kind == "pairwise" else None,
+        length=length_view(rows, frame, settings.min_instances, settings.seed_for("length")),
     )

@@ -1,0 +1,87 @@
+"""The judge's observational length bias: its preference regressed on the length difference.
+
+AlpacaEval's length-controlled idea, on the unchanged pairs: per instance, y is the preference for
+the better response (averaged over the two orders) and x = tanh(Δ / sd(Δ)), with Δ the better
+response's length minus the worse one's, in words. The least-squares slope says how far a length
+advantage moves the preference beyond what the pair's quality does; the intercept is the
+length-controlled preference (the expected preference at equal length). Observational, not
+injected: longer responses may also be better, which is why the injected verbosity test stands
+beside it. Intervals are percentile bootstraps over instances (resampling the pairs), the slope's
+p-value a permutation test of the pairing (scipy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from judgeaudit.schema import CONTROL, Judgment, Probe
+from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CONFIDENCE, PERMUTATION_RESAMPLES
+from judgeaudit.stats.records import Interval
+
+
+@dataclass(frozen=True)
+class LengthView:
+    """How the preference follows the length difference on the unchanged pairs."""
+
+    n_instances: int
+    mean_length_difference_words: float
+    sd_length_difference_words: float
+    slope: float
+    slope_ci: Interval
+    slope_p: float
+    raw_preference: float
+    length_controlled_preference: float
+    length_controlled_ci: Interval
+
+
+def _fit(x: np.ndarray, y: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slope and intercept along ``axis`` (vectorised for the resampling)."""
+    mx, my = x.mean(axis=axis, keepdims=True), y.mean(axis=axis, keepdims=True)
+    slope = ((x - mx) * (y - my)).sum(axis=axis) / ((x - mx) ** 2).sum(axis=axis)
+    return slope, my.squeeze(axis) - slope * mx.squeeze(axis)
+
+
+def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_instances: int, seed: int) -> LengthView | None:
+    """The regression over the control pairs scored in both orders; None where lengths do not vary
+    or fewer than ``min_instances`` instances are scored."""
+    words = {}
+    for probe, _ in rows:
+        if probe.condition == CONTROL and probe.bias is None and probe.instance_id not in words:
+            better, worse = (probe.response_a, probe.response_b) if probe.correct == "A" else (probe.response_b, probe.response_a)
+            words[probe.instance_id] = len(better.split()) - len(worse.split())
+    control = frame[(frame["condition"] == CONTROL) & (frame["state"] == "scored") & (frame["bias"] == "*")]
+    both = control.groupby("instance_id")["pref"].agg(["mean", "size"])
+    both = both[both["size"] == 2]
+    delta = pd.Series(words).reindex(both.index).astype(float)
+    if len(both) < min_instances or delta.std() == 0:
+        return None
+    x, y = np.tanh(delta / delta.std()).to_numpy(), both["mean"].astype(float).to_numpy()
+    if np.ptp(x) == 0:
+        return None
+    slope, intercept = (float(v) for v in _fit(x, y))
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(x), size=(BOOTSTRAP_RESAMPLES, len(x)))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample with one length has no slope
+        resampled = np.stack(_fit(x[picks], y[picks]), axis=1)
+    resampled = resampled[np.isfinite(resampled).all(axis=1)]
+    tail = 100 * (1 - CONFIDENCE) / 2
+    low, high = np.percentile(resampled, tail, axis=0), np.percentile(resampled, 100 - tail, axis=0)
+    permuted = stats.permutation_test(
+        (x, y), lambda a, b, axis=-1: _fit(a, b, axis)[0], permutation_type="pairings", vectorized=True,
+        n_resamples=PERMUTATION_RESAMPLES, alternative="two-sided", random_state=rng,
+    )
+    return LengthView(
+        n_instances=len(x),
+        mean_length_difference_words=float(delta.mean()),
+        sd_length_difference_words=float(delta.std()),
+        slope=slope,
+        slope_ci=(float(low[0]), float(high[0])),
+        slope_p=float(permuted.pvalue),
+        raw_preference=float(y.mean()),
+        length_controlled_preference=intercept,
+        length_controlled_ci=(float(low[1]), float(high[1])),
+    )
