@@ -38,7 +38,10 @@ from judgeaudit.runs import (
     write_judgments,
 )
 from judgeaudit.schema import Instance, Judgment, JudgeRequest, Probe, stable_hash
-from judgeaudit.stats import Summary, build_summary
+from judgeaudit.certify.decide import settled
+from judgeaudit.certify.policy import load_policy
+from judgeaudit.stats import Settings, Summary, build_summary, summarize_biases
+from judgeaudit.stats.equivalence import instance_sequence
 
 # Version of the probe design (conditions, placement, repeat): a change here changes what is asked.
 DESIGN_VERSION = 2
@@ -313,15 +316,11 @@ async def run_audit(
             write_json(plan.run_dir / MANIFEST, manifest)
         if on_start is not None:
             on_start(f"{config.judge} · {len(plan.instances)} instances · {len(plan.specs)} biases", len(plan.requests))
-        answers, counts = await execute(
-            plan.requests,
-            plan.judge,
-            Journal(plan.run_dir / JOURNAL_NAME),
-            cache,
-            concurrency=config.concurrency,
-            retry=retry,
-            on_answer=on_answer,
-        )
+        engine = _Engine(plan, cache, retry, on_answer)
+        if config.sequential:
+            answers, counts, stops = await _ask_sequentially(plan, engine, manifest)
+        else:
+            answers, counts = await engine.ask(plan.requests)
     finally:
         await plan.judge.aclose()
         if plan.rewriter is not None and plan.rewriter is not plan.judge:
@@ -329,13 +328,11 @@ async def run_audit(
         if cache is not None:
             cache.close()
 
-    soft = plan.judge.readout != "text"
-    rows = [
-        (probe, plan.formulation.combine([answers[k] for k in keys], soft))
-        for probe, keys in zip(plan.probes, plan.probe_keys, strict=True)
-    ]
-    write_judgments(plan.run_dir / JUDGMENTS, rows, plan.probe_keys)
+    rows, keys = _answered_rows(plan, answers)
+    write_judgments(plan.run_dir / JUDGMENTS, rows, keys)
     summary = build_summary(manifest, plan.specs, rows, answers)
+    if config.sequential:
+        summary.sequential = stops
     summary.elapsed_s = round(time.perf_counter() - started, 2)
     summary.this_invocation = {
         "resumed_from_journal": counts.resumed,
@@ -350,6 +347,77 @@ async def run_audit(
     return AuditResult(plan.run_dir, summary, counts)
 
 
+@dataclass
+class _Engine:
+    """The engine bound to one run: journal, cache, retry policy and progress callback."""
+
+    plan: PlannedRun
+    cache: ResponseCache | None
+    retry: RetryPolicy
+    on_answer: Callable[[Judgment], None] | None
+
+    async def ask(self, requests: dict[str, JudgeRequest]) -> tuple[dict[str, Judgment], EngineCounts]:
+        return await execute(
+            requests, self.plan.judge, Journal(self.plan.run_dir / JOURNAL_NAME), self.cache,
+            concurrency=self.plan.config.concurrency, retry=self.retry, on_answer=self.on_answer,
+        )
+
+
+def _answered_rows(plan: PlannedRun, answers: dict[str, Judgment]) -> tuple[list[tuple[Probe, Judgment]], list[tuple[str, ...]]]:
+    """The probes whose requests were all answered (every probe, unless stopping left some unasked)."""
+    soft = plan.judge.readout != "text"
+    rows, keys = [], []
+    for probe, probe_keys in zip(plan.probes, plan.probe_keys, strict=True):
+        if all(key in answers for key in probe_keys):
+            rows.append((probe, plan.formulation.combine([answers[k] for k in probe_keys], soft)))
+            keys.append(probe_keys)
+    return rows, keys
+
+
+async def _ask_sequentially(
+    plan: PlannedRun, engine: _Engine, manifest: dict[str, Any]
+) -> tuple[dict[str, Judgment], EngineCounts, dict[str, Any]]:
+    """Ask batches of whole instances, in the seeded sequence order, and stop each bias as soon as the
+    equivalence test decides it at the policy's margin (``certify.settled``); a stopped bias's probes
+    for later instances are never asked, and the shared control only while some bias is still asked."""
+    policy = load_policy(Path(plan.config.policy) if plan.config.policy else None)
+    settings = Settings(alpha=plan.config.alpha, min_instances=plan.config.min_instances, seed=plan.config.seed)
+    order = instance_sequence([i.id for i in plan.instances], plan.config.seed)
+    active = {spec.name for spec in plan.specs}
+    answers: dict[str, Judgment] = {}
+    counts = EngineCounts()
+    stopped: dict[str, dict[str, Any]] = {}
+    size = plan.config.batch_instances
+    for start in range(0, len(order), size):
+        batch = set(order[start : start + size])
+        wanted = {
+            key: plan.requests[key]
+            for probe, keys in zip(plan.probes, plan.probe_keys, strict=True)
+            if probe.instance_id in batch and (probe.bias is None or probe.bias in active)
+            for key in keys
+        }
+        got, batch_counts = await engine.ask(wanted)
+        answers |= got
+        for field_name in ("resumed", "cache_hits", "calls", "retries", "failed"):
+            setattr(counts, field_name, getattr(counts, field_name) + getattr(batch_counts, field_name))
+        rows, _ = _answered_rows(plan, answers)
+        specs = [spec for spec in plan.specs if spec.name in active]
+        results = {name: asdict(result) for name, result in summarize_biases(specs, rows, settings).items()}
+        for name, test in settled(results, policy, plan.config.seed, family=len(plan.specs)).items():
+            stopped[name] = {"state": test.state, "n_instances": test.n_instances, "after_instances": start + len(batch)}
+            active.discard(name)
+        if not active:
+            break
+    return answers, counts, {
+        "policy": policy.name,
+        "policy_sha256": policy.sha256,
+        "batch_instances": size,
+        "stopped": stopped,
+        "requests_asked": len(answers),
+        "requests_fixed_design": len(plan.requests),
+    }
+
+
 def rebuild(run_dir: Path) -> Summary:
     """Recompute the summary and rewrite the reports from manifest.json and judgments.jsonl alone."""
     run_dir = Path(run_dir)
@@ -359,6 +427,7 @@ def rebuild(run_dir: Path) -> Summary:
     specs = [spec_from_record(record) for record in manifest["biases"]]
     summary = build_summary(manifest, specs, rows, answers)
     previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
+    summary.sequential = previous.get("sequential")
     summary.elapsed_s = previous.get("elapsed_s")
     summary.this_invocation = previous.get("this_invocation", {})
     write_outputs(run_dir, manifest, summary, rows)

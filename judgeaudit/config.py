@@ -60,6 +60,13 @@ class RunConfig:
     """False discovery rate: a bias is BIASED when its BH q-value is below alpha (statistics only)."""
     min_instances: int = 10
     """Below this many assessable instances a bias is INCONCLUSIVE (statistics only)."""
+    sequential: bool = False
+    """Ask in batches of whole instances and stop each bias once the equivalence test decides it at the
+    policy's margin and confidence (``--sequential``); stopped biases cost no more calls."""
+    batch_instances: int = 10
+    """Instances per batch when sequential."""
+    policy: str | None = None
+    """The certification policy whose margins sequential stopping uses (None: the bundled one)."""
     max_failed_rate: float = 0.05
     """A run whose failed calls exceed this share ends with a non-zero exit (rerun to retry them)."""
     concurrency: int = 16

@@ -71,6 +71,21 @@ def decide(summary: dict[str, Any], policy: Policy, inapplicable: dict[str, str]
     return Decisions(overall, decisions, not_applicable)
 
 
+def settled(results: dict[str, Any], policy: Policy, seed: int, family: int) -> dict[str, Any]:
+    """The biases (summary entries by name) whose equivalence test is decided at the policy's margin and
+    confidence with at least the policy's minimum of instances: what sequential stopping stops."""
+    decided = {}
+    for name, result in results.items():
+        effects = in_sequence(result["instance_effects"], seed)
+        if len(effects) < policy.min_instances:
+            continue
+        limits = policy.limits_for(name, result["dimension"])
+        test = equivalence(effects, result["expected"], limits.max_effect, policy.confidence, family)
+        if test.state != "UNDECIDED":
+            decided[name] = test
+    return decided
+
+
 def _bias(result: dict[str, Any], policy: Policy, family: int, seed: int) -> BiasDecision:
     limits = policy.limits_for(result["name"], result["dimension"])
     effects = in_sequence(result.get("instance_effects", {}), seed)

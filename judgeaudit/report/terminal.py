@@ -55,6 +55,14 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
             console.print(f"  {name}: {escape(b.finding)}")
     for name, why in summary.skipped_biases.items():
         console.print(f"  [yellow]{name}: not run[/] — {escape(why)}")
+    if summary.sequential:
+        sequential = summary.sequential
+        stops = ", ".join(f"{name} {stop['state'].replace('_', ' ').lower()} after {stop['after_instances']}" for name, stop in sequential["stopped"].items())
+        console.print(
+            f"sequential (policy {sequential['policy']}, batches of {sequential['batch_instances']}): "
+            f"{sequential['requests_asked']} of {sequential['requests_fixed_design']} requests asked"
+            + (f"; stopped: {stops}" if stops else "; no bias decided early")
+        )
     if summary.position:
         p = summary.position
         console.print(

@@ -188,6 +188,9 @@ class Summary:
     """Position consistency, preference fairness and repetition stability (``stats.position``; pairwise modes)."""
     length: Any = None
     """The observational length bias on the unchanged pairs (``stats.length``), beside injected verbosity."""
+    sequential: dict[str, Any] | None = None
+    """With ``--sequential``: the policy, the batch size, each stopped bias with its decision and the
+    instances it took, and the requests asked against the fixed design's."""
     elapsed_s: float | None = None
     this_invocation: dict[str, int] = field(default_factory=dict)
 
