@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 if TYPE_CHECKING:
+    from judgeaudit.config import RunConfig
     from judgeaudit.stats import Summary
 
 app = typer.Typer(
@@ -68,9 +69,6 @@ def run(
     import asyncio
 
     from judgeaudit.audit import EMBEDDED_SAMPLE_LIMIT, run_audit
-    from judgeaudit.biases.rewrite import parse_checks
-    from judgeaudit.config import RunConfig
-    from judgeaudit.datasets import parse_field_map
     from judgeaudit.engine import default_cache_path
     from judgeaudit.errors import JudgeAuditError
     from judgeaudit.judges import DEFAULT_JUDGE
@@ -78,36 +76,7 @@ def run(
     from judgeaudit.report.terminal import print_summary
 
     try:
-        config = RunConfig(
-            judge=judge,
-            api_base=api_base,
-            mode=mode,
-            prompt=prompt,
-            structured=structured,
-            logprobs=logprobs,
-            dataset=str(dataset) if dataset else None,
-            field_map=parse_field_map(field),
-            biases=tuple(bias),
-            dimensions=tuple(dimension),
-            exclude=tuple(exclude),
-            bias_dirs=tuple(str(d) for d in bias_dir),
-            rewriter=rewriter,
-            rewriter_api_base=rewriter_api_base,
-            rewrite_checks=parse_checks(rewrite_check),
-            limit=limit,
-            seed=seed,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            alpha=alpha,
-            min_instances=min_instances,
-            sequential=sequential,
-            batch_instances=batch_instances,
-            policy=str(policy) if policy else None,
-            max_failed_rate=max_failed,
-            concurrency=concurrency,
-            max_retries=max_retries,
-            timeout_s=timeout,
-        )
+        config = _run_config(locals())
         cache_path = None if no_cache else (cache or default_cache_path())
         note = None
         if judge == DEFAULT_JUDGE and dataset is None and limit is None:
@@ -127,6 +96,61 @@ def run(
         raise typer.Exit(code=130) from None
     print_summary(result.summary, str(result.run_dir))
     _exit_if_incomplete(result.summary, max_failed)
+
+
+def _run_config(params: dict) -> "RunConfig":
+    """The RunConfig from the parsed options of ``run`` (also what ``plan`` parses)."""
+    from judgeaudit.biases.rewrite import parse_checks
+    from judgeaudit.config import RunConfig
+    from judgeaudit.datasets import parse_field_map
+
+    return RunConfig(
+        judge=params["judge"], api_base=params["api_base"], mode=params["mode"], prompt=params["prompt"],
+        structured=params["structured"], logprobs=params["logprobs"],
+        dataset=str(params["dataset"]) if params["dataset"] else None, field_map=parse_field_map(params["field"]),
+        biases=tuple(params["bias"]), dimensions=tuple(params["dimension"]), exclude=tuple(params["exclude"]),
+        bias_dirs=tuple(str(d) for d in params["bias_dir"]), rewriter=params["rewriter"],
+        rewriter_api_base=params["rewriter_api_base"], rewrite_checks=parse_checks(params["rewrite_check"]),
+        limit=params["limit"], seed=params["seed"], temperature=params["temperature"], max_tokens=params["max_tokens"],
+        alpha=params["alpha"], min_instances=params["min_instances"], sequential=params["sequential"],
+        batch_instances=params["batch_instances"], policy=str(params["policy"]) if params["policy"] else None,
+        max_failed_rate=params["max_failed"], concurrency=params["concurrency"], max_retries=params["max_retries"],
+        timeout_s=params["timeout"],
+    )
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def plan(
+    ctx: typer.Context,
+    pilot: Optional[Path] = typer.Option(None, "--pilot", help="A finished run whose per-instance effects (and token counts) stand for the judge's."),
+    power: float = typer.Option(0.8, "--power", help="The chance the planned audit reaches its decision."),
+    detect: float = typer.Option(0.10, "--detect", help="The effect the BIASED test should detect."),
+    assume_effect: float = typer.Option(0.0, "--assume-effect", help="Without a pilot: each bias's true effect."),
+    assume_sd: float = typer.Option(0.3, "--assume-sd", help="Without a pilot: the per-instance effects' standard deviation."),
+    answer_tokens: int = typer.Option(200, "--answer-tokens", help="Without a pilot: tokens a text judge writes per answer."),
+) -> None:
+    """Per bias, the instances needed to certify it below the policy's δ, or to detect an effect, at a
+    given power, and what that costs in calls, tokens and dollars, before any call. Takes every option
+    of `judgeaudit run` (judge, dataset, biases, --policy, ...)."""
+    import click
+
+    from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.planning import plan_audit
+    from judgeaudit.report.plan_view import print_plan
+    from judgeaudit.stats.power import EffectModel
+
+    run_command = typer.main.get_command(app).get_command(ctx, "run")  # type: ignore[attr-defined]
+    try:
+        params = run_command.make_context("judgeaudit plan", list(ctx.args)).params
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    try:
+        audit_plan = plan_audit(
+            _run_config(params), params["out"], pilot, power, detect, EffectModel(mean=assume_effect, sd=assume_sd), answer_tokens
+        )
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    print_plan(audit_plan)
 
 
 def _exit_if_incomplete(summary: Summary, max_failed: float) -> None:

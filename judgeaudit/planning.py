@@ -1,0 +1,144 @@
+"""``judgeaudit plan``: per bias, the instances an audit needs and what they cost, before any call.
+
+The run is planned exactly as ``run`` would plan it (judge, formulation, instances, probes, requests),
+so the calls per instance are counted, not guessed; effects come from a pilot run's per-instance
+effects or from assumed ones (``stats.power``); tokens are estimated from the requests' text (or
+measured in the pilot), and priced from litellm's bundled table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from judgeaudit.audit import attach_probes, plan_run
+from judgeaudit.certify.policy import load_policy
+from judgeaudit.config import RunConfig
+from judgeaudit.errors import JudgeAuditError
+from judgeaudit.pricing import Prices, prices_for, prompt_tokens
+from judgeaudit.runs.folder import JUDGMENTS, SUMMARY, read_json, read_judgments
+from judgeaudit.stats.power import EffectModel, instances_to_certify, instances_to_detect
+
+
+@dataclass(frozen=True)
+class BiasPlan:
+    """What one bias needs."""
+
+    name: str
+    expected: str
+    delta: float
+    effects_from: str
+    to_certify: int | None
+    """Instances to certify the effect below δ at the power (None: not within the simulated range)."""
+    to_detect: int | None
+    """Instances to detect an effect of the planned size at the power."""
+    calls_per_instance: float
+    """This bias's requests per instance (the shared control and repeat not included; a placebo it
+    shares with other biases counted here too)."""
+
+
+@dataclass(frozen=True)
+class AuditPlan:
+    """The plan of a whole audit."""
+
+    judge: str
+    mode: str
+    power: float
+    confidence: float
+    detect: float
+    instances_available: int
+    calls_per_instance: float
+    """Every request of the run per instance (control, repeat, cues, placebos shared across biases once)."""
+    shared_calls_per_instance: float
+    prompt_tokens_per_call: float
+    completion_tokens_per_call: float
+    tokens_measured: bool
+    prices: Prices
+    biases: list[BiasPlan]
+
+    @property
+    def instances_to_certify_all(self) -> int | None:
+        needs = [b.to_certify for b in self.biases]
+        return None if not needs or None in needs else max(needs)  # type: ignore[type-var]
+
+    def cost(self, instances: int) -> tuple[int, int, float]:
+        """Calls, tokens and dollars of a fixed design that asks every bias on ``instances`` instances."""
+        calls = round(self.calls_per_instance * instances)
+        prompt, completion = calls * self.prompt_tokens_per_call, calls * self.completion_tokens_per_call
+        return calls, round(prompt + completion), prompt * self.prices.prompt + completion * self.prices.completion
+
+
+def _pilot(pilot_dir: Path | None) -> tuple[dict[str, tuple[float, ...]], tuple[float, float] | None]:
+    """A pilot run's per-instance effects by bias, and its measured tokens per call."""
+    if pilot_dir is None:
+        return {}, None
+    if not (pilot_dir / SUMMARY).is_file():
+        raise JudgeAuditError(f"{pilot_dir}: not a finished run folder (no {SUMMARY}) to use as a pilot")
+    summary = read_json(pilot_dir / SUMMARY)
+    if "instance_effects" not in next(iter(summary["biases"].values()), {"instance_effects": {}}):
+        raise JudgeAuditError(f"{pilot_dir}: its summary predates per-instance effects; rebuild it with `judgeaudit report {pilot_dir}`")
+    effects = {name: tuple(b["instance_effects"].values()) for name, b in summary["biases"].items() if b["instance_effects"]}
+    rows, _ = read_judgments(pilot_dir / JUDGMENTS)
+    asked = [j for _, j in rows if not j.cached and (j.prompt_tokens or j.completion_tokens)]
+    tokens = (sum(j.prompt_tokens for j in asked) / len(asked), sum(j.completion_tokens for j in asked) / len(asked)) if asked else None
+    return effects, tokens
+
+
+KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
+
+
+@contextmanager
+def _no_credentials_needed() -> Iterator[None]:
+    """Planning builds the judge's requests but never calls it: an unset API key is no obstacle."""
+    unset = [name for name in KEY_VARIABLES if not os.environ.get(name)]
+    os.environ.update({name: "planning-makes-no-calls" for name in unset})
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
+
+
+def plan_audit(
+    config: RunConfig, out_dir: Path, pilot_dir: Path | None, power: float, detect: float,
+    assumed: EffectModel, answer_tokens: int,
+) -> AuditPlan:
+    """Plan the audit ``config`` describes: instances needed per bias, calls, tokens and dollars."""
+    if not 0 < power < 1:
+        raise JudgeAuditError(f"--power must be between 0 and 1, got {power}")
+    with _no_credentials_needed():
+        plan = plan_run(config, out_dir)
+    asyncio.run(plan.judge.aclose())
+    if not plan.probes:
+        attach_probes(plan, None)  # rewrite-injected biases are planned from their template-free probes
+    policy = load_policy(Path(config.policy) if config.policy else None)
+    pilot_effects, measured = _pilot(pilot_dir)
+    n = max(1, len(plan.instances))
+    own: dict[str | None, set[str]] = {}
+    for probe, keys in zip(plan.probes, plan.probe_keys, strict=True):
+        own.setdefault(probe.bias, set()).update(keys)
+    shared = own.pop(None, set())
+    biases = []
+    for spec in plan.specs:
+        limits = policy.limits_for(spec.name, spec.dimension)
+        model = EffectModel(pilot=pilot_effects[spec.name]) if spec.name in pilot_effects else assumed
+        expected = "either" if spec.method == "swap" else spec.expected
+        biases.append(BiasPlan(
+            name=spec.name, expected=expected, delta=limits.max_effect, effects_from=model.describe(),
+            to_certify=instances_to_certify(model, expected, limits.max_effect, policy.confidence, power, family=len(plan.specs), seed=config.seed),
+            to_detect=instances_to_detect(model.spread, detect, config.alpha, power, two_sided=expected == "either"),
+            calls_per_instance=len(own.get(spec.name, set()) - shared) / n,
+        ))
+    requests = list(plan.requests.values())
+    logits = plan.judge.readout != "text"
+    return AuditPlan(
+        judge=config.judge, mode=plan.formulation.mode, power=power, confidence=policy.confidence, detect=detect,
+        instances_available=len(plan.instances), calls_per_instance=len(requests) / n, shared_calls_per_instance=len(shared) / n,
+        prompt_tokens_per_call=measured[0] if measured else sum(map(prompt_tokens, requests)) / max(1, len(requests)),
+        completion_tokens_per_call=measured[1] if measured else (1.0 if logits else float(answer_tokens)),
+        tokens_measured=measured is not None, prices=prices_for(plan.judge.backend, plan.judge.model), biases=biases,
+    )
