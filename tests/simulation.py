@@ -15,7 +15,7 @@ the real statistics then decide. Used by tests/test_simulation.py (fast) and ben
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -125,3 +125,71 @@ def run_audits(judge: Judge, probes: list[Probe], audits: int, seed: int, true_e
             if true_effect is not None and low is not None and low <= true_effect <= high:
                 tally.covered[name] += 1
     return tally
+
+
+def soft(taus: dict[str, float], noise: float = 0.1) -> Judge:
+    """A judge that reads out probabilities: P(better) = a_i + tau_b * s + e, s = -1 / +1 with the cue on
+    the worse / better response of a content bias b, a_i ~ U(0.3, 0.7) per instance, e ~ N(0, noise)
+    per probe; clipped to [0.01, 0.99]. The true effect of bias b is 2 * tau_b (before clipping)."""
+
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        salt = int(rng.integers(1 << 30))
+        judgments = []
+        for probe in probes:
+            base = 0.3 + 0.4 * _unit(salt, probe.instance_id, "a")
+            sign = {CUE_ON_WORSE: -1, CUE_ON_BETTER: 1}.get(probe.condition, 0)
+            key = (salt, probe.instance_id, probe.bias, probe.condition, probe.order, probe.replicate)
+            gaussian = float(np.sqrt(-2 * np.log(max(_unit(*key, "u1"), 1e-12))) * np.cos(2 * np.pi * _unit(*key, "u2")))
+            p_better = min(0.99, max(0.01, base + taus.get(probe.bias or "", 0.0) * sign + noise * gaussian))
+            p_a = p_better if probe.correct == "A" else 1 - p_better
+            judgments.append(Judgment(verdict="A" if p_a > 0.5 else "B", p_a=p_a))
+        return judgments
+
+    return answer
+
+
+@dataclass
+class Design:
+    """One audit, fixed or sequential: its decisions, its reported intervals and the probes it asked."""
+
+    states: dict[str, str]
+    intervals: dict[str, tuple[float, float]]
+    probes_asked: int
+
+
+def fixed_design(specs: list, probes: list[Probe], judgments: list[Judgment], policy, seed: int) -> Design:
+    """Every bias on every instance, decided once at the end."""
+    from judgeaudit.certify.decide import settled
+
+    results = {name: asdict(r) for name, r in summarize_biases(specs, list(zip(probes, judgments, strict=True)), Settings(seed=seed)).items()}
+    decided = settled(results, policy, 0, family=len(specs))
+    return Design(
+        {name: decided[name].state if name in decided else "UNDECIDED" for name in results},
+        {name: tuple(r["effect_ci"]) for name, r in results.items()},
+        len(probes),
+    )
+
+
+def sequential_design(specs: list, probes: list[Probe], judgments: list[Judgment], policy, seed: int, batch: int = 10) -> Design:
+    """As ``judgeaudit run --sequential``: batches of whole instances in the seeded order, each bias
+    stopped once ``settled``; the reported interval is the bias's own at the end."""
+    from judgeaudit.certify.decide import settled
+    from judgeaudit.stats.equivalence import instance_sequence
+
+    order = instance_sequence(sorted({p.instance_id for p in probes}), 0)
+    active, states, asked = {s.name for s in specs}, {}, []
+    for start in range(0, len(order), batch):
+        batch_ids = set(order[start : start + batch])
+        asked += [(p, j) for p, j in zip(probes, judgments, strict=True) if p.instance_id in batch_ids and (p.bias is None or p.bias in active)]
+        results = {n: asdict(r) for n, r in summarize_biases([s for s in specs if s.name in active], asked, Settings(seed=seed)).items()}
+        for name, test in settled(results, policy, 0, family=len(specs)).items():
+            states[name] = test.state
+            active.discard(name)
+        if not active:
+            break
+    final = summarize_biases(specs, asked, Settings(seed=seed))
+    return Design(
+        {s.name: states.get(s.name, "UNDECIDED") for s in specs},
+        {name: tuple(r.effect_ci) for name, r in final.items()},
+        len(asked),
+    )

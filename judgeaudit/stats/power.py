@@ -71,10 +71,13 @@ def _never_as_inf(times: np.ndarray) -> np.ndarray:
 
 
 def instances_to_detect(sd: float, effect: float, alpha: float, power: float, two_sided: bool) -> int | None:
-    """The smallest n at which a one-sample t-test detects a mean ``effect`` with per-instance ``sd``."""
-    if effect <= 0 or sd <= 0:
-        return None
+    """The smallest n at which a one-sample t-test detects a mean ``effect`` with per-instance ``sd``
+    (with no spread at all: the n at which the sign-flip test can reach ``alpha``)."""
     level = alpha / 2 if two_sided else alpha
+    if effect <= 0:
+        return None
+    if sd <= 0:
+        return int(np.ceil(np.log(level) / np.log(0.5)))
     for n in range(3, MAX_INSTANCES + 1):
         critical = stats.t.ppf(1 - level, n - 1)
         if stats.nct.sf(critical, n - 1, effect / sd * np.sqrt(n)) >= power:

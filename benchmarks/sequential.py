@@ -1,0 +1,114 @@
+"""Sequential stopping against the fixed design, on simulated judges, through the real code.
+
+A judge that reads out probabilities (tests/simulation.py ``soft``) with one strong bias (authority,
+true effect 0.50) and four absent ones. Two fixed designs ask every bias on the instances
+``judgeaudit plan`` gives for certifying the absent biases at power 0.8: planned from its default
+assumption (effects with sd 0.3; a team without a pilot) and planned from a 200-instance pilot of
+this very judge (the best a fixed design can do). The sequential design asks the same answers in
+batches of instances, in the seeded order, and stops each bias once decided (as ``run --sequential``
+does). Reported: probes asked (one probe is one call pairwise), how often the sequential decision is
+the fixed design's, error rates under repeated looks (a judge whose every bias sits exactly at δ must
+not be certified below it more than 5% of the time; a judge with no bias must not be failed), and
+the coverage of the reported 95% effect intervals with stopping on.
+
+    python benchmarks/sequential.py [--replications 200] [--batch 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from judgeaudit.biases import build_probes, load_registry
+from judgeaudit.certify import Limits, Policy
+from judgeaudit.stats import Settings, summarize_biases
+from judgeaudit.stats.equivalence import instance_sequence
+from judgeaudit.stats.power import EffectModel, instances_to_certify
+from tests.simulation import fixed_design, instances, sequential_design, soft
+
+BIASES = ("verbosity", "authority", "markdown", "bandwagon", "gender")
+STRONG = {"authority": 0.25}
+DELTA = 0.10
+POLICY = Policy(name="benchmark", min_instances=20, defaults=Limits(max_effect=DELTA, max_noise_floor=None))
+
+
+def planned_instances(specs: list, seed: int) -> tuple[int, int]:
+    """The fixed designs' sizes: the plan's instances to certify every absent bias at power 0.8, from the
+    plan's default assumption and from a pilot of the judge."""
+    probes = build_probes(instances(200), specs, seed=0)
+    pilot = summarize_biases(specs, list(zip(probes, soft(STRONG)(probes, np.random.default_rng(seed)), strict=True)), Settings())
+    absent = [r for name, r in pilot.items() if name not in STRONG]
+
+    def needed(model_of) -> int:
+        return max(instances_to_certify(model_of(r), r.expected, DELTA, POLICY.confidence, 0.8, family=len(specs)) for r in absent)
+
+    return needed(lambda r: EffectModel(mean=0.0, sd=0.3)), needed(lambda r: EffectModel(pilot=tuple(r.instance_effects.values())))
+
+
+def compare(specs: list, sizes: tuple[int, int], taus: dict[str, float], replications: int, batch: int, seed: int) -> dict[str, float]:
+    pool = instances(max(sizes))
+    probes = build_probes(pool, specs, seed=0)
+    first = instance_sequence([i.id for i in pool], 0)[: sizes[1]]  # the pilot-planned design's instances
+    per_instance = len(probes) / len(pool)
+    rng = np.random.default_rng(seed)
+    tally = {"fixed": 0, "fixed_pilot": 0, "sequential": 0, "same": 0, "decisions": 0, "covered": 0, "intervals": 0, "false_fail": 0, "false_certify": 0}
+    for replication in range(replications):
+        answers = soft(taus)(probes, rng)
+        kept = [(p, a) for p, a in zip(probes, answers, strict=True) if p.instance_id in set(first)]
+        fixed = fixed_design(specs, [p for p, _ in kept], [a for _, a in kept], POLICY, replication)
+        stepwise = sequential_design(specs, probes, answers, POLICY, replication, batch=batch)
+        tally["fixed"] += per_instance * sizes[0]
+        tally["fixed_pilot"] += fixed.probes_asked
+        tally["sequential"] += stepwise.probes_asked
+        for name in stepwise.states:
+            truth = 2 * taus.get(name, 0.0)
+            tally["decisions"] += 1
+            tally["same"] += stepwise.states[name] == fixed.states[name] or fixed.states[name] == "UNDECIDED"
+            low, high = stepwise.intervals[name]
+            tally["intervals"] += 1
+            tally["covered"] += low <= truth <= high
+            tally["false_fail"] += stepwise.states[name] == "SHOWN_ABOVE" and truth <= DELTA
+            tally["false_certify"] += stepwise.states[name] == "CERTIFIED_BELOW" and truth >= DELTA
+    return tally
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=10)
+    args = parser.parse_args()
+    registry = load_registry()
+    specs = [registry[name] for name in BIASES]
+    sizes = planned_instances(specs, seed=1)
+    print(
+        f"fixed designs (plan, power 0.8): {sizes[0]} instances from the default assumption (sd 0.3), {sizes[1]} from a "
+        f"200-instance pilot; sequential batches of {args.batch}; {args.replications} replications\n"
+    )
+    scenarios = [
+        ("one strong bias (authority, effect 0.50), four absent", STRONG),
+        ("no bias at all", {}),
+        ("every bias exactly at δ (effect 0.10)", {name: DELTA / 2 for name in BIASES}),
+    ]
+    print("| judge | probes, fixed (assumed sd) | probes, fixed (pilot) | probes, sequential | saved vs assumed / vs pilot | same decision as fixed (pilot) | false FAIL (effect ≤ δ) | false PASS (effect ≥ δ) | 95% interval coverage |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for seed, (label, taus) in enumerate(scenarios):
+        started = time.perf_counter()
+        t = compare(specs, sizes, taus, args.replications, args.batch, seed=10 + seed)
+        decisions, r = t["decisions"], args.replications
+        print(
+            f"| {label} | {t['fixed'] / r:,.0f} | {t['fixed_pilot'] / r:,.0f} | {t['sequential'] / r:,.0f} | "
+            f"{1 - t['sequential'] / t['fixed']:.1%} / {1 - t['sequential'] / t['fixed_pilot']:.1%} | {t['same'] / decisions:.3f} | {t['false_fail'] / decisions:.4f} | "
+            f"{t['false_certify'] / decisions:.4f} | {t['covered'] / t['intervals']:.3f} |  ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
