@@ -224,6 +224,27 @@ def verify(
     typer.echo(f"{certificate} matches {run_dir}")
 
 
+@app.command()
+def compare(
+    run_a: Path = typer.Argument(..., help="The first run folder (A)."),
+    run_b: Path = typer.Argument(..., help="The second run folder (B)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for compare.html and compare.json (default: reports/compare__A__B)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="FDR level across biases for calling a difference."),
+) -> None:
+    """Two judges, or two versions of one judge or prompt, on the same probes: per bias, which is less
+    biased, by a paired test over the instances both runs assessed."""
+    from judgeaudit.certify.compare import compare_runs
+    from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.report.compare_view import print_comparison, write_comparison
+
+    try:
+        comparison = compare_runs(run_a, run_b, alpha)
+        page = write_comparison(comparison, out or DEFAULT_OUT / f"compare__{run_a.name}__{run_b.name}")
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    print_comparison(comparison, page)
+
+
 biases_app = typer.Typer(help="The bias taxonomy: list it, or show one bias with a before/after example.")
 app.add_typer(biases_app, name="biases")
 _BIAS_DIR_HELP = "Extra folder of bias YAML files (adds or overrides biases by name)."

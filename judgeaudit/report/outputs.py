@@ -13,7 +13,7 @@ from judgeaudit.schema import Judgment, Probe
 from judgeaudit.stats import Summary
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("judgeaudit.report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -54,6 +54,6 @@ def write_reports(run_dir: Path, summary: Summary, manifest: dict[str, Any], row
         "injections": {record["name"]: _injection(record, manifest) for record in manifest["biases"]},
         "all_soft": all(b.pref_source == "logits" for b in summary.biases.values()),
     }
-    env = _environment()
+    env = environment()
     (run_dir / "report.html").write_text(env.get_template("report.html.j2").render(**context), encoding="utf-8")
     (run_dir / "report.md").write_text(env.get_template("report.md.j2").render(**context), encoding="utf-8")
