@@ -21,7 +21,7 @@ from judgeaudit.config import RunConfig
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.pricing import Prices, prices_for, prompt_tokens
 from judgeaudit.runs.folder import JUDGMENTS, SUMMARY, read_json, read_judgments
-from judgeaudit.stats.power import EffectModel, instances_to_certify, instances_to_detect
+from judgeaudit.stats.power import EffectModel, instances_to_certify, instances_to_detect, instances_to_fail
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class BiasPlan:
     effects_from: str
     to_certify: int | None
     """Instances to certify the effect below δ at the power (None: not within the simulated range)."""
+    to_fail: int | None
+    """Instances to show the effect above δ (a FAIL) at the power, were it as the effects say."""
     to_detect: int | None
     """Instances to detect an effect of the planned size at the power."""
     calls_per_instance: float
@@ -130,6 +132,7 @@ def plan_audit(
         biases.append(BiasPlan(
             name=spec.name, expected=expected, delta=limits.max_effect, effects_from=model.describe(),
             to_certify=instances_to_certify(model, expected, limits.max_effect, policy.confidence, power, family=len(plan.specs), seed=config.seed),
+            to_fail=instances_to_fail(model, expected, limits.max_effect, policy.confidence, power, family=len(plan.specs), seed=config.seed),
             to_detect=instances_to_detect(model.spread, detect, config.alpha, power, two_sided=expected == "either"),
             calls_per_instance=len(own.get(spec.name, set()) - shared) / n,
         ))

@@ -9,7 +9,7 @@ from judgeaudit.planning import AuditPlan
 
 
 def _n(value: int | None) -> str:
-    return "more than 4,000" if value is None else f"{value:,}"
+    return "not within 4,000" if value is None else f"{value:,}"
 
 
 def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
@@ -18,10 +18,10 @@ def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
         if not console.is_terminal:
             console = Console(width=150)
     table = Table(title=f"plan · {plan.judge} · {plan.mode} · power {plan.power:g} · {100 * plan.confidence:g}% confidence")
-    for column in ("bias", "δ", "effects from", "to certify < δ", f"to detect {plan.detect:g}", "its calls / instance"):
+    for column in ("bias", "δ", "effects from", "to certify < δ", "to fail > δ", f"to detect {plan.detect:g}", "its calls / instance"):
         table.add_column(column, overflow="fold")
     for b in plan.biases:
-        table.add_row(b.name, f"{b.delta:g}", b.effects_from, _n(b.to_certify), _n(b.to_detect), f"{b.calls_per_instance:.1f}")
+        table.add_row(b.name, f"{b.delta:g}", b.effects_from, _n(b.to_certify), _n(b.to_fail), _n(b.to_detect), f"{b.calls_per_instance:.1f}")
     console.print(table)
     tokens = "measured in the pilot" if plan.tokens_measured else "estimated (prompt characters / 4; answers as assumed)"
     console.print(
@@ -31,7 +31,7 @@ def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
     price = plan.prices.source if plan.prices.known else f"cost unknown: {plan.prices.source}"
     for label, instances in (("this dataset", plan.instances_available), ("certify every bias", plan.instances_to_certify_all)):
         if instances is None:
-            console.print(f"{label}: more than 4,000 instances (an effect near or above δ cannot be certified below it)")
+            console.print(f"{label}: not within 4,000 instances (an effect near or above δ cannot be certified below it)")
             continue
         calls, tokens_total, dollars = plan.cost(instances)
         cost = f"${dollars:,.2f}" if plan.prices.known else "$?"

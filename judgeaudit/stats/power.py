@@ -1,10 +1,10 @@
-"""How many instances a bias needs: to certify it below δ, or to detect an effect of a given size.
+"""How many instances a bias needs: to certify it below δ, to fail it above δ, or to detect an effect.
 
 Per-instance effects are drawn from a pilot run's effects of that bias (resampled with replacement)
 or, without one, from an assumed two-point distribution with the given mean and standard deviation
-(mean ± sd, clipped to [-1, 1]). To certify: simulated sequences are run through the same
+(mean ± sd, clipped to [-1, 1]). To certify (or fail): simulated sequences are run through the same
 anytime-valid bounds the certificate uses (``confseq.crossing_times``); the instances needed at a power
-are that quantile of the first sample size at which the bias is CERTIFIED_BELOW. To detect: the
+are that quantile of the first sample size at which the bias is CERTIFIED_BELOW (or SHOWN_ABOVE). To detect: the
 one-sample t-test's power from the noncentral t distribution (scipy), one-sided (two-sided for biases
 tested either way) at ``alpha`` — an approximation of the sign-flip test the audit runs, before the
 false-discovery control across biases.
@@ -62,6 +62,22 @@ def instances_to_certify(
         "toward": ((delta, "upper"),), "away": ((-delta, "lower"),), "either": ((delta, "upper"), (-delta, "lower")),
     }[expected]
     times = np.max([_never_as_inf(crossing_times(samples, *EFFECT_RANGE, alpha, threshold, side)) for threshold, side in sides], axis=0)
+    needed = float(np.quantile(times, power, method="higher"))
+    return int(needed) if np.isfinite(needed) else None
+
+
+def instances_to_fail(
+    model: EffectModel, expected: str, delta: float, confidence: float, power: float,
+    family: int = 1, seed: int = 0, max_instances: int = MAX_INSTANCES,
+) -> int | None:
+    """Instances at which an effect beyond δ is SHOWN_ABOVE (a FAIL) with probability ``power``, at the
+    stricter level the certificate uses for a FAIL (None: not within ``max_instances``)."""
+    samples = model.draw(np.random.default_rng(seed), (SIMULATIONS, max_instances))
+    alpha = (1.0 - confidence) / (max(1, family) * (2 if expected == "either" else 1))
+    sides: Sequence[tuple[float, str]] = {
+        "toward": ((delta, "lower"),), "away": ((-delta, "upper"),), "either": ((delta, "lower"), (-delta, "upper")),
+    }[expected]
+    times = np.min([_never_as_inf(crossing_times(samples, *EFFECT_RANGE, alpha, threshold, side)) for threshold, side in sides], axis=0)
     needed = float(np.quantile(times, power, method="higher"))
     return int(needed) if np.isfinite(needed) else None
 
