@@ -96,7 +96,7 @@ def main() -> None:
         ("no bias at all", {}),
         ("every bias exactly at δ (effect 0.10)", {name: DELTA / 2 for name in BIASES}),
     ]
-    print("| judge | probes, fixed (assumed sd) | probes, fixed (pilot) | probes, sequential | saved vs assumed / vs pilot | same decision as fixed (pilot) | false FAIL (effect ≤ δ) | false PASS (effect ≥ δ) | 95% interval coverage |")
+    print("| judge | probes, fixed (assumed sd) | probes, fixed (pilot) | probes, sequential | saved vs assumed / vs pilot | same decision as fixed (pilot), where that one decided | false FAIL (effect ≤ δ) | false PASS (effect ≥ δ) | 95% interval coverage |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for seed, (label, taus) in enumerate(scenarios):
         started = time.perf_counter()
