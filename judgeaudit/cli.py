@@ -245,6 +245,58 @@ def compare(
     print_comparison(comparison, page)
 
 
+@app.command()
+def needle(
+    judge: str = typer.Option("smollm2", "--judge", "-j", help="Any --judge form of `run`."),
+    api_base: Optional[str] = typer.Option(None, "--api-base"),
+    mode: Optional[str] = typer.Option(None, "--mode", "-m", help="pairwise (both orders) | pointwise | reward (default: pairwise; the embedded judge: pointwise)."),
+    material: list[Path] = typer.Option([], "--material", help="Your long-form JSONL (prompt, long response, modifications); default: the bundled material."),
+    buckets: str = typer.Option("300,800,1500,3000", "--buckets", help="Response lengths in words."),
+    bins: int = typer.Option(8, "--bins", min=2, help="Position bins."),
+    per_cell: Optional[int] = typer.Option(None, "--per-cell", min=1, help="Trials per (length, position) cell (default 10; the embedded judge 1)."),
+    seed: int = typer.Option(0, "--seed"),
+    context: Optional[int] = typer.Option(None, "--context", min=256, help="Context tokens of a local GGUF model (default 8192 for the embedded judge)."),
+    concurrency: int = typer.Option(16, "--concurrency", "-c", min=1),
+    max_retries: int = typer.Option(5, "--max-retries", min=0),
+    timeout: float = typer.Option(60.0, "--timeout"),
+    temperature: float = typer.Option(0.0, "--temperature"),
+    max_tokens: int = typer.Option(4096, "--max-tokens", min=1),
+    logprobs: bool = typer.Option(True, "--logprobs/--no-logprobs"),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o"),
+    cache: Optional[Path] = typer.Option(None, "--cache"),
+    no_cache: bool = typer.Option(False, "--no-cache"),
+) -> None:
+    """Needle in a haystack: plant one error (and, for the better response, a true passage instead) at
+    controlled positions in long responses of several lengths, and measure where the judge misses it."""
+    import asyncio
+
+    from judgeaudit.engine import default_cache_path
+    from judgeaudit.errors import JudgeAuditError
+    from judgeaudit.needle.run import NeedleConfig, run_needle
+    from judgeaudit.report.needle_view import print_needle, write_needle_report
+    from judgeaudit.report.progress import AuditProgress
+
+    try:
+        lengths = tuple(int(b) for b in buckets.split(",") if b.strip())
+    except ValueError:
+        _fail(f"--buckets must be whole numbers of words separated by commas, got {buckets!r}")
+    config = NeedleConfig(
+        judge=judge, api_base=api_base, mode=mode, material=tuple(str(m) for m in material), buckets=lengths, bins=bins,
+        per_cell=per_cell, seed=seed, concurrency=concurrency, max_retries=max_retries, timeout_s=timeout,
+        temperature=temperature, max_tokens=max_tokens, logprobs=logprobs, context_tokens=context,
+    )
+    try:
+        with AuditProgress() as progress:
+            result = asyncio.run(run_needle(config, out, None if no_cache else (cache or default_cache_path()), progress.start, progress.advance))
+        write_needle_report(result)
+    except JudgeAuditError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo("interrupted: answers so far are kept; rerun the same command to resume", err=True)
+        raise typer.Exit(code=130) from None
+    print_needle(result)
+
+
 biases_app = typer.Typer(help="The bias taxonomy: list it, or show one bias with a before/after example.")
 app.add_typer(biases_app, name="biases")
 _BIAS_DIR_HELP = "Extra folder of bias YAML files (adds or overrides biases by name)."

@@ -50,3 +50,15 @@ async def honest_verdict(task: str, messages: list[dict[str, str]]) -> str:
     shown = messages[-1]["content"]
     first = shown.split("[The Start of Response A]\n", 1)[1].split("\n[The End of Response A]", 1)[0]
     return "A" if first in _CHOSEN else "B"
+
+
+@functools.cache
+def _false_passages() -> frozenset[str]:
+    from judgeaudit.needle import bundled_longform, load_longform
+
+    return frozenset(m.false for item in load_longform(bundled_longform()) for m in item.modifications)
+
+
+def error_finder(task: str, messages: list[dict[str, str]]) -> str:
+    """A pairwise judge that spots every planted false passage of the bundled long-form material."""
+    return "B" if any(false in _shown(messages, "A") for false in _false_passages()) else "A"

@@ -93,6 +93,18 @@ class HFJudge:
             return self._tokenizer.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=not self.reward)
         return "\n\n".join(m["content"] for m in messages)
 
+    @property
+    def context_window(self) -> int | None:
+        """The model's position limit, where its config gives one."""
+        return getattr(self._model.config, "max_position_embeddings", None)
+
+    def count_tokens(self, messages: tuple[dict[str, str], ...]) -> int:
+        """The prompt tokens of ``messages`` as this judge formats them."""
+        return len(self._tokenizer(self._text(messages), add_special_tokens=False)["input_ids"])
+
+    def count_text_tokens(self, text: str) -> int:
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
     async def judge(self, request: JudgeRequest) -> Judgment:
         future: asyncio.Future[Judgment] = asyncio.get_running_loop().create_future()
         self._pending.append((request, future))

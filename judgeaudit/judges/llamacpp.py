@@ -166,6 +166,23 @@ class LlamaCppJudge:
         pointer = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
         return np.ctypeslib.as_array(pointer, shape=(llm.n_vocab(),)).astype(np.float64)
 
+    @property
+    def context_window(self) -> int:
+        """Prompt and answer tokens the model is run with."""
+        return self.n_ctx
+
+    def count_tokens(self, messages: tuple[dict[str, str], ...]) -> int:
+        """The prompt tokens of ``messages`` with the model's chat template and tokenizer."""
+        if self._llm is None:
+            self._load()
+        return len(self._prompt_tokens(list(messages)))
+
+    def count_text_tokens(self, text: str) -> int:
+        """The tokens of a plain text (no template)."""
+        if self._llm is None:
+            self._load()
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     def _judge_sync(self, messages: list[dict[str, str]], task: str) -> Judgment:
         started = time.perf_counter()
         if self._llm is None:

@@ -36,10 +36,12 @@ def resolve_judge(
     template: PromptTemplate | None = None,
     structured: bool = False,
     logprobs: bool = True,
+    context_tokens: int | None = None,
 ) -> Judge:
     """Build the judge named by ``spec`` (see JUDGE_FORMS) with ``template``, or the built-in prompt for
     ``kind`` (pairwise or pointwise) in the form its backend reads (text, or logits). ``structured``
-    asks an OpenAI-compatible server for the verdict as JSON by schema (with the pairwise_json prompt)."""
+    asks an OpenAI-compatible server for the verdict as JSON by schema (with the pairwise_json prompt).
+    ``context_tokens`` sets the context a local GGUF model is run with (default 4096)."""
     spec = spec.strip()
     prompt = kind if kind in ("pairwise", "pointwise") else "pairwise"
     if spec in (DEFAULT_JUDGE, "embedded"):
@@ -47,7 +49,7 @@ def resolve_judge(
 
         return LlamaCppJudge(
             smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT,
-            template=template or TEMPLATES[prompt, "logits"],
+            template=template or TEMPLATES[prompt, "logits"], **({"n_ctx": context_tokens} if context_tokens else {}),
         )
     if spec.startswith(("hf:", "hf-rm:")):
         from judgeaudit.judges.hf import HFJudge
@@ -65,7 +67,10 @@ def resolve_judge(
     if spec.startswith("llamacpp:"):
         from judgeaudit.judges.llamacpp import LlamaCppJudge
 
-        return LlamaCppJudge(Path(spec.removeprefix("llamacpp:")).expanduser(), template=template or TEMPLATES[prompt, "logits"])
+        return LlamaCppJudge(
+            Path(spec.removeprefix("llamacpp:")).expanduser(), template=template or TEMPLATES[prompt, "logits"],
+            **({"n_ctx": context_tokens} if context_tokens else {}),
+        )
     provider, sep, model = spec.partition("/")
     if not sep or not provider or not model:
         raise _unknown(spec)
