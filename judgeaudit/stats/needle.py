@@ -8,7 +8,8 @@ effective sample size (``clustered_rate``: the two orders of a trial are not two
 The regression (statsmodels, binomial GLM with standard errors clustered by long-form item, since the
 trials of one item share its text): logit P(correct) = b0 + b1 (position - 1/2) + b2 ((position -
 1/2)^2 - 1/12) + b3 log2(words / 1000). b1 is a start-versus-end slope, b2 the bend (positive: errors
-at the edges are caught more often than in the middle), b3 the change per doubling of length.
+at the edges are caught more often than in the middle), b3 the change per doubling of length. The
+statement in words claims a term only when its p-value, Holm-adjusted over the three, is below alpha.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class Coefficient:
     estimate: float
     ci: Interval
     p_value: float
+    p_holm: float
+    """Holm-adjusted over the three terms (position, edges, length): what the statement in words uses."""
 
 
 @dataclass
@@ -120,7 +123,7 @@ def _statement(model: object, coefficients: dict[str, Coefficient], words: pd.Se
         return float(1 - model.predict(_design(np.array([position]), np.array([length])))[0])  # type: ignore[attr-defined]
 
     parts = []
-    if coefficients["edges"].p_value < alpha or coefficients["position"].p_value < alpha:
+    if coefficients["edges"].p_holm < alpha or coefficients["position"].p_holm < alpha:
         middle, start = missed(MIDDLE, longest), missed(START, longest)
         if middle > start:
             parts.append(
@@ -133,7 +136,7 @@ def _statement(model: object, coefficients: dict[str, Coefficient], words: pd.Se
                 f"where the error sits matters: predicted misses {100 * start:.0f}% at the start, {100 * middle:.0f}% in the middle "
                 f"and {100 * end:.0f}% at the end of responses of about {longest:,.0f} words"
             )
-    if coefficients["log2_length"].p_value < alpha:
+    if coefficients["log2_length"].p_holm < alpha:
         long_miss, short_miss = missed(MIDDLE, longest), missed(MIDDLE, shortest)
         parts.append(
             f"an error in the middle is missed {100 * long_miss:.0f}% of the time in responses of about {longest:,.0f} words "
@@ -154,9 +157,12 @@ def analyze_needle(rows: list[tuple[Probe, Judgment]], places: dict[str, TrialPl
     model, note = _fit(scored) if len(scored) else (None, "no scored probes")
     coefficients = None
     if model is not None:
+        from statsmodels.stats.multitest import multipletests
+
         low, high = np.asarray(model.conf_int()).T  # type: ignore[attr-defined]
+        holm = dict(zip(TERMS[1:], multipletests(np.asarray(model.pvalues)[1:], method="holm")[1], strict=True))  # type: ignore[attr-defined]
         coefficients = {
-            term: Coefficient(float(model.params[i]), (float(low[i]), float(high[i])), float(model.pvalues[i]))  # type: ignore[attr-defined]
+            term: Coefficient(float(model.params[i]), (float(low[i]), float(high[i])), float(model.pvalues[i]), float(holm.get(term, model.pvalues[i])))  # type: ignore[attr-defined]
             for i, term in enumerate(TERMS)
         }
         statement = _statement(model, coefficients, scored["words"], alpha)
