@@ -43,3 +43,43 @@ def test_a_judge_that_always_answers_a_misses_half_and_bad_input_is_one_line(tmp
     assert code == 2 and f"{bad}:1:" in err and "must occur exactly once" in err and len(err.strip().splitlines()) == 1
     code, _, err = finish(judgeaudit("needle", "--judge", "python:tests.python_judges:error_finder", "--mode", "pointwise-reference", "--out", str(tmp_path)))
     assert code == 2 and "no reference answers" in err
+
+
+class _ShortContextJudge:
+    """A judge with a tokenizer and a small context window (only what planning reads)."""
+
+    backend, model, params, readout, max_concurrency = "fake", "short", {}, "logits", 1
+    tasks = frozenset({"verdict"})
+    context_window = 2500
+
+    def __init__(self) -> None:
+        from judgeaudit.prompts.templates import PAIRWISE_LOGIT
+
+        self.template = PAIRWISE_LOGIT
+
+    def count_tokens(self, messages) -> int:
+        return sum(len(m["content"].split()) for m in messages)
+
+
+def test_trials_that_do_not_fit_the_context_are_skipped_and_counted_per_cell() -> None:
+    from judgeaudit.formulations import Formulation
+    from judgeaudit.needle import balanced_design, bundled_longform, candidates, load_longform
+    from judgeaudit.needle.placement import count_words
+    from judgeaudit.needle.run import _ask_plan, _design_record
+
+    trials, short = balanced_design(candidates(load_longform(bundled_longform()), (300, 800, 1500, 3000), 8, count_words), 2, 0)
+    plan = _ask_plan(trials, _ShortContextJudge(), Formulation("pairwise"))
+    too_long = {t.instance().id for t in trials if t.bucket >= 1500}  # two responses of 1,500+ words exceed 2,500 "tokens"
+    assert set(plan.too_long) == too_long and all(n + 16 > 2500 for n in plan.too_long.values())
+    assert {p.instance_id for p in plan.probes}.isdisjoint(too_long) and len(plan.probes) == 2 * (len(trials) - len(too_long))
+    design = _design_record(trials, short, plan, 2500)
+    assert design["too_long"]["trials"] == len(too_long) and design["cells"]["3000/0"] == {"planned": 2, "too_long": 2}
+    assert design["cells"]["300/0"] == {"planned": 2, "too_long": 0}
+
+
+def test_a_reward_model_is_asked_for_both_responses(tmp_path: Path) -> None:
+    code, out, err = finish(judgeaudit("needle", "--judge", "python:tests.python_judges:length_loving_reward", "--mode", "reward",
+                                       "--per-cell", "1", "--buckets", "300,800", "--out", str(tmp_path), "--no-cache"))
+    assert code == 0, err
+    record = json.loads((_only(tmp_path) / "needle.json").read_text())
+    assert record["mode"] == "reward" and record["design"]["asked"] == 16 and record["analysis"]["n_probes"] == 32
