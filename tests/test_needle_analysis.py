@@ -76,3 +76,11 @@ def test_unscored_probes_are_counted_not_read_as_misses(trials) -> None:
     rows = [(p, Judgment(verdict="unparseable") if i % 10 == 0 else j) for i, (p, j) in enumerate(rows)]
     analysis = analyze_needle(rows, places)
     assert sum(c.unscored for c in analysis.cells) == len(rows[::10]) and all(c.accuracy.rate == 1.0 for c in analysis.cells)
+
+
+def test_a_judge_that_always_answers_a_is_not_regressed(trials) -> None:
+    rows, places = _rows(trials, lambda trial, probe: False)
+    rows = [(p, Judgment(verdict="A")) for p, _ in rows]  # right in one order of every trial, whatever the error
+    analysis = analyze_needle(rows, places)
+    assert analysis.regression is None and "follows the order alone" in analysis.regression_note
+    assert all(c.accuracy.rate == 0.5 for c in analysis.cells) and analysis.statement.startswith("No regression")

@@ -102,6 +102,12 @@ def _fit(scored: pd.DataFrame) -> tuple[object | None, str]:
     y = scored["correct"].to_numpy()
     if y.min() == y.max():
         return None, f"every scored probe was {'caught' if y[0] == 1 else 'missed'}: nothing varies to regress on"
+    per_trial = scored.groupby("instance_id")["correct"].mean()
+    if per_trial.min() == per_trial.max():
+        return None, (
+            f"every trial scored the same ({100 * per_trial.iloc[0]:.0f}% of its probes caught, e.g. a judge whose verdict "
+            "follows the order alone): nothing varies between trials to regress on"
+        )
     if scored["item"].nunique() < 2 or scored["bucket"].nunique() < 2 or scored["bin"].nunique() < 3:
         return None, "it needs at least 2 items, 2 length buckets and 3 position bins"
     X = _design(scored["position"].to_numpy(float), scored["words"].to_numpy(float))
