@@ -256,6 +256,9 @@ def needle(
     per_cell: Optional[int] = typer.Option(None, "--per-cell", min=1, help="Trials per (length, position) cell (default 10; the embedded judge 1)."),
     seed: int = typer.Option(0, "--seed"),
     context: Optional[int] = typer.Option(None, "--context", min=256, help="Context tokens of a local GGUF model (default 8192 for the embedded judge)."),
+    rewriter: Optional[str] = typer.Option(None, "--rewriter", help="A model (any --judge form) that writes a true and a false sentence for every chunk of your material, checked and cached."),
+    rewriter_api_base: Optional[str] = typer.Option(None, "--rewriter-api-base"),
+    rewrite_check: str = typer.Option("llm", "--rewrite-check", help="llm (a second call must pick out the false sentence) or none (format checks only)."),
     concurrency: int = typer.Option(16, "--concurrency", "-c", min=1),
     max_retries: int = typer.Option(5, "--max-retries", min=0),
     timeout: float = typer.Option(60.0, "--timeout"),
@@ -284,6 +287,7 @@ def needle(
         judge=judge, api_base=api_base, mode=mode, material=tuple(str(m) for m in material), buckets=lengths, bins=bins,
         per_cell=per_cell, seed=seed, concurrency=concurrency, max_retries=max_retries, timeout_s=timeout,
         temperature=temperature, max_tokens=max_tokens, logprobs=logprobs, context_tokens=context,
+        rewriter=rewriter, rewriter_api_base=rewriter_api_base, rewrite_checks=() if rewrite_check == "none" else ("llm",),
     )
     try:
         with AuditProgress() as progress:

@@ -25,7 +25,7 @@ from judgeaudit.schema import Judgment, JudgeRequest
 REWRITE_JOURNAL = "rewrites.jsonl"
 
 
-class _Writing:
+class TextBackend:
     """A text-writing backend as the engine sees a judge: its answers are texts, not verdicts."""
 
     def __init__(self, writer: TextWriter) -> None:
@@ -62,7 +62,7 @@ async def _ask(stage: RewriteStage, requests: dict[str, tuple[JudgeRequest, Text
     for writer_id, writer in writers.items():
         mine = {key: request for key, (request, w) in requests.items() if id(w) == writer_id}
         got, counts = await execute(
-            mine, _Writing(writer), Journal(stage.run_dir / REWRITE_JOURNAL), stage.cache,
+            mine, TextBackend(writer), Journal(stage.run_dir / REWRITE_JOURNAL), stage.cache,
             concurrency=stage.concurrency, retry=stage.retry, on_answer=stage.on_answer,
         )
         answers |= got

@@ -24,6 +24,8 @@ _RESPONSE = re.compile(r"\[The Start of Response (A|B)((?: \([^)\n]*\))?)\]\n(.*
 _ALONE = re.compile(r"\[The Start of the Response((?: \([^)\n]*\))?)\]\n(.*?)\n\[The End of the Response\]", re.DOTALL)
 _TO_REWRITE = re.compile(r"<(response|answer)>\n(.*?)\n</\1>|\[Answer\]\n(.*)", re.DOTALL)
 _CHECKED = re.compile(r"\[Version 1\]\n(.*?)\n\n\[Version 2\]\n(.*)", re.DOTALL)
+_PASSAGE = re.compile(r"\[Passage\]\n(.*?)\n\[End of Passage\]", re.DOTALL)
+_SENTENCES = re.compile(r"\[Sentence 1\]\n(.*?)\n\n\[Sentence 2\]\n(.*?)\n", re.DOTALL)
 _QUESTION = re.compile(r"\[User Question\]\n(.*?)\n", re.DOTALL)
 
 
@@ -61,6 +63,10 @@ class JudgeBehaviour:
     """Share of rewrites in which it changes a number (the numbers check refuses them)."""
     meaning_no_share: float = 0.0
     """Share of meaning checks it answers NO."""
+    bad_write_share: float = 0.0
+    """Share of needle modifications it writes with identical true and false sentences (refused)."""
+    wrong_pick_share: float = 0.0
+    """Share of needle checks in which it picks the true sentence as the false one (refused)."""
 
 
 class MockJudgeServer:
@@ -121,8 +127,26 @@ class MockJudgeServer:
         worse = max((len(t) for t in self._rejected if t in shown), default=0)
         return 8 if better > worse else 3 if worse > better else 5
 
+    def needle(self, content: str) -> str | None:
+        """Asked to write a needle modification: a true and a false word count of the passage; asked to
+        check one: which sentence states the wrong count. None for any other request."""
+        passage = _PASSAGE.search(content)
+        if passage is None:
+            return None
+        words = len(passage.group(1).split())
+        sentences = _SENTENCES.search(content)
+        if sentences is None:
+            same = _fraction(passage.group(1) + "write") < self.behaviour.bad_write_share
+            return json.dumps({"true": f"This passage runs to {words} words.", "false": f"This passage runs to {words if same else words + 7} words."})
+        wrong = "1" if f"to {words} words" in sentences.group(2) else "2"
+        if _fraction(content + "pick") < self.behaviour.wrong_pick_share:
+            wrong = "2" if wrong == "1" else "1"
+        return wrong
+
     def answer(self, content: str) -> str:
         """A verdict; or, asked to rewrite, the response behind a prefix; or, asked to check, YES/NO."""
+        if (written := self.needle(content)) is not None:
+            return written
         checked = _CHECKED.search(content)
         if checked is not None:
             return "NO" if _fraction(checked.group(2) + "no") < self.behaviour.meaning_no_share else "YES"

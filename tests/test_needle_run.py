@@ -83,3 +83,30 @@ def test_a_reward_model_is_asked_for_both_responses(tmp_path: Path) -> None:
     assert code == 0, err
     record = json.loads((_only(tmp_path) / "needle.json").read_text())
     assert record["mode"] == "reward" and record["design"]["asked"] == 16 and record["analysis"]["n_probes"] == 32
+
+
+def test_modifications_written_by_a_model_are_checked_cached_and_used(tmp_path: Path) -> None:
+    from judgeaudit.needle import bundled_longform, load_longform
+    from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer
+
+    material = tmp_path / "mine.jsonl"
+    with material.open("w") as handle:
+        for item in load_longform(bundled_longform())[:2]:  # your own long responses, with no modifications
+            handle.write(json.dumps({"id": item.id, "prompt": item.prompt, "response": "\n\n".join(item.paragraphs[:14])}) + "\n")
+    args = ("needle", "--judge", "python:tests.python_judges:fair_verdict", "--material", str(material), "--buckets", "300,800",
+            "--per-cell", "1", "--rewriter", "openai/writer", "--out", str(tmp_path / "runs"), "--no-cache")
+    with MockJudgeServer(JudgeBehaviour(bad_write_share=0.2, wrong_pick_share=0.2)) as server:
+        code, out, err = finish(judgeaudit(*args, "--rewriter-api-base", server.url))
+        assert code == 0, err
+        runs = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("needle-python")]
+        writing = json.loads((runs[0] / "needle.json").read_text())["writing"]
+        assert writing["chunks"] > 20 and 0 < writing["kept"] < writing["chunks"]
+        assert writing["kept"] + sum(writing["refused"].values()) == writing["chunks"]
+        assert set(writing["refused"]) == {"the true and false sentences are empty or identical", "the check did not pick out the false sentence"}
+        calls = writing["calls"]
+        assert calls == writing["chunks"] + (writing["chunks"] - writing["refused"]["the true and false sentences are empty or identical"])
+        code, _, err = finish(judgeaudit(*args, "--rewriter-api-base", server.url))
+        again = json.loads((runs[0] / "needle.json").read_text())["writing"]
+        assert code == 0 and again["calls"] == 0 and again["resumed"] == calls and again["kept"] == writing["kept"]
+    code, _, err = finish(judgeaudit("needle", "--judge", "python:tests.python_judges:fair_verdict", "--material", str(material), "--out", str(tmp_path)))
+    assert code == 2 and "modifications: a non-empty list is required (or give --rewriter" in err

@@ -91,8 +91,8 @@ def _modification(raw: object, path: Path, line: int, where: str, response: str)
     return Modification(anchor, edit, raw["true"], raw["false"], kind)
 
 
-def load_longform(paths: list[Path]) -> list[LongformItem]:
-    """Read and check long-form material files."""
+def load_longform(paths: list[Path], modifications_required: bool = True) -> list[LongformItem]:
+    """Read and check long-form material files (``modifications`` may be absent when a writer supplies them)."""
     items: list[LongformItem] = []
     seen: set[str] = set()
     for path in paths:
@@ -109,9 +109,9 @@ def load_longform(paths: list[Path]) -> list[LongformItem]:
             if record["id"] in seen:
                 raise located(path, line, f"id: {record['id']!r} appears twice")
             seen.add(record["id"])
-            raw = record.get("modifications")
-            if not isinstance(raw, list) or not raw:
-                raise located(path, line, "modifications: a non-empty list is required")
+            raw = record.get("modifications", [])
+            if not isinstance(raw, list) or (modifications_required and not raw):
+                raise located(path, line, "modifications: a non-empty list is required (or give --rewriter to have them written)")
             modifications = tuple(
                 _modification(m, path, line, f"modifications[{n}]", record["response"]) for n, m in enumerate(raw)
             )

@@ -17,12 +17,14 @@ from typing import Any
 from judgeaudit import __version__
 from judgeaudit.audit import judge_identity
 from judgeaudit.biases.probes import shared_probes
+from judgeaudit.biases.rewrite import can_write
 from judgeaudit.config import run_id
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation
 from judgeaudit.judges import DEFAULT_JUDGE, resolve_judge
 from judgeaudit.needle.material import bundled_longform, load_longform
+from judgeaudit.needle.writing import CHECK, WRITE, write_modifications
 from judgeaudit.needle.placement import LENGTH_BUCKETS, POSITION_BINS, NeedleTrial, balanced_design, candidates, count_words
 from judgeaudit.runs.folder import write_json
 from judgeaudit.schema import CONTROL, Judgment, JudgeRequest, Probe, stable_hash
@@ -58,6 +60,11 @@ class NeedleConfig:
     logprobs: bool = True
     context_tokens: int | None = None
     """The context a local GGUF model runs with; None: 8192 for the embedded judge, 4096 otherwise."""
+    rewriter: str | None = None
+    """A model (any judge spec) that writes a modification for every chunk (``needle.writing``)."""
+    rewriter_api_base: str | None = None
+    rewrite_checks: tuple[str, ...] = ("llm",)
+    """``llm``: a second call must pick out the false sentence; empty: the format checks only."""
 
 
 @dataclass
@@ -115,6 +122,29 @@ def _design_record(trials: list[NeedleTrial], short: dict[tuple[int, int], int],
     }
 
 
+async def _written(config: NeedleConfig, items: list, out_dir: Path, cache_path: Path | None) -> tuple[list, dict[str, Any]]:
+    """The items with modifications written by ``config.rewriter`` (its own resumable folder)."""
+    writer = resolve_judge(config.rewriter, api_base=config.rewriter_api_base, timeout_s=config.timeout_s)  # type: ignore[arg-type]
+    if not can_write(writer):
+        raise JudgeAuditError(f"--rewriter {config.rewriter}: this backend cannot generate text")
+    folder = out_dir / run_id(
+        f"needle-writing-{config.rewriter}",
+        {"material": stable_hash([asdict(i) for i in items]), "writer": judge_identity(writer), "checks": list(config.rewrite_checks),
+         "prompts": stable_hash([WRITE, CHECK], length=16), "seed": config.seed},
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = ResponseCache(cache_path) if cache_path is not None else None
+    try:
+        items, tally = await write_modifications(
+            items, writer, None, config.rewrite_checks, config.seed, folder, cache, config.concurrency, RetryPolicy(max_retries=config.max_retries),
+        )
+    finally:
+        await writer.aclose()
+        if cache is not None:
+            cache.close()
+    return items, tally | {"folder": str(folder), "writer": config.rewriter}
+
+
 async def run_needle(
     config: NeedleConfig, out_dir: Path, cache_path: Path | None,
     on_start: Callable[[str, int], None] | None = None, on_answer: Callable[[Judgment], None] | None = None,
@@ -132,7 +162,10 @@ async def run_needle(
     if formulation.task not in judge.tasks:
         raise JudgeAuditError(f"--mode {formulation.mode} asks for {formulation.task} requests, which {config.judge} cannot answer")
     paths = [Path(p) for p in config.material] or bundled_longform()
-    items = load_longform(paths)
+    items = load_longform(paths, modifications_required=config.rewriter is None)
+    writing: dict[str, Any] = {}
+    if config.rewriter:
+        items, writing = await _written(config, items, out_dir, cache_path)
     counter = getattr(judge, "count_text_tokens", None) or count_words
     grid = candidates(items, config.buckets, config.bins, counter)
     trials, short = balanced_design(grid, config.per_cell or (EMBEDDED_PER_CELL if embedded else PER_CELL), config.seed)
@@ -164,7 +197,7 @@ async def run_needle(
     write_json(run_dir / "needle.json", {
         "tool": {"name": "judgeaudit", "version": __version__, "needle_design": NEEDLE_DESIGN},
         "judge": judge.describe(), "mode": formulation.mode, "config": asdict(config), "material": [str(p) for p in paths],
-        "design": design, "analysis": asdict(analysis),
+        "design": design, "writing": writing, "analysis": asdict(analysis),
         "trials": [{**asdict(t), "clean": None, "erroneous": None, "id": t.instance().id} for t in trials],
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     })
