@@ -59,6 +59,7 @@ def run(
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder that holds run folders."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite cache file (default ~/.cache/judgeaudit)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count the probes, calls, tokens and dollars (litellm's offline price table), call nothing."),
 ) -> None:
     """Audit a judge: place each cue on the worse and the better response, with a placebo and a repeat,
     ask every probe in both orders, and measure the pull toward each cue. Rerun the same command to resume.
@@ -78,6 +79,9 @@ def run(
     try:
         config = _run_config(locals())
         cache_path = None if no_cache else (cache or default_cache_path())
+        if dry_run:
+            _print_dry_run(config, out, cache_path)
+            return
         note = None
         if judge == DEFAULT_JUDGE and dataset is None and limit is None:
             note = (
@@ -151,6 +155,20 @@ def plan(
     except JudgeAuditError as exc:
         _fail(str(exc))
     print_plan(audit_plan)
+
+
+def _print_dry_run(config: "RunConfig", out: Path, cache_path: Optional[Path]) -> None:
+    from judgeaudit.planning import run_cost
+
+    cost = run_cost(config, out, cache_path)
+    price = f"${cost.dollars:,.2f} ({cost.prices.source})" if cost.prices.known else f"$? ({cost.prices.source})"
+    typer.echo(
+        f"dry run: {cost.instances} instances, {cost.biases} biases, {cost.probes} probes, {cost.requests} requests "
+        f"({cost.already_answered} already answered, free); to ask: {cost.requests - cost.already_answered} calls, "
+        f"about {cost.prompt_tokens:,} prompt + {cost.completion_tokens:,} answer tokens, {price}"
+        + (f"; first {cost.rewrites} LLM rewrites and their meaning checks (not priced here)" if cost.rewrites else "")
+        + ". Nothing was called."
+    )
 
 
 def _exit_if_incomplete(summary: Summary, max_failed: float) -> None:
@@ -299,6 +317,57 @@ def needle(
         typer.echo("interrupted: answers so far are kept; rerun the same command to resume", err=True)
         raise typer.Exit(code=130) from None
     print_needle(result)
+
+
+cache_app = typer.Typer(help="The response cache shared by all runs: its size, and removing entries.")
+app.add_typer(cache_app, name="cache")
+_CACHE_HELP = "SQLite cache file (default: $JUDGEAUDIT_CACHE or ~/.cache/judgeaudit/responses.sqlite)."
+_DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _open_cache(path: Optional[Path]):  # noqa: ANN202 - the return type is imported lazily
+    from judgeaudit.engine import ResponseCache, default_cache_path
+
+    return ResponseCache(path or default_cache_path())
+
+
+@cache_app.command("stats")
+def cache_stats(cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP)) -> None:
+    """Entries, size on disk, age, and entries per judge."""
+    from datetime import datetime, timezone
+
+    stats = _open_cache(cache).stats()
+
+    def when(stamp: float | None) -> str:
+        return "–" if stamp is None else datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+
+    typer.echo(f"{stats['path']}: {stats['entries']} entries, {stats['bytes'] / 1e6:.1f} MB; oldest {when(stats['oldest'])}, newest {when(stats['newest'])}")
+    for row in stats["by_model"]:
+        typer.echo(f"  {row['entries']:>8}  {row['backend']}:{row['model']}")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Delete every cached answer (run folders keep theirs: a rerun resumes from its journal)."""
+    store = _open_cache(cache)
+    if not yes and not typer.confirm(f"delete all {len(store)} cached answers in {store.path}?"):
+        raise typer.Exit(code=1)
+    typer.echo(f"deleted {store.clear()} cached answers")
+
+
+@cache_app.command("prune")
+def cache_prune(
+    older_than: str = typer.Option(..., "--older-than", help="An age such as 30d, 12h, 90m or 2w."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP),
+) -> None:
+    """Delete the answers cached longer ago than an age."""
+    number, unit = older_than[:-1], older_than[-1:]
+    if unit not in _DURATION or not number.replace(".", "", 1).isdigit():
+        _fail(f"--older-than must be a number followed by s, m, h, d or w (e.g. 30d), got {older_than!r}")
+    typer.echo(f"deleted {_open_cache(cache).prune(float(number) * _DURATION[unit])} cached answers older than {older_than}")
 
 
 biases_app = typer.Typer(help="The bias taxonomy: list it, or show one bias with a before/after example.")

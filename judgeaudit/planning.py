@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from judgeaudit.audit import attach_probes, plan_run
+from judgeaudit.audit import PlannedRun, attach_probes, plan_run
 from judgeaudit.certify.policy import load_policy
 from judgeaudit.config import RunConfig
+from judgeaudit.engine import JOURNAL_NAME, Journal, ResponseCache
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.pricing import Prices, prices_for, prompt_tokens
 from judgeaudit.runs.folder import JUDGMENTS, SUMMARY, read_json, read_judgments
@@ -105,6 +106,57 @@ def _no_credentials_needed() -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+def _planned(config: RunConfig, out_dir: Path) -> PlannedRun:
+    """The run as ``run`` would plan it, its judge closed again (planning never calls it)."""
+    with _no_credentials_needed():
+        plan = plan_run(config, out_dir)
+    asyncio.run(plan.judge.aclose())
+    if not plan.probes:
+        attach_probes(plan, None)  # rewrite-injected biases are planned from their template-free probes
+    return plan
+
+
+def _tokens_per_call(plan: PlannedRun, answer_tokens: int) -> tuple[float, float]:
+    requests = list(plan.requests.values())
+    prompt = sum(map(prompt_tokens, requests)) / max(1, len(requests))
+    return prompt, 1.0 if plan.judge.readout != "text" else float(answer_tokens)
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """What ``run`` will ask, before it asks: what ``--dry-run`` prints."""
+
+    instances: int
+    biases: int
+    probes: int
+    requests: int
+    already_answered: int
+    """Requests the run folder's journal or the response cache already holds: they cost nothing."""
+    rewrites: int
+    """LLM rewrites the run asks first (--rewriter, or the judge's own for self-enhancement), not priced here."""
+    prompt_tokens: int
+    completion_tokens: int
+    dollars: float
+    prices: Prices
+
+
+def run_cost(config: RunConfig, out_dir: Path, cache_path: Path | None, answer_tokens: int = 200) -> RunCost:
+    """Probes, requests, tokens and dollars of the run ``config`` describes, without calling the judge."""
+    plan = _planned(config, out_dir)
+    answered = set(Journal(plan.run_dir / JOURNAL_NAME).load())
+    if cache_path is not None and cache_path.exists():
+        cache = ResponseCache(cache_path)
+        answered |= {key for key in plan.requests if key not in answered and cache.get(key) is not None}
+        cache.close()
+    to_ask = len(set(plan.requests) - answered)
+    prompt, completion = _tokens_per_call(plan, answer_tokens)
+    prices = prices_for(plan.judge.backend, plan.judge.model)
+    return RunCost(
+        len(plan.instances), len(plan.specs), len(plan.probes), len(plan.requests), len(plan.requests) - to_ask,
+        len(plan.rewrite_tasks), round(prompt * to_ask), round(completion * to_ask), to_ask * (prompt * prices.prompt + completion * prices.completion), prices,
+    )
+
+
 def plan_audit(
     config: RunConfig, out_dir: Path, pilot_dir: Path | None, power: float, detect: float,
     assumed: EffectModel, answer_tokens: int,
@@ -112,11 +164,7 @@ def plan_audit(
     """Plan the audit ``config`` describes: instances needed per bias, calls, tokens and dollars."""
     if not 0 < power < 1:
         raise JudgeAuditError(f"--power must be between 0 and 1, got {power}")
-    with _no_credentials_needed():
-        plan = plan_run(config, out_dir)
-    asyncio.run(plan.judge.aclose())
-    if not plan.probes:
-        attach_probes(plan, None)  # rewrite-injected biases are planned from their template-free probes
+    plan = _planned(config, out_dir)
     policy = load_policy(Path(config.policy) if config.policy else None)
     pilot_effects, measured = _pilot(pilot_dir)
     n = max(1, len(plan.instances))
@@ -137,11 +185,11 @@ def plan_audit(
             calls_per_instance=len(own.get(spec.name, set()) - shared) / n,
         ))
     requests = list(plan.requests.values())
-    logits = plan.judge.readout != "text"
+    prompt, completion = _tokens_per_call(plan, answer_tokens)
     return AuditPlan(
         judge=config.judge, mode=plan.formulation.mode, power=power, confidence=policy.confidence, detect=detect,
         instances_available=len(plan.instances), calls_per_instance=len(requests) / n, shared_calls_per_instance=len(shared) / n,
-        prompt_tokens_per_call=measured[0] if measured else sum(map(prompt_tokens, requests)) / max(1, len(requests)),
-        completion_tokens_per_call=measured[1] if measured else (1.0 if logits else float(answer_tokens)),
+        prompt_tokens_per_call=measured[0] if measured else prompt,
+        completion_tokens_per_call=measured[1] if measured else completion,
         tokens_measured=measured is not None, prices=prices_for(plan.judge.backend, plan.judge.model), biases=biases,
     )

@@ -65,3 +65,19 @@ def test_plan_counts_the_calls_a_run_makes_and_prices_api_judges_offline(tmp_pat
 def test_a_power_outside_zero_and_one_is_refused(power: str) -> None:
     code, _, err = finish(judgeaudit("plan", "--judge", "python:tests.python_judges:fair_verdict", "--power", power))
     assert code == 2 and "--power must be between 0 and 1" in err
+
+
+def test_dry_run_counts_what_the_run_asks_and_what_is_already_answered(tmp_path: Path) -> None:
+    args = ("run", "--judge", "python:tests.python_judges:fair_verdict", "--bias", "verbosity,authority", "--out", str(tmp_path), "--cache", str(tmp_path / "c.sqlite"))
+    code, out, err = finish(judgeaudit(*args, "--dry-run"))
+    assert code == 0, err
+    counts = re.search(r"(\d+) requests \((\d+) already answered, free\); to ask: (\d+) calls", out)
+    assert counts and counts.group(2) == "0" and counts.group(1) == counts.group(3) and "Nothing was called." in out
+    assert not any(tmp_path.glob("*/journal.jsonl"))  # nothing was asked
+    code, _, err = finish(judgeaudit(*args))
+    summary = json.loads((only_run_dir(tmp_path) / "summary.json").read_text())
+    assert summary["calls"]["total"] == int(counts.group(1))
+    code, out, _ = finish(judgeaudit(*args, "--dry-run"))
+    assert f"({counts.group(1)} already answered, free); to ask: 0 calls" in out
+    code, out, err = finish(judgeaudit("run", "--judge", "openai/gpt-4o", "--bias", "verbosity", "--dry-run", "--out", str(tmp_path)))
+    assert code == 0 and "litellm's price table: gpt-4o" in out and "$0.00" not in out

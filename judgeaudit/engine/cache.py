@@ -53,6 +53,34 @@ class ResponseCache:
         )
         return True
 
+    def stats(self) -> dict[str, object]:
+        """Entries, bytes on disk, the oldest and newest entry, and entries per (backend, model)."""
+        count, oldest, newest = self._db.execute("SELECT COUNT(*), MIN(created), MAX(created) FROM responses").fetchone()
+        models = self._db.execute(
+            "SELECT backend, model, COUNT(*) FROM responses GROUP BY backend, model ORDER BY COUNT(*) DESC"
+        ).fetchall()
+        files = [self.path, self.path.with_name(self.path.name + "-wal")]
+        return {
+            "path": str(self.path),
+            "entries": int(count),
+            "bytes": sum(f.stat().st_size for f in files if f.exists()),
+            "oldest": oldest,
+            "newest": newest,
+            "by_model": [{"backend": b, "model": m, "entries": n} for b, m, n in models],
+        }
+
+    def prune(self, older_than_s: float) -> int:
+        """Delete the entries stored more than ``older_than_s`` seconds ago; how many were deleted."""
+        deleted = self._db.execute("DELETE FROM responses WHERE created < ?", (time.time() - older_than_s,)).rowcount
+        self._db.execute("VACUUM")
+        return int(deleted)
+
+    def clear(self) -> int:
+        """Delete every entry; how many there were."""
+        deleted = self._db.execute("DELETE FROM responses").rowcount
+        self._db.execute("VACUUM")
+        return int(deleted)
+
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
 
