@@ -184,11 +184,10 @@ def plan_audit(
             to_detect=instances_to_detect(model.spread, detect, config.alpha, power, two_sided=expected == "either"),
             calls_per_instance=len(own.get(spec.name, set()) - shared) / n,
         ))
-    requests = list(plan.requests.values())
     prompt, completion = _tokens_per_call(plan, answer_tokens)
     return AuditPlan(
         judge=config.judge, mode=plan.formulation.mode, power=power, confidence=policy.confidence, detect=detect,
-        instances_available=len(plan.instances), calls_per_instance=len(requests) / n, shared_calls_per_instance=len(shared) / n,
+        instances_available=len(plan.instances), calls_per_instance=len(plan.requests) / n, shared_calls_per_instance=len(shared) / n,
         prompt_tokens_per_call=measured[0] if measured else prompt,
         completion_tokens_per_call=measured[1] if measured else completion,
         tokens_measured=measured is not None, prices=prices_for(plan.judge.backend, plan.judge.model), biases=biases,

@@ -16,7 +16,7 @@ from judgeaudit.stats import Settings, summarize_biases
 from judgeaudit.stats.equivalence import equivalence, instance_sequence
 from judgeaudit.stats.power import EffectModel, instances_to_fail
 from tests import simulation
-from tests.test_end_to_end import finish, judgeaudit, only_run_dir
+from tests.test_end_to_end import finish, judgeaudit, run_python_judges
 
 NO_NOISE_LIMIT = Limits(max_noise_floor=None)
 
@@ -126,12 +126,7 @@ def _certify(run_dir: Path, policy: Path) -> tuple[int, dict]:
 def test_certify_and_verify_end_to_end(tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("name: gate\nmin_instances: 20\nrequired: [verbosity, authority]\ndefaults: {max_effect: 0.10}\n")
-    runs = {}
-    for judge in ("fair_verdict", "authority_follower"):
-        code, _, err = finish(judgeaudit("run", "--judge", f"python:tests.python_judges:{judge}", "--bias", "verbosity,authority",
-                                         "--out", str(tmp_path / judge), "--no-cache"))
-        assert code == 0, err
-        runs[judge] = only_run_dir(tmp_path / judge)
+    runs = run_python_judges(tmp_path, ("fair_verdict", "authority_follower"), "--bias", "verbosity,authority")
 
     code, certificate = _certify(runs["fair_verdict"], policy)
     assert code == 0 and certificate["verdict"] == "PASS" and certificate["exit_code"] == 0

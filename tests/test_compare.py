@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from judgeaudit.stats.compare import compare_bias, finalize_comparisons
-from tests.test_end_to_end import finish, judgeaudit, only_run_dir
+from tests.test_end_to_end import finish, judgeaudit, run_python_judges
 
 
 def _effects(values: np.ndarray) -> dict[str, float]:
@@ -38,12 +38,7 @@ def test_the_size_of_a_bias_follows_its_direction() -> None:
 
 
 def test_compare_two_judges_end_to_end(tmp_path: Path) -> None:
-    runs = {}
-    for judge in ("fair_verdict", "authority_follower"):
-        code, _, err = finish(judgeaudit("run", "--judge", f"python:tests.python_judges:{judge}", "--bias", "verbosity,authority",
-                                         "--out", str(tmp_path / judge), "--no-cache"))
-        assert code == 0, err
-        runs[judge] = only_run_dir(tmp_path / judge)
+    runs = run_python_judges(tmp_path, ("fair_verdict", "authority_follower"), "--bias", "verbosity,authority")
     code, out, err = finish(judgeaudit("compare", str(runs["fair_verdict"]), str(runs["authority_follower"]), "--out", str(tmp_path / "cmp")))
     assert code == 0, err
     assert "A (python:tests.python_judges:fair_verdict) is less biased on authority." in out

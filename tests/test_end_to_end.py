@@ -61,6 +61,16 @@ def only_run_dir(out_dir: Path) -> Path:
     return run_dir
 
 
+def run_python_judges(out: Path, judges: tuple[str, ...], *args: str) -> dict[str, Path]:
+    """Audit each ``tests.python_judges`` function with ``args``, uncached, each in its own folder under ``out``."""
+    runs = {}
+    for judge in judges:
+        code, _, err = finish(judgeaudit("run", "--judge", f"python:tests.python_judges:{judge}", *args, "--out", str(out / judge), "--no-cache"))
+        assert code == 0, err
+        runs[judge] = only_run_dir(out / judge)
+    return runs
+
+
 @pytest.fixture()
 def behaviour() -> JudgeBehaviour:
     path = str(sample_path())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from dataclasses import replace
 
@@ -59,7 +61,7 @@ def label_probability(tokens: list[TokenChoices], verdict: str) -> float | None:
     return mass["A"] / (mass["A"] + mass["B"]) if mass["A"] > 0 and mass["B"] > 0 else None
 
 
-class ChatTextJudge:
+class ChatTextJudge(ABC):
     """What the judges that answer in text share (OpenAI-compatible, Anthropic, litellm): verdicts and
     scores read from the text they write; a subclass sets ``backend``, ``model``, ``template``,
     ``params`` and ``api_base`` and implements ``generate``."""
@@ -72,9 +74,9 @@ class ChatTextJudge:
     tasks = frozenset({"verdict", "score", "text"})
     max_concurrency: int | None = None
 
+    @abstractmethod
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
-        raise NotImplementedError
 
     async def judge(self, request: JudgeRequest) -> Judgment:
         return read_answer(await self.generate(request), request.task)

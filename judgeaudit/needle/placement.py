@@ -84,10 +84,14 @@ class NeedleTrial:
     clean: str
     erroneous: str
 
+    @property
+    def id(self) -> str:
+        return f"{self.item_id}/{self.bucket}w/m{self.modification:02d}"
+
     def instance(self) -> Instance:
         """The trial as an evaluation instance: the clean response is the better one."""
         return Instance(
-            id=f"{self.item_id}/{self.bucket}w/m{self.modification:02d}",
+            id=self.id,
             prompt=self.prompt,
             chosen=self.clean,
             rejected=self.erroneous,

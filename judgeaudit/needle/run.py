@@ -97,7 +97,7 @@ def _ask_plan(trials: list[NeedleTrial], judge: Any, formulation: Formulation) -
         if window and count:
             longest = max(count(request.messages) for requests in built for request in requests)
             if longest + ANSWER_ROOM > window:
-                plan.too_long[trial.instance().id] = longest
+                plan.too_long[trial.id] = longest
                 continue
         for probe, requests in zip(probes, built, strict=True):
             plan.probes.append(probe)
@@ -111,7 +111,7 @@ def _design_record(trials: list[NeedleTrial], short: dict[tuple[int, int], int],
     for trial in trials:
         cell = cells.setdefault(f"{trial.bucket}/{trial.bin}", {"planned": 0, "too_long": 0})
         cell["planned"] += 1
-        cell["too_long"] += trial.instance().id in plan.too_long
+        cell["too_long"] += trial.id in plan.too_long
     for (bucket, k), missing in short.items():
         cells.setdefault(f"{bucket}/{k}", {"planned": 0, "too_long": 0})["short_of_material"] = missing
     return {
@@ -172,7 +172,7 @@ async def run_needle(
     plan = _ask_plan(trials, judge, formulation)
     identity = {
         "needle": NEEDLE_DESIGN, "mode": formulation.mode, "judge": judge_identity(judge), "seed": config.seed,
-        "trials": stable_hash([(t.instance().id, t.clean, t.erroneous) for t in trials]),
+        "trials": stable_hash([(t.id, t.clean, t.erroneous) for t in trials]),
     }
     run_dir = out_dir / run_id(f"needle-{config.judge}", identity)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -192,13 +192,13 @@ async def run_needle(
             cache.close()
     soft = judge.readout != "text"
     rows = [(probe, formulation.combine([answers[k] for k in keys], soft)) for probe, keys in zip(plan.probes, plan.probe_keys, strict=True)]
-    places = {t.instance().id: TrialPlace(t.item_id, t.bucket, t.bin, t.position, t.words) for t in trials if t.instance().id not in plan.too_long}
+    places = {t.id: TrialPlace(t.item_id, t.bucket, t.bin, t.position, t.words) for t in trials if t.id not in plan.too_long}
     analysis = analyze_needle(rows, places, config.bins)
     write_json(run_dir / "needle.json", {
         "tool": {"name": "judgeaudit", "version": __version__, "needle_design": NEEDLE_DESIGN},
         "judge": judge.describe(), "mode": formulation.mode, "config": asdict(config), "material": [str(p) for p in paths],
         "design": design, "writing": writing, "analysis": asdict(analysis),
-        "trials": [{**asdict(t), "clean": None, "erroneous": None, "id": t.instance().id} for t in trials],
+        "trials": [{"id": t.id} | {k: v for k, v in asdict(t).items() if k not in ("clean", "erroneous")} for t in trials],
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     })
     return NeedleResult(run_dir, analysis, design, counts, config.judge, formulation.mode)

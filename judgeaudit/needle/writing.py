@@ -22,7 +22,7 @@ from judgeaudit.engine import EngineCounts, Journal, ResponseCache, RetryPolicy,
 from judgeaudit.needle.material import PARAGRAPH_BREAK, LongformItem, Modification
 from judgeaudit.needle.placement import chunk_spans, count_words
 from judgeaudit.rewriting import TextBackend
-from judgeaudit.schema import Judgment, JudgeRequest, stable_hash
+from judgeaudit.schema import JudgeRequest, stable_hash
 
 MODIFICATIONS_JOURNAL = "modifications.jsonl"
 MAX_LENGTH_RATIO = 1.3

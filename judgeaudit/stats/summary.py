@@ -39,7 +39,13 @@ def summarize_biases(
     ``rewrite_skips`` counts, per bias and reason, the instances whose LLM rewrite failed or was
     rejected; every other instance without probes of a bias is one the cue does not apply to.
     """
-    frame = cell_frame(rows)
+    return biases_from_frame(specs, cell_frame(rows), settings, rewrite_skips)
+
+
+def biases_from_frame(
+    specs: list[BiasSpec], frame: pd.DataFrame, settings: Settings, rewrite_skips: dict[str, dict[str, int]] | None = None
+) -> dict[str, BiasResult]:
+    """``summarize_biases`` on a cell frame already built."""
     repeat = repeat_noise(frame, settings)
     results = []
     for spec in specs:
@@ -78,9 +84,9 @@ def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgm
     )
 
 
-def control_accuracy(rows: list[tuple[Probe, Judgment]]) -> ControlAccuracy:
-    """How often the better response wins the unperturbed pair, per instance over its scored orders."""
-    frame = cell_frame(rows)
+def control_accuracy(frame: pd.DataFrame) -> ControlAccuracy:
+    """How often the better response wins the unperturbed pair, per instance over its scored orders
+    (``frame``: the run's cell frame)."""
     control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
     per_instance = control.assign(right=(control["outcome"] == "better").astype(int)).groupby("instance_id")
     right, asked = per_instance["right"].sum(), per_instance["right"].size()
@@ -103,8 +109,8 @@ def build_summary(
     """The Summary of a run from its manifest (settings) and its answered probes."""
     config = manifest["config"]
     settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
-    biases = summarize_biases(specs, rows, settings, manifest.get("rewrites", {}).get("skipped", {}))
-    frame = cell_frame(rows)
+    frame = cell_frame(rows)  # built once: every figure below reads it
+    biases = biases_from_frame(specs, frame, settings, manifest.get("rewrites", {}).get("skipped", {}))
     repeat = repeat_noise(frame, settings)
     mode = manifest.get("mode", "pairwise")
     return Summary(
@@ -117,7 +123,7 @@ def build_summary(
         cost_usd=round(sum(j.cost_usd for j in answers.values()), 6),
         alpha=settings.alpha,
         min_instances=settings.min_instances,
-        control=control_accuracy(rows),
+        control=control_accuracy(frame),
         noise_floor=NoiseFloor(None, None, *(repeat or (None, None))),
         biases=biases,
         assessable=any(b.n_instances > 0 for b in biases.values()),
