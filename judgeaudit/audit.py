@@ -37,6 +37,7 @@ from judgeaudit.runs import (
     write_json,
     write_judgments,
 )
+from judgeaudit.runs.lock import run_folder_lock
 from judgeaudit.schema import Instance, Judgment, JudgeRequest, Probe, stable_hash
 from judgeaudit.certify.decide import settled
 from judgeaudit.certify.policy import load_policy
@@ -293,7 +294,25 @@ async def run_audit(
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     plan = plan_run(config, out_dir)
-    plan.run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with run_folder_lock(plan.run_dir):
+            return await _audit(plan, cache_path, started, started_at, on_start, on_answer)
+    finally:
+        await plan.judge.aclose()
+        if plan.rewriter is not None and plan.rewriter is not plan.judge:
+            await plan.rewriter.aclose()
+
+
+async def _audit(
+    plan: PlannedRun,
+    cache_path: Path | None,
+    started: float,
+    started_at: str,
+    on_start: Callable[[str, int], None] | None,
+    on_answer: Callable[[Judgment], None] | None,
+) -> AuditResult:
+    """The audit of a planned run, its folder locked: ask, then write the outputs."""
+    config = plan.config
     manifest = _manifest(plan, started_at)
     write_json(plan.run_dir / MANIFEST, manifest)
     cache = ResponseCache(cache_path) if cache_path is not None else None
@@ -322,9 +341,6 @@ async def run_audit(
         else:
             answers, counts = await engine.ask(plan.requests)
     finally:
-        await plan.judge.aclose()
-        if plan.rewriter is not None and plan.rewriter is not plan.judge:
-            await plan.rewriter.aclose()
         if cache is not None:
             cache.close()
 
@@ -421,14 +437,15 @@ async def _ask_sequentially(
 def rebuild(run_dir: Path) -> Summary:
     """Recompute the summary and rewrite the reports from manifest.json and judgments.jsonl alone."""
     run_dir = Path(run_dir)
-    manifest = read_json(run_dir / MANIFEST)
-    rows, keys = read_judgments(run_dir / JUDGMENTS)
-    answers = {key: judgment for (_, judgment), probe_keys in zip(rows, keys, strict=True) for key in probe_keys}
-    specs = [spec_from_record(record) for record in manifest["biases"]]
-    summary = build_summary(manifest, specs, rows, answers)
-    previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
-    summary.sequential = previous.get("sequential")
-    summary.elapsed_s = previous.get("elapsed_s")
-    summary.this_invocation = previous.get("this_invocation", {})
-    write_outputs(run_dir, manifest, summary, rows)
+    with run_folder_lock(run_dir):
+        manifest = read_json(run_dir / MANIFEST)
+        rows, keys = read_judgments(run_dir / JUDGMENTS)
+        answers = {key: judgment for (_, judgment), probe_keys in zip(rows, keys, strict=True) for key in probe_keys}
+        specs = [spec_from_record(record) for record in manifest["biases"]]
+        summary = build_summary(manifest, specs, rows, answers)
+        previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
+        summary.sequential = previous.get("sequential")
+        summary.elapsed_s = previous.get("elapsed_s")
+        summary.this_invocation = previous.get("this_invocation", {})
+        write_outputs(run_dir, manifest, summary, rows)
     return summary

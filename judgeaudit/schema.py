@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Verdict = Literal["A", "B", "tie", "unparseable", "error", "text", "score"]
@@ -129,9 +129,12 @@ class Judgment:
         return self.ok and not self.truncated
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _JUDGMENT_FIELDS}  # flat fields: no deep copy needed
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Judgment:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
+
+
+_JUDGMENT_FIELDS = tuple(Judgment.__dataclass_fields__)

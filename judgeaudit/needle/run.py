@@ -27,6 +27,7 @@ from judgeaudit.needle.material import bundled_longform, load_longform
 from judgeaudit.needle.writing import CHECK, WRITE, write_modifications
 from judgeaudit.needle.placement import LENGTH_BUCKETS, POSITION_BINS, NeedleTrial, balanced_design, candidates, count_words
 from judgeaudit.runs.folder import write_json
+from judgeaudit.runs.lock import run_folder_lock
 from judgeaudit.schema import CONTROL, Judgment, JudgeRequest, Probe, stable_hash
 from judgeaudit.stats.needle import NeedleAnalysis, TrialPlace, analyze_needle
 
@@ -182,10 +183,11 @@ async def run_needle(
         on_start(f"needle · {config.judge} · {formulation.mode} · {design['asked']} trials", len(plan.requests))
     cache = ResponseCache(cache_path) if cache_path is not None else None
     try:
-        answers, counts = await execute(
-            plan.requests, judge, Journal(run_dir / JOURNAL_NAME), cache, concurrency=config.concurrency,
-            retry=RetryPolicy(max_retries=config.max_retries), on_answer=on_answer,
-        )
+        with run_folder_lock(run_dir):
+            answers, counts = await execute(
+                plan.requests, judge, Journal(run_dir / JOURNAL_NAME), cache, concurrency=config.concurrency,
+                retry=RetryPolicy(max_retries=config.max_retries), on_answer=on_answer,
+            )
     finally:
         await judge.aclose()
         if cache is not None:
