@@ -20,6 +20,10 @@ from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
+from judgeaudit.engine.batch import execute_batch
+from judgeaudit.engine.budget import Budget
+from judgeaudit.engine.limiter import estimated_tokens
+from judgeaudit.pricing import prices_for
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation, default_mode
 from judgeaudit.prompts.custom import load_prompt
@@ -335,7 +339,7 @@ async def _audit(
             write_json(plan.run_dir / MANIFEST, manifest)
         if on_start is not None:
             on_start(f"{config.judge} · {len(plan.instances)} instances · {len(plan.specs)} biases", len(plan.requests))
-        engine = _Engine(plan, cache, retry, on_answer)
+        engine = _Engine(plan, cache, retry, on_answer, Budget(config.max_cost_usd, prices_for(plan.judge.backend, plan.judge.model, config.batch)))
         if config.sequential:
             answers, counts, stops = await _ask_sequentially(plan, engine, manifest)
         else:
@@ -356,6 +360,9 @@ async def _audit(
         "judge_calls": counts.calls,
         "retries": counts.retries,
         "failed": counts.failed,
+        "prompt_tokens": counts.prompt_tokens,
+        "completion_tokens": counts.completion_tokens,
+        "cost_usd": round(counts.cost_usd, 6),
     }
     write_outputs(plan.run_dir, manifest, summary, rows)
     manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -365,18 +372,41 @@ async def _audit(
 
 @dataclass
 class _Engine:
-    """The engine bound to one run: journal, cache, retry policy and progress callback."""
+    """The engine bound to one run: journal, cache, retry policy, rate limits, budget and progress callback."""
 
     plan: PlannedRun
     cache: ResponseCache | None
     retry: RetryPolicy
     on_answer: Callable[[Judgment], None] | None
+    budget: Budget
 
     async def ask(self, requests: dict[str, JudgeRequest]) -> tuple[dict[str, Judgment], EngineCounts]:
+        config, journal = self.plan.config, Journal(self.plan.run_dir / JOURNAL_NAME)
+        if config.batch:
+            return await self._ask_in_batches(requests, journal)
         return await execute(
-            requests, self.plan.judge, Journal(self.plan.run_dir / JOURNAL_NAME), self.cache,
-            concurrency=self.plan.config.concurrency, retry=self.retry, on_answer=self.on_answer,
+            requests, self.plan.judge, journal, self.cache, concurrency=config.concurrency, retry=self.retry,
+            on_answer=self.on_answer, rpm=config.rpm, tpm=config.tpm, budget=self.budget,
         )
+
+    async def _ask_in_batches(self, requests: dict[str, JudgeRequest], journal: Journal) -> tuple[dict[str, Judgment], EngineCounts]:
+        """Through the provider's batch API; a batch is paid whole, so the cap is checked on its estimate first."""
+        budget = self.budget
+        if budget.max_usd is not None:
+            answered = journal.load()
+            budget.earlier = sum(j.cost_usd for key, j in answered.items() if key in requests and not j.cached)
+            to_ask = [request for key, request in requests.items() if key not in answered]
+            estimate = sum(budget.cost(*estimated_tokens(request)) for request in to_ask)
+            if budget.earlier + budget.spent + estimate > budget.max_usd:
+                raise budget.reached(len(to_ask))
+
+        answers, counts = await execute_batch(
+            requests, self.plan.judge, journal, self.cache, self.plan.run_dir,
+            poll_interval_s=self.plan.config.poll_interval_s, on_answer=self.on_answer,
+            price=lambda judgment: budget.cost(judgment.prompt_tokens, judgment.completion_tokens),
+        )
+        budget.spent += counts.cost_usd
+        return answers, counts
 
 
 def _answered_rows(plan: PlannedRun, answers: dict[str, Judgment]) -> tuple[list[tuple[Probe, Judgment]], list[tuple[str, ...]]]:
@@ -414,7 +444,7 @@ async def _ask_sequentially(
         }
         got, batch_counts = await engine.ask(wanted)
         answers |= got
-        for field_name in ("resumed", "cache_hits", "calls", "retries", "failed"):
+        for field_name in ("resumed", "cache_hits", "calls", "retries", "failed", "prompt_tokens", "completion_tokens", "cost_usd"):
             setattr(counts, field_name, getattr(counts, field_name) + getattr(batch_counts, field_name))
         rows, _ = _answered_rows(plan, answers)
         specs = [spec for spec in plan.specs if spec.name in active]

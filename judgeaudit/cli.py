@@ -19,11 +19,13 @@ app = typer.Typer(
 )
 
 DEFAULT_OUT = Path("reports")
+EXIT_BUDGET = 4
+"""``run`` stopped by ``--max-cost``: what was answered is kept, a rerun with a larger budget continues."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -60,17 +62,24 @@ def run(
     cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite cache file (default ~/.cache/judgeaudit)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count the probes, calls, tokens and dollars (litellm's offline price table), call nothing."),
+    rpm: Optional[float] = typer.Option(None, "--rpm", min=0.001, help="Requests per minute allowed to this provider key and model (shared by runs in this process)."),
+    tpm: Optional[float] = typer.Option(None, "--tpm", min=1, help="Tokens per minute allowed to this provider key and model."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", min=0.0, help="Stop asking before the calls would cost more than this many dollars (litellm's price table); rerun with a larger budget to continue."),
+    batch: bool = typer.Option(False, "--batch", help="Ask through the provider's batch API (OpenAI Batch, Anthropic Message Batches; about half the price, answers within 24 h). Rerun to resume polling."),
+    poll_interval: float = typer.Option(60.0, "--poll-interval", min=0.01, help="Seconds between polls of a provider batch."),
 ) -> None:
     """Audit a judge: place each cue on the worse and the better response, with a placebo and a repeat,
     ask every probe in both orders, and measure the pull toward each cue. Rerun the same command to resume.
 
     Exit codes: 0 the audit completed (whatever it found); 2 bad input or a judge that cannot be used;
-    3 nothing assessable or too many failed calls (outputs are still written); 130 interrupted.
+    3 nothing assessable or too many failed calls (outputs are still written); 4 the --max-cost budget
+    stopped it (answers so far are kept: rerun with a larger budget to continue); 130 interrupted.
     """
     import asyncio
 
     from judgeaudit.audit import EMBEDDED_SAMPLE_LIMIT, run_audit
     from judgeaudit.engine import default_cache_path
+    from judgeaudit.engine.budget import BudgetReached
     from judgeaudit.errors import JudgeAuditError
     from judgeaudit.judges import DEFAULT_JUDGE
     from judgeaudit.report.progress import AuditProgress
@@ -93,6 +102,8 @@ def run(
             result = asyncio.run(
                 run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance)
             )
+    except BudgetReached as exc:
+        _fail(str(exc), code=EXIT_BUDGET)
     except JudgeAuditError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -119,7 +130,8 @@ def _run_config(params: dict) -> "RunConfig":
         alpha=params["alpha"], min_instances=params["min_instances"], sequential=params["sequential"],
         batch_instances=params["batch_instances"], policy=str(params["policy"]) if params["policy"] else None,
         max_failed_rate=params["max_failed"], concurrency=params["concurrency"], max_retries=params["max_retries"],
-        timeout_s=params["timeout"],
+        timeout_s=params["timeout"], rpm=params["rpm"], tpm=params["tpm"], max_cost_usd=params["max_cost"],
+        batch=params["batch"], poll_interval_s=params["poll_interval"],
     )
 
 

@@ -75,6 +75,16 @@ class RunConfig:
     """Retries per request on 429/5xx/timeouts (it never changes an answer)."""
     timeout_s: float = 60.0
     """Per-request timeout in seconds (it never changes an answer)."""
+    rpm: float | None = None
+    """Requests per minute allowed to the judge's (provider, key, model); None: no limit (it never changes an answer)."""
+    tpm: float | None = None
+    """Tokens per minute allowed to the judge's (provider, key, model); None: no limit."""
+    max_cost_usd: float | None = None
+    """Stop asking before the run's calls would cost more than this many dollars (a rerun continues)."""
+    batch: bool = False
+    """Ask through the provider's batch API (OpenAI Batch, Anthropic Message Batches): about half the price."""
+    poll_interval_s: float = 60.0
+    """Seconds between polls of a provider batch."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

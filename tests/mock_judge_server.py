@@ -2,9 +2,10 @@
 
 The judge it plays knows the better responses (it is given the chosen texts) and answers correctly,
 except for the behaviours a test plants: a position bias on a share of the questions, cue words it
-follows, failures (429/500) on a share of first attempts, extra latency. Asked to rewrite a response
-it returns it behind a fixed prefix (changing a number in a planted share), and asked whether a
-rewrite keeps the meaning it says YES (NO in a planted share).
+follows, failures (429/500) on a share of first attempts, extra latency, provider faults (429s with
+Retry-After, an exhausted quota, prompts too long, slow answers). Asked to rewrite a response it
+returns it behind a fixed prefix (changing a number in a planted share), and asked whether a rewrite
+keeps the meaning it says YES (NO in a planted share).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -67,6 +69,19 @@ class JudgeBehaviour:
     """Share of needle modifications it writes with identical true and false sentences (refused)."""
     wrong_pick_share: float = 0.0
     """Share of needle checks in which it picks the true sentence as the false one (refused)."""
+    rate_limit_share: float = 0.0
+    """Share of questions whose first ask gets a 429 with ``Retry-After: retry_after``."""
+    retry_after: str = "1"
+    quota_share: float = 0.0
+    """Share of questions always answered with OpenAI's 429 ``insufficient_quota`` (no credit left)."""
+    context_share: float = 0.0
+    """Share of questions always answered with a 400 ``context_length_exceeded``."""
+    slow_share: float = 0.0
+    """Share of questions whose first ask hangs ``slow_s`` and then fails with a 504 (a shorter client
+    timeout fires first): no answer of it is ever thrown away."""
+    slow_s: float = 1.0
+    clock: Callable[[], float] = time.monotonic
+    """What the arrival of each request is timed with (``MockJudgeServer.arrivals``)."""
 
 
 class MockJudgeServer:
@@ -86,7 +101,12 @@ class MockJudgeServer:
         self.systems: list[object] = []
         """The system field of every Anthropic request."""
         """The user message of every answered request."""
+        self.arrivals: dict[str, list[float]] = {}
+        """Per question (the sha256 of its last message), when each ask of it arrived (``behaviour.clock``)."""
+        self.faults: list[tuple[str, int]] = []
+        """(question, HTTP status) of every planted provider fault answered."""
         self._seen_failures: set[str] = set()
+        self._seen_faults: set[str] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -166,8 +186,13 @@ class MockJudgeServer:
         body = await request.json()
         content = body["messages"][-1]["content"]
         digest = hashlib.sha256(content.encode()).hexdigest()
+        self.arrivals.setdefault(digest, []).append(self.behaviour.clock())
         if self.behaviour.latency_s:
             await asyncio.sleep(self.behaviour.latency_s)
+        if (fault := await self._fault(digest)) is not None:
+            self.failures += 1
+            self.faults.append((digest, fault.status))
+            return fault
         if body.get("logprobs") and self.behaviour.reject_logprobs:
             self.failures += 1
             return web.json_response({"error": {"message": "logprobs is not supported with this model"}}, status=400)
@@ -199,6 +224,27 @@ class MockJudgeServer:
                 "usage": {"prompt_tokens": len(content) // 4, "completion_tokens": 8, "total_tokens": len(content) // 4 + 8},
             }
         )
+
+    async def _fault(self, digest: str) -> web.Response | None:
+        """The planted provider fault for this question, if any (every share is 0 by default)."""
+        behaviour = self.behaviour
+        first = digest not in self._seen_faults
+        self._seen_faults.add(digest)
+        if first and _fraction(digest + "slow") < behaviour.slow_share:
+            await asyncio.sleep(behaviour.slow_s)
+            return web.json_response({"error": {"message": "upstream timed out"}}, status=504)
+        if _fraction(digest + "quota") < behaviour.quota_share:
+            error = {"message": "You exceeded your current quota, please check your plan and billing details.",
+                     "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}
+            return web.json_response({"error": error}, status=429)
+        if _fraction(digest + "context") < behaviour.context_share:
+            error = {"message": "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+                     "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}
+            return web.json_response({"error": error}, status=400)
+        if first and _fraction(digest + "limit") < behaviour.rate_limit_share:
+            error = {"message": "Rate limit reached for requests", "type": "requests", "param": None, "code": "rate_limit_exceeded"}
+            return web.json_response({"error": error}, status=429, headers={"Retry-After": behaviour.retry_after})
+        return None
 
     async def _handle_anthropic(self, request: web.Request) -> web.Response:
         """The Anthropic Messages API: the same judge, Anthropic's request and answer shapes."""

@@ -1,18 +1,31 @@
-"""The execution engine: cache, journal (resume), retry and the concurrent runner."""
+"""The execution engine: cache, journal (resume), failure classes, retry, rate limits, cost cap and the
+concurrent runner."""
 
+from judgeaudit.engine.budget import Budget, BudgetReached
 from judgeaudit.engine.cache import ResponseCache, default_cache_path
+from judgeaudit.engine.failures import Failure, classify
 from judgeaudit.engine.journal import JOURNAL_NAME, Journal
+from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegistry, RateLimiter, judge_scope
 from judgeaudit.engine.retry import RetryPolicy, is_retryable, unanswered_reason
 from judgeaudit.engine.runner import EngineCounts, execute
 
 __all__ = [
+    "AdaptiveConcurrency",
+    "Budget",
+    "BudgetReached",
     "EngineCounts",
+    "Failure",
     "JOURNAL_NAME",
     "Journal",
+    "LIMITERS",
+    "LimiterRegistry",
+    "RateLimiter",
     "ResponseCache",
     "RetryPolicy",
+    "classify",
     "default_cache_path",
     "execute",
     "is_retryable",
+    "judge_scope",
     "unanswered_reason",
 ]

@@ -1,82 +1,21 @@
-"""Retries with exponential backoff and full jitter on 429, 5xx, timeouts and dropped connections; which
-failures got no answer from the server at all."""
+"""Retries of transient failures (``failures.classify``): a server's Retry-After in full, else exponential
+backoff with full jitter, capped. ``is_retryable`` and ``unanswered_reason`` are re-exported from
+``failures``, where they live."""
 
 from __future__ import annotations
 
-import socket
+import asyncio
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from collections.abc import Awaitable, Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from judgeaudit.engine.failures import classify, is_retryable, unanswered_reason
+
+__all__ = ["RetryPolicy", "is_retryable", "unanswered_reason"]
+
 T = TypeVar("T")
-
-_RETRYABLE_STATUS = {408, 409, 425, 429}
-_RETRYABLE_NAMES = {
-    "APITimeoutError",
-    "APIConnectionError",
-    "Timeout",
-    "TimeoutError",
-    "ConnectionError",
-    "ServiceUnavailableError",
-    "InternalServerError",
-    "RateLimitError",
-}
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """True for transient failures: rate limits, server errors, timeouts, connection drops."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status in _RETRYABLE_STATUS or status >= 500
-    return any(cls.__name__ in _RETRYABLE_NAMES for cls in type(exc).__mro__)
-
-
-# Failures of a request that never got an answer from the server: SDK wrappers and the socket errors below.
-_UNANSWERED_NAMES = {"APIConnectionError", "ClientConnectionError", "TransportError", "OSError"}
-_UNANSWERED_REASONS: tuple[tuple[type[BaseException], str], ...] = (
-    (ConnectionRefusedError, "connection refused"),
-    (socket.gaierror, "name resolution failed"),
-    (ConnectionResetError, "connection reset"),
-    (TimeoutError, "timed out"),
-)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and the errors it wraps (``__cause__``, else ``__context__``), outermost first."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and all(current is not seen for seen in chain):
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def unanswered_reason(exc: BaseException) -> str | None:
-    """Why a call got no answer at all ("connection refused", "timed out", ...); None if the server answered.
-
-    SDKs wrap the socket error, so the whole chain of wrapped errors is read, innermost reason first.
-    """
-    chain = _chain(exc)
-    if not any(cls.__name__ in _UNANSWERED_NAMES for error in chain for cls in type(error).__mro__):
-        return None
-    for error in reversed(chain):
-        for kind, reason in _UNANSWERED_REASONS:
-            if isinstance(error, kind):
-                return reason
-    return str(chain[-1]) or type(chain[-1]).__name__
-
-
-def _retry_after_s(exc: BaseException | None) -> float:
-    """The server's Retry-After header in seconds, when it sent one."""
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    if not headers:
-        return 0.0
-    try:
-        return max(0.0, float(headers.get("retry-after", 0) or 0))
-    except (TypeError, ValueError):
-        return 0.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +25,7 @@ class RetryPolicy:
     max_retries: int = 5
     base_delay_s: float = 0.5
     max_delay_s: float = 30.0
+    """The cap of the backoff; a server's Retry-After is waited in full, however long."""
 
     async def call(
         self,
@@ -93,11 +33,12 @@ class RetryPolicy:
         *args: Any,
         on_retry: Callable[[], Any] | None = None,
         on_failure: Callable[[BaseException], Any] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> T:
         """Await ``fn(*args)`` until it succeeds, a non-retryable error occurs, or retries run out.
 
         ``on_failure`` hears of every failed attempt, retried or not; to abort, it raises a non-retryable
-        error, which propagates at once.
+        error, which propagates at once. ``sleep`` waits between attempts (a fake clock's in tests).
         """
 
         async def attempt(*call_args: Any) -> T:
@@ -112,13 +53,15 @@ class RetryPolicy:
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
-            return min(self.max_delay_s, max(jitter(state), _retry_after_s(exc)))
+            asked = classify(exc).retry_after_s if exc is not None else None
+            return asked if asked is not None else jitter(state)
 
         def before_sleep(_: RetryCallState) -> None:
             if on_retry is not None:
                 on_retry()
 
         retrying = AsyncRetrying(
+            sleep=sleep,
             stop=stop_after_attempt(self.max_retries + 1),
             wait=wait,
             retry=retry_if_exception(is_retryable),

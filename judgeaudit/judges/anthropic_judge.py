@@ -4,13 +4,14 @@ system prompt) marked for prompt caching. ``--judge anthropic/<model>``; ``ANTHR
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import time
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import redact_url
-from judgeaudit.judges.text_verdict import ChatTextJudge, text_answer
+from judgeaudit.judges.text_verdict import ChatTextJudge, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -38,41 +39,61 @@ class AnthropicJudge(ChatTextJudge):
             raise JudgeAuditError(f"judge anthropic/{model} needs an API key: set ANTHROPIC_API_KEY (or give --api-base)")
         self.model = model
         self.template = template
-        # Retries are the engine's job; the SDK must not retry on its own.
-        self._client = AsyncAnthropic(api_key=api_key, base_url=api_base, max_retries=0, timeout=timeout_s)
-        self.api_base = redact_url(str(self._client.base_url)).rstrip("/")
+        # Retries are the engine's job; the SDK must not retry on its own. Public: the batch engine uses it.
+        self.client = AsyncAnthropic(api_key=api_key, base_url=api_base, max_retries=0, timeout=timeout_s)
+        self.api_base = redact_url(str(self.client.base_url)).rstrip("/")
         self.params: dict[str, Any] = {"max_tokens": max_tokens, "api_base": self.api_base}
         # Recent SDKs take no sampling parameters (the API decides): a temperature is sent, and part of
         # the judge's identity, only where the installed SDK accepts one.
-        if "temperature" in inspect.signature(self._client.messages.create).parameters:
+        if "temperature" in inspect.signature(self.client.messages.create).parameters:
             self.params["temperature"] = temperature
+
+    async def judge(self, request: JudgeRequest) -> Judgment:
+        return await self._complete(request, request.task)
 
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
-        started = time.perf_counter()
+        return await self._complete(request, "text")
+
+    def request_body(self, request: JudgeRequest) -> dict[str, Any]:
+        """The Messages API body that asks ``request``: what a direct call posts and a batch request carries.
+        The system prompt, the same for every probe of a run, is marked for caching after the first call."""
         system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
-        turns = [{"role": m["role"], "content": m["content"]} for m in request.messages if m["role"] != "system"]
-        extra: dict[str, Any] = {}
-        if system:  # the same for every probe of a run: cached by the API after the first call
-            extra["system"] = [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
-        response = await self._client.messages.create(
-            model=request.model,
-            messages=turns,  # type: ignore[arg-type]
-            max_tokens=request.params["max_tokens"],
-            **({"temperature": request.params["temperature"]} if "temperature" in request.params else {}),
-            **extra,
-        )
-        text = "".join(block.text for block in response.content if getattr(block, "type", "") == "text")
-        usage = response.usage
-        read = (getattr(usage, "cache_read_input_tokens", 0) or 0) + (getattr(usage, "cache_creation_input_tokens", 0) or 0)
-        return text_answer(
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [{"role": m["role"], "content": m["content"]} for m in request.messages if m["role"] != "system"],
+            "max_tokens": request.params["max_tokens"],
+        }
+        if "temperature" in request.params:
+            body["temperature"] = request.params["temperature"]
+        if system:
+            body["system"] = [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+        return body
+
+    def read_response(self, body: dict[str, Any], task: str, latency_s: float = 0.0) -> Judgment:
+        """The Judgment in a Messages API response ``body`` (JSON): the text for a text task, else its
+        verdict or score read. Cached prompt tokens count as prompt tokens."""
+        text = "".join(block.get("text", "") for block in body.get("content") or [] if block.get("type") == "text")
+        usage = body.get("usage") or {}
+        cached = (usage.get("cache_read_input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0)
+        answer = text_answer(
             text=text,
-            finish_reason="length" if response.stop_reason == "max_tokens" else "stop",
-            prompt_tokens=(usage.input_tokens or 0) + read,
-            completion_tokens=usage.output_tokens or 0,
-            latency_s=time.perf_counter() - started,
-            resolved_model=response.model,
+            finish_reason="length" if body.get("stop_reason") == "max_tokens" else "stop",
+            prompt_tokens=(usage.get("input_tokens") or 0) + cached,
+            completion_tokens=usage.get("output_tokens") or 0,
+            latency_s=latency_s,
+            resolved_model=body.get("model"),
         )
+        return answer if task == "text" else read_answer(answer, task)
+
+    async def _complete(self, request: JudgeRequest, task: str) -> Judgment:
+        """Post the request body as it is and read the JSON answer (no SDK model); the SDK's status errors
+        still reach the engine's retries."""
+        started = time.perf_counter()
+        response = await self.client.post("/v1/messages", body=self.request_body(request), cast_to=object)
+        if isinstance(response, str):  # JSON sent without a JSON content type
+            response = json.loads(response)
+        return self.read_response(response, task, latency_s=time.perf_counter() - started)
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self.client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any
@@ -43,7 +44,8 @@ class OpenAICompatJudge(ChatTextJudge):
             raise JudgeAuditError(f"judge openai/{model} needs an API key: set {api_key_env} (or give --api-base)")
         # Retries are the engine's job (uniform backoff, counted); the SDK must not retry on its own.
         # aiohttp transport: far less CPU per request than httpx's pool at high concurrency.
-        self._client = AsyncOpenAI(
+        # Public: the batch engine submits and reads batches through it.
+        self.client = AsyncOpenAI(
             base_url=api_base,
             api_key=api_key,
             max_retries=0,
@@ -52,7 +54,7 @@ class OpenAICompatJudge(ChatTextJudge):
         )
         # The endpoint the SDK settled on (--api-base, OPENAI_BASE_URL or its default) decides the answer
         # as much as the model name does; recorded without credentials and without the SDK's trailing "/".
-        self.api_base = redact_url(str(self._client.base_url)).rstrip("/")
+        self.api_base = redact_url(str(self.client.base_url)).rstrip("/")
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
         if logprobs:  # the verdict token's probabilities: a soft preference, where the server gives them
             self.params["top_logprobs"] = TOP_LOGPROBS
@@ -67,11 +69,7 @@ class OpenAICompatJudge(ChatTextJudge):
             }
 
     async def judge(self, request: JudgeRequest) -> Judgment:
-        answer, tokens = await self._complete(request)
-        judgment = read_answer(answer, request.task)
-        if request.task == "verdict" and tokens:
-            judgment.p_a = label_probability(tokens, judgment.verdict)
-        return judgment
+        return await self._complete(request, request.task)
 
     def generation_params(self, max_tokens: int) -> dict[str, Any]:
         """What decides a generated text: the judge's settings with its own token limit."""
@@ -79,48 +77,70 @@ class OpenAICompatJudge(ChatTextJudge):
 
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
-        return (await self._complete(request))[0]
+        return await self._complete(request, "text")
 
-    async def _complete(self, request: JudgeRequest) -> tuple[Judgment, list[TokenChoices]]:
-        """The text answer, and per generated token the alternatives the server reported (if asked)."""
-        started = time.perf_counter()
-        extra: dict[str, Any] = {}
+    def request_body(self, request: JudgeRequest) -> dict[str, Any]:
+        """The Chat Completions body that asks ``request``: what a direct call posts and a batch line carries."""
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": list(request.messages),
+            "temperature": request.params["temperature"],
+            "max_tokens": request.params["max_tokens"],
+        }
         if "response_format" in request.params:
-            extra["response_format"] = request.params["response_format"]
-        asks_logprobs = "top_logprobs" in request.params and not self.logprobs_refused
-        if asks_logprobs:
-            extra |= {"logprobs": True, "top_logprobs": request.params["top_logprobs"]}
-        try:
-            response = await self._create(request, extra)
-        except Exception as exc:
-            # A server that does not do logprobs (a reasoning model, an older server) says so with a 400:
-            # the verdicts are asked without them from then on, and carry no soft preference.
-            if not (asks_logprobs and getattr(exc, "status_code", None) == 400 and "logprob" in str(exc).lower()):
-                raise
-            self.logprobs_refused = True
-            extra = {k: v for k, v in extra.items() if k not in ("logprobs", "top_logprobs")}
-            response = await self._create(request, extra)
-        choice = response.choices[0]
-        usage = response.usage
-        content = getattr(choice.logprobs, "content", None) or []
-        tokens = [(t.token, [(top.token, top.logprob) for top in t.top_logprobs or []]) for t in content]
-        return text_answer(
-            text=choice.message.content or "",
-            finish_reason=choice.finish_reason,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            latency_s=time.perf_counter() - started,
-            resolved_model=response.model,
-        ), tokens
+            body["response_format"] = request.params["response_format"]
+        if "top_logprobs" in request.params and not self.logprobs_refused:
+            body |= {"logprobs": True, "top_logprobs": request.params["top_logprobs"]}
+        return body
 
-    async def _create(self, request: JudgeRequest, extra: dict[str, Any]) -> Any:
-        return await self._client.chat.completions.create(
-            model=request.model,
-            messages=list(request.messages),  # type: ignore[arg-type]
-            temperature=request.params["temperature"],
-            max_tokens=request.params["max_tokens"],
-            **extra,
+    def read_response(self, body: dict[str, Any], task: str, latency_s: float = 0.0) -> Judgment:
+        """The Judgment in a Chat Completions response ``body`` (JSON): the text for a text task, else its
+        verdict or score read, with P(A) from the logprobs the server gave for a verdict."""
+        choice = body["choices"][0]
+        usage = body.get("usage") or {}
+        answer = text_answer(
+            text=(choice.get("message") or {}).get("content") or "",
+            finish_reason=choice.get("finish_reason"),
+            prompt_tokens=usage.get("prompt_tokens") or 0,
+            completion_tokens=usage.get("completion_tokens") or 0,
+            latency_s=latency_s,
+            resolved_model=body.get("model"),
         )
+        if task == "text":
+            return answer
+        judgment = read_answer(answer, task)
+        content = (choice.get("logprobs") or {}).get("content") or []
+        if task == "verdict" and content:
+            tokens: list[TokenChoices] = [
+                (t["token"], [(top["token"], top["logprob"]) for top in t.get("top_logprobs") or []]) for t in content
+            ]
+            judgment.p_a = label_probability(tokens, judgment.verdict)
+        return judgment
+
+    def refuses_logprobs(self, asked: bool, status_code: int | None, message: str) -> bool:
+        """True when a request that ``asked`` for logprobs was refused for them (a 400 that says so, as from
+        a reasoning model or an older server): from then on the verdicts are asked without them."""
+        refused = asked and status_code == 400 and "logprob" in message.lower()
+        if refused:
+            self.logprobs_refused = True
+        return refused
+
+    async def _complete(self, request: JudgeRequest, task: str) -> Judgment:
+        """Post the request body as it is (no SDK parameter transform) and read the JSON answer (no SDK
+        model); the SDK's status errors still reach the engine's retries."""
+        started = time.perf_counter()
+        body = self.request_body(request)
+        try:
+            response = await self._post(body)
+        except Exception as exc:
+            if not self.refuses_logprobs("logprobs" in body, getattr(exc, "status_code", None), str(exc)):
+                raise
+            response = await self._post(self.request_body(request))
+        return self.read_response(response, task, latency_s=time.perf_counter() - started)
+
+    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        answer = await self.client.post("/chat/completions", body=body, cast_to=object)
+        return json.loads(answer) if isinstance(answer, str) else answer  # JSON sent without a JSON content type
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self.client.close()

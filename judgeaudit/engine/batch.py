@@ -1,0 +1,306 @@
+"""Execute a run's requests through a provider's batch API (about half the price, answers within 24 h):
+journal (resume) -> cache -> batches submitted, their ids kept in the run folder, polled until they end.
+
+An interrupted run resumes polling the batches it submitted (``batches.json`` in the run folder) instead of
+submitting them again: no request is paid twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from judgeaudit.engine.cache import ResponseCache
+from judgeaudit.engine.journal import Journal
+from judgeaudit.engine.retry import is_retryable
+from judgeaudit.engine.runner import EngineCounts
+from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.base import Judge
+from judgeaudit.schema import Judgment, JudgeRequest
+
+STATE_NAME = "batches.json"
+"""The batches a run has submitted and not yet read, in its run folder."""
+MAX_POLL_FAILURES = 10
+"""Polls of one batch failing in a row (rate limits, server errors, dropped connections) before the run stops."""
+_CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what both providers accept as a custom_id
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    """A batch as its provider reports it. ``failure``: why it ended without answering (part of) its
+    requests (failed validation, expired, cancelled), the error of every request it did not answer;
+    ``results_at``: once it ended, where its result lines are (files, a URL)."""
+
+    status: str
+    ended: bool
+    failure: str | None = None
+    results_at: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchResults:
+    """What an ended batch answered: a Judgment per key it holds a line for (an errored, expired or
+    cancelled line as an error), and the errored keys worth submitting again at once because the judge
+    now asks them differently (a server that refused logprobs)."""
+
+    answers: dict[str, Judgment]
+    ask_again: frozenset[str] = frozenset()
+
+
+class BatchProvider(Protocol):
+    """One provider's batch API, asking with a judge's request bodies and reading with its reader."""
+
+    max_requests: int
+    max_bytes: int
+
+    def line(self, key: str, request: JudgeRequest) -> bytes:
+        """``request`` as one line of a batch, ``key`` as its custom_id (JSON, no newline)."""
+        ...
+
+    async def submit(self, lines: list[bytes]) -> str:
+        """Create a batch of ``lines``; its id."""
+        ...
+
+    async def status(self, batch_id: str) -> BatchStatus: ...
+
+    async def results(self, status: BatchStatus, requests: Mapping[str, JudgeRequest]) -> BatchResults:
+        """The answers of an ended batch (only keys of ``requests`` are read)."""
+        ...
+
+
+@dataclass
+class BatchCounts(EngineCounts):
+    """What this invocation did; ``calls`` counts the requests answered through a batch (errored lines included)."""
+
+    batches: int = 0
+    """Batches submitted."""
+    resumed_batches: int = 0
+    """Batches an interrupted run had submitted, polled again instead of submitting their requests again."""
+    polls: int = 0
+
+
+@dataclass(frozen=True)
+class SubmittedBatch:
+    """A batch in flight: its id and the request keys it holds."""
+
+    id: str
+    keys: tuple[str, ...]
+    submitted_at: float
+
+
+def batch_provider(judge: Judge, max_requests: int | None = None, max_bytes: int | None = None) -> BatchProvider:
+    """The batch API behind ``judge`` (OpenAI or Anthropic), with its limits per batch or the ones given."""
+    from judgeaudit.judges.anthropic_judge import AnthropicJudge
+    from judgeaudit.judges.openai_compat import OpenAICompatJudge
+
+    provider: BatchProvider
+    if isinstance(judge, OpenAICompatJudge):
+        from judgeaudit.engine.batch_openai import OpenAIBatches
+
+        provider = OpenAIBatches(judge)
+    elif isinstance(judge, AnthropicJudge):
+        from judgeaudit.engine.batch_anthropic import AnthropicBatches
+
+        provider = AnthropicBatches(judge)
+    else:
+        raise JudgeAuditError(
+            f"judge {judge.backend}:{judge.model} has no batch API: --batch works with openai/<model> and "
+            "anthropic/<model>; run without --batch"
+        )
+    provider.max_requests = max_requests or provider.max_requests
+    provider.max_bytes = max_bytes or provider.max_bytes
+    return provider
+
+
+def load_state(run_dir: Path) -> list[SubmittedBatch]:
+    """The batches in flight recorded in ``run_dir`` (none when there is no state file)."""
+    path = Path(run_dir) / STATE_NAME
+    if not path.exists():
+        return []
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        return [SubmittedBatch(b["id"], tuple(b["keys"]), b["submitted_at"]) for b in state["batches"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise JudgeAuditError(f"{path}: not a batch state file ({exc}); it lists the batches in flight") from None
+
+
+def save_state(run_dir: Path, judge: Judge, batches: list[SubmittedBatch]) -> None:
+    """Record ``batches`` in ``run_dir`` atomically (a kill leaves the old file or the new one); none: no file."""
+    path = Path(run_dir) / STATE_NAME
+    if not batches:
+        path.unlink(missing_ok=True)
+        return
+    state = {
+        "version": 1,
+        "judge": f"{judge.backend}:{judge.model}",
+        "api_base": getattr(judge, "api_base", None),
+        "batches": [{"id": b.id, "submitted_at": b.submitted_at, "keys": list(b.keys)} for b in batches],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def split(lines: list[tuple[str, bytes]], max_requests: int, max_bytes: int) -> list[list[tuple[str, bytes]]]:
+    """``lines`` (key, line) in order, cut into batches of at most ``max_requests`` lines and ``max_bytes``
+    bytes (a newline or comma counted per line)."""
+    batches: list[list[tuple[str, bytes]]] = []
+    size = 0
+    for key, line in lines:
+        if len(line) + 1 > max_bytes:
+            raise JudgeAuditError(f"request {key} is {len(line)} bytes: more than a batch may hold ({max_bytes})")
+        if not batches or len(batches[-1]) >= max_requests or size + len(line) + 1 > max_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append((key, line))
+        size += len(line) + 1
+    return batches
+
+
+_RESUME = "answers so far are kept: rerun the same command to resume"
+
+
+def _stopped(judge: Judge, what: str, exc: BaseException, hint: str = _RESUME) -> JudgeAuditError:
+    """The one-line error that stops a batch run: what failed, how the server said so, what to do."""
+    status = getattr(exc, "status_code", None)
+    where = getattr(judge, "api_base", None) or "its default endpoint"
+    http = f" (HTTP {status})" if status else ""
+    said = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+    return JudgeAuditError(f"judge {judge.backend}:{judge.model} at {where}: {what} failed{http}: {said}; {hint}")
+
+
+async def execute_batch(
+    requests: Mapping[str, JudgeRequest],
+    judge: Judge,
+    journal: Journal,
+    cache: ResponseCache | None,
+    run_dir: Path,
+    poll_interval_s: float = 60.0,
+    on_answer: Callable[[Judgment], None] | None = None,
+    on_poll: Callable[[str, str], None] | None = None,
+    max_requests: int | None = None,
+    max_bytes: int | None = None,
+    price: Callable[[Judgment], float] | None = None,
+) -> tuple[dict[str, Judgment], BatchCounts]:
+    """Answer every request once through the judge's batch API, recording each answer in the journal.
+
+    Answers in the journal are reused (resume) and cache hits cost nothing, as with ``execute``. The rest
+    are submitted in batches of at most ``max_requests`` requests and ``max_bytes`` bytes (None: the
+    provider's limits), each recorded in ``run_dir/batches.json`` as soon as it is created; then every
+    batch is polled, ``poll_interval_s`` apart, until it ends (``on_poll`` gets its id and status after each
+    poll) and its answers are priced (``price``: dollars at the batch rate, for answers that report no cost
+    of their own), journaled, cached and passed to ``on_answer``. Requests a batch did not
+    answer (errored, expired, cancelled, or the whole batch failed) come back as ``verdict="error"``
+    judgments and are asked again on the next run. Rerun after an interruption, it polls the batches
+    recorded in ``run_dir`` instead of submitting their requests again.
+    """
+    provider = batch_provider(judge, max_requests, max_bytes)
+    counts = BatchCounts()
+    answers: dict[str, Judgment] = {}
+    recorded = journal.load()
+    in_flight = load_state(run_dir)
+    waiting = {key for batch in in_flight for key in batch.keys}
+    pending: list[str] = []
+    for key, request in requests.items():
+        if key in recorded:
+            answers[key] = recorded[key]
+            counts.resumed += 1
+        elif cache is not None and (hit := cache.get(key)) is not None:
+            answers[key] = hit
+            journal.append(key, hit)
+            counts.cache_hits += 1
+        elif key not in waiting:
+            pending.append(key)
+        if key in answers and on_answer is not None:
+            on_answer(answers[key])
+
+    def record(key: str, judgment: Judgment) -> None:
+        counts.calls += 1
+        counts.prompt_tokens += judgment.prompt_tokens
+        counts.completion_tokens += judgment.completion_tokens
+        if price is not None and judgment.ok:
+            judgment.cost_usd = judgment.cost_usd or price(judgment)
+        counts.cost_usd += judgment.cost_usd
+        if not judgment.ok:
+            counts.failed += 1
+        answers[key] = judgment
+        journal.append(key, judgment)
+        if cache is not None:
+            cache.put(key, requests[key].backend, requests[key].model, judgment)
+        if on_answer is not None:
+            on_answer(judgment)
+
+    open_batches = [b for b in in_flight if any(k in requests and k not in answers for k in b.keys)]
+    counts.resumed_batches = len(open_batches)
+    if open_batches != in_flight:
+        save_state(run_dir, judge, open_batches)
+    poll_failures: dict[str, int] = {}
+    asked_again: set[str] = set()
+    try:
+        while pending or open_batches:
+            if pending:
+                for key in pending:
+                    if not _CUSTOM_ID.fullmatch(key):
+                        raise JudgeAuditError(f"request key {key!r} cannot be a batch custom_id (1-64 of A-Z a-z 0-9 _ -)")
+                lines = [(key, provider.line(key, requests[key])) for key in pending]
+                pending = []
+                for chunk in split(lines, provider.max_requests, provider.max_bytes):
+                    try:
+                        batch_id = await provider.submit([line for _, line in chunk])
+                    except Exception as exc:
+                        hint = _RESUME if is_retryable(exc) else "without a batch API at this endpoint, run without --batch"
+                        raise _stopped(judge, "submitting a batch", exc, hint) from None
+                    open_batches.append(SubmittedBatch(batch_id, tuple(key for key, _ in chunk), time.time()))
+                    save_state(run_dir, judge, open_batches)
+                    counts.batches += 1
+            still_open: list[SubmittedBatch] = []
+            for index, batch in enumerate(open_batches):
+                try:
+                    status = await provider.status(batch.id)
+                except Exception as exc:
+                    poll_failures[batch.id] = poll_failures.get(batch.id, 0) + 1
+                    if not is_retryable(exc):
+                        gone = f"if the batch is gone, delete {Path(run_dir) / STATE_NAME} to submit its requests again"
+                        raise _stopped(judge, f"polling batch {batch.id}", exc, gone) from None
+                    if poll_failures[batch.id] >= MAX_POLL_FAILURES:
+                        raise _stopped(judge, f"polling batch {batch.id}", exc) from None
+                    still_open.append(batch)
+                    continue
+                poll_failures.pop(batch.id, None)
+                counts.polls += 1
+                if on_poll is not None:
+                    on_poll(batch.id, status.status)
+                if not status.ended:
+                    still_open.append(batch)
+                    continue
+                try:
+                    results = await provider.results(status, requests)
+                except Exception as exc:
+                    raise _stopped(judge, f"reading the results of batch {batch.id}", exc) from None
+                unanswered = f"batch {status.status}: {status.failure or 'no result for this request'}"
+                for key in batch.keys:
+                    if key not in requests or key in answers:
+                        continue
+                    if key in results.ask_again and key not in asked_again:
+                        asked_again.add(key)
+                        pending.append(key)
+                    else:
+                        record(key, results.answers.get(key, Judgment(verdict="error", error=unanswered[:500])))
+                save_state(run_dir, judge, still_open + open_batches[index + 1 :])  # after its answers are journaled
+            open_batches = still_open
+            if open_batches:
+                await asyncio.sleep(poll_interval_s)
+    finally:
+        journal.close()
+    return answers, counts
