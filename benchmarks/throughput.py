@@ -230,6 +230,10 @@ def main() -> None:
         serve_threaded(args.latency)
         return
 
+    import judgeaudit.audit  # noqa: F401 - imported before any clock starts, as the bare loops' SDKs are
+    import judgeaudit.report.outputs  # noqa: F401
+    import judgeaudit.report.progress  # noqa: F401
+
     server, url = start_server(args.server, args.latency)
     try:
         times: dict[str, list[float]] = {}

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from judgeaudit.audit import take_across_categories
 from judgeaudit.biases import build_probes, load_registry, select_biases
 from judgeaudit.engine import Journal
 from judgeaudit.datasets import load_instances, sample_path
+from judgeaudit.runs import read_judgments
 from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, _fraction, chosen_texts_of
 
 
@@ -122,7 +124,7 @@ def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: P
         assert "sk-test-secret-123" not in text
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["judge"]["api_base"] == server.url and manifest["seed"] == 0
-    lines = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
+    lines = [asdict(p) | j.to_dict() for p, j in read_judgments(run_dir / "judgments.jsonl")[0]]
     assert len(lines) == manifest["n_probes"] == summary["calls"]["probes"]
     assert {line["resolved_model"] for line in lines} == {"mock-judge-2026-01-01"}
     assert {line["condition"] for line in lines} == {"control", "repeat", "cue_on_worse", "cue_on_better", "placebo"}
@@ -273,7 +275,7 @@ def test_identical_probes_are_asked_once(tmp_path: Path, behaviour: JudgeBehavio
         # two instances x (control + repeat) x two orders = 8 probes; 4 distinct requests (the repeat's key differs)
         assert server.answered == 4
     run_dir = only_run_dir(tmp_path / "runs")
-    assert len((run_dir / "judgments.jsonl").read_text().splitlines()) == 8
+    assert len(read_judgments(run_dir / "judgments.jsonl")[0]) == 8
     assert json.loads((run_dir / "summary.json").read_text())["calls"]["total"] == 4
 
 

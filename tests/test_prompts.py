@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from judgeaudit.errors import JudgeAuditError
 from judgeaudit.prompts.custom import load_prompt
 from judgeaudit.prompts.templates import BUILT_IN
 from judgeaudit.datasets import sample_path
+from judgeaudit.runs import read_judgments
 from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, chosen_texts_of
 from tests.test_end_to_end import finish, judgeaudit, only_run_dir
 
@@ -97,7 +99,7 @@ def test_logprobs_give_api_verdicts_a_soft_preference(tmp_path: Path) -> None:
         )
         assert code == 0, err
     run_dir = only_run_dir(tmp_path / "runs")
-    rows = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
+    rows = [asdict(p) | j.to_dict() for p, j in read_judgments(run_dir / "judgments.jsonl")[0]]
     # P(A) read at the final verdict's label: the mock gives the label it writes 0.8, the other 0.2.
     assert {round(r["p_a"], 6) for r in rows} == {LABEL_CONFIDENCE, round(1 - LABEL_CONFIDENCE, 6)}
     assert all((r["p_a"] > 0.5) == (r["verdict"] == "A") for r in rows)

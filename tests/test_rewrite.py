@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from judgeaudit.biases.rewrite import (
 )
 from judgeaudit.datasets import load_instances, sample_path
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.runs import read_judgments
 from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO
 from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, chosen_texts_of
 from tests.test_end_to_end import finish, judgeaudit, only_run_dir
@@ -97,7 +99,7 @@ def test_a_rewritten_run_checks_counts_and_resumes(tmp_path: Path) -> None:
         assert set(skipped.get(name, {})) <= {NUMBERS_CHANGED, REJECTED}
     assert sum(sum(v.values()) for v in skipped.values()) > 0
     assert summary["biases"]["authority"]["n_instances"] == 12 and not summary["biases"]["authority"]["skipped"]
-    rows = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
+    rows = [asdict(p) | j.to_dict() for p, j in read_judgments(run_dir / "judgments.jsonl")[0]]
     for row in rows:
         if row["bias"] in ("sentiment_negative", "assertiveness") and row["condition"] in (CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO):
             edited = row["response_a"] if row["edited"] == "A" else row["response_b"]

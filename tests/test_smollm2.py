@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from judgeaudit.judges import gguf
 from judgeaudit.judges.llamacpp import CHUNK, SMOLLM2_FORMAT, smollm2_path
+from judgeaudit.runs import read_judgments
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_embedded_judge_small_run(tmp_path: Path, cache: Path) -> None:
     assert summary["judge"].startswith("llamacpp:SmolLM2")
     assert summary["calls"]["total"] > 0 and summary["calls"]["failed"] == 0
     assert summary["calls"]["unparseable"] == 0  # logits always yield a verdict
-    records = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
+    records = [asdict(p) | j.to_dict() for p, j in read_judgments(run_dir / "judgments.jsonl")[0]]
     assert all(0.0 <= r["p_a"] <= 1.0 and r["verdict"] == ("A" if r["p_a"] > 0.5 else "B") for r in records)
     assert len({r["p_a"] for r in records}) > 1  # soft preferences are real numbers
 

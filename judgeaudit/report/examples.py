@@ -78,26 +78,53 @@ def _shown(probe: Probe, judgment: Judgment, base: Probe | None) -> ShownProbe:
     )
 
 
-def cue_example(result: BiasResult, rows: list[tuple[Probe, Judgment]]) -> list[tuple[ShownProbe, ShownProbe]]:
-    """One probe with the cue on the worse response beside its control, for a bias nothing flipped:
-    the reader still sees exactly what the judge was shown."""
-    index = {(p.instance_id, p.bias, p.condition, p.order): (p, j) for p, j in rows}
-    for probe, judgment in rows:
-        if probe.bias == result.name and probe.condition == "cue_on_worse":
-            base = index.get((probe.instance_id, None, "control", probe.order))
-            if base:
-                return [(_shown(*base, None), _shown(probe, judgment, base[0]))]
-    return []
+Key = tuple[str, str | None, str, str]
+"""Where a probe sits in a run: (instance id, bias or None for the shared conditions, condition, order)."""
+Row = tuple[Probe, Judgment]
+Shown = list[tuple[ShownProbe, ShownProbe]]
 
 
-def flipped_examples(result: BiasResult, rows: list[tuple[Probe, Judgment]]) -> list[tuple[ShownProbe, ShownProbe]]:
-    """Up to SHOWN_PER_BIAS flipped probes of a bias as (baseline, changed) views, edits marked."""
-    index = {(p.instance_id, p.bias, p.condition, p.order): (p, j) for p, j in rows}
+def _key(probe: Probe) -> Key:
+    return (probe.instance_id, probe.bias, probe.condition, probe.order)
+
+
+def _flip_keys(result: BiasResult) -> list[tuple[Key, Key]]:
+    """(baseline, changed) of each flip the report shows for a bias: up to SHOWN_PER_BIAS."""
     bias = None if result.method == "swap" else result.name
-    examples = []
-    for flip in result.flipped_examples[:SHOWN_PER_BIAS]:
-        base = index.get((flip.instance_id, None, flip.baseline_condition, flip.baseline_order))
-        changed = index.get((flip.instance_id, None if flip.condition == "control" else bias, flip.condition, flip.order))
-        if base and changed:
-            examples.append((_shown(*base, None), _shown(*changed, base[0])))
-    return examples
+    return [
+        (
+            (flip.instance_id, None, flip.baseline_condition, flip.baseline_order),
+            (flip.instance_id, None if flip.condition == "control" else bias, flip.condition, flip.order),
+        )
+        for flip in result.flipped_examples[:SHOWN_PER_BIAS]
+    ]
+
+
+def report_examples(results: dict[str, BiasResult], rows: list[Row]) -> tuple[dict[str, Shown], dict[str, Shown]]:
+    """What the report shows per bias, as (baseline, changed) views with the edits marked: its flipped
+    probes, and for a bias nothing flipped one probe with the cue on the worse response beside its
+    control (the reader still sees exactly what the judge was shown).
+
+    One pass over the rows keeps only those shown and the unchanged pairs; a second, for the biases
+    nothing flipped, stops at the first cue on the worse response of each whose control was answered.
+    """
+    flips = {name: _flip_keys(result) for name, result in results.items()}
+    wanted = {key for pairs in flips.values() for pair in pairs for key in pair}
+    found: dict[Key, Row] = {}
+    for row in rows:
+        key = _key(row[0])
+        if key in wanted or (key[1] is None and key[2] == "control"):
+            found[key] = row
+    examples = {
+        name: [(_shown(*found[base], None), _shown(*found[changed], found[base][0])) for base, changed in pairs if base in found and changed in found]
+        for name, pairs in flips.items()
+    }
+    unflipped = {name for name, result in results.items() if not result.flipped_examples}
+    cue_examples: dict[str, Shown] = {}
+    for probe, judgment in rows if unflipped else ():
+        base = found.get((probe.instance_id, None, "control", probe.order))
+        if probe.bias in unflipped and probe.bias not in cue_examples and probe.condition == "cue_on_worse" and base:
+            cue_examples[probe.bias] = [(_shown(*base, None), _shown(probe, judgment, base[0]))]
+            if len(cue_examples) == len(unflipped):
+                break
+    return examples, cue_examples

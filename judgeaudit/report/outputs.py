@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from judgeaudit.report.examples import cue_example, flipped_examples
+from judgeaudit.report.examples import report_examples
 from judgeaudit.report.formatting import by_dimension, interval, ordered_biases, pct, pval, signed
 from judgeaudit.schema import Judgment, Probe
 from judgeaudit.stats import Summary
@@ -40,15 +40,14 @@ def _injection(record: dict[str, Any], manifest: dict[str, Any]) -> str:
 def write_reports(run_dir: Path, summary: Summary, manifest: dict[str, Any], rows: list[tuple[Probe, Judgment]]) -> None:
     """Write report.html and report.md from a run's summary, manifest and judgments."""
     ordered = ordered_biases(summary)
+    examples, cue_examples = report_examples(summary.biases, rows)
     context = {
         "s": summary,
         "m": manifest,
         "ordered": ordered,
         "by_status": summary.by_status,
-        "examples": {name: flipped_examples(result, rows) for name, result in summary.biases.items()},
-        "cue_examples": {
-            name: cue_example(result, rows) for name, result in summary.biases.items() if not result.flipped_examples
-        },
+        "examples": examples,
+        "cue_examples": cue_examples,
         "dimensions": by_dimension(summary),
         "references": {record["name"]: record.get("references", []) for record in manifest["biases"]},
         "injections": {record["name"]: _injection(record, manifest) for record in manifest["biases"]},

@@ -320,14 +320,20 @@ def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repea
             n_truncated=first_states.truncated + second_states.truncated,
             position_consistency=clustered_rate(consistent, [1] * len(control)) if len(control) else None,
             by_category=_position_by_category(by_instance, categories.reindex(by_instance.index)),
-            flipped_examples=[
-                FlipExample(str(iid), CONTROL, ORDERS[1], CONTROL, ORDERS[0], row["outcome", CONTROL, ORDERS[0]], row["outcome", CONTROL, ORDERS[1]])
-                for iid, row in control.iterrows()
-                if row["outcome", CONTROL, ORDERS[0]] != row["outcome", CONTROL, ORDERS[1]]
-            ][:EXAMPLES_KEPT],
+            flipped_examples=_order_flips(control),
         ),
         alternative="two-sided",
     )
+
+
+def _order_flips(control: pd.DataFrame) -> list[FlipExample]:
+    """The first EXAMPLES_KEPT instances whose unchanged pair has another winner when the order is swapped."""
+    first, second = ("outcome", CONTROL, ORDERS[0]), ("outcome", CONTROL, ORDERS[1])
+    flipped = control[control[first] != control[second]].iloc[:EXAMPLES_KEPT]
+    return [
+        FlipExample(str(iid), CONTROL, ORDERS[1], CONTROL, ORDERS[0], before, after)
+        for iid, before, after in zip(flipped.index, flipped[first], flipped[second], strict=True)
+    ]
 
 
 def _position_by_category(by_instance: pd.DataFrame, categories: pd.Series) -> dict[str, CategoryResult]:

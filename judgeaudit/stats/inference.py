@@ -7,11 +7,10 @@ probes of an instance, are never counted as separate observations.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from judgeaudit.stats.records import NO_INTERVAL, Effect, Interval, Rate
 
@@ -19,6 +18,8 @@ CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 2000
 PERMUTATION_RESAMPLES = 9999
 EXACT_UP_TO = 13
+CHUNK_CELLS = 1 << 20
+"""Resampling works on blocks of about this many cells (resamples x instances), so memory stays bounded."""
 
 
 def wilson_interval(successes: float, n: float, confidence: float = CONFIDENCE) -> Interval:
@@ -57,7 +58,8 @@ def clustered_rate(events: Sequence[float], trials: Sequence[float]) -> Rate:
 
 
 def mean_ci(values: Sequence[float], bounds: tuple[float, float], seed: int) -> Effect:
-    """The mean of per-instance values with a BCa bootstrap 95% interval over instances.
+    """The mean of per-instance values with a BCa bootstrap 95% interval over instances (as
+    ``scipy.stats.bootstrap`` computes it, in bounded memory and with the jackknife in closed form).
 
     When every instance has the same value the bootstrap has nothing to resample; the interval then
     comes from the exact binomial bound on the share of instances that could differ, each by at most
@@ -73,20 +75,51 @@ def mean_ci(values: Sequence[float], bounds: tuple[float, float], seed: int) -> 
         low, high = bounds
         return Effect(mean, (mean - share * (mean - low), mean + share * (high - mean)), n)
     rng = np.random.default_rng(seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = stats.bootstrap(
-            (x,), np.mean, confidence_level=CONFIDENCE, n_resamples=BOOTSTRAP_RESAMPLES,
-            method="BCa", random_state=rng, vectorized=True,
-        )
-        low, high = result.confidence_interval
-        if not (math.isfinite(low) and math.isfinite(high)):
-            result = stats.bootstrap(
-                (x,), np.mean, confidence_level=CONFIDENCE, n_resamples=BOOTSTRAP_RESAMPLES,
-                method="percentile", random_state=rng, vectorized=True,
-            )
-            low, high = result.confidence_interval
-    return Effect(mean, (float(low), float(high)), n)
+    tail = (1 - CONFIDENCE) / 2
+    with np.errstate(all="ignore"):
+        resampled = _bootstrap_means(x, rng)
+        levels = _bca_levels(x, resampled, tail)
+    if not np.all(np.isfinite(levels)):  # BCa undefined: the percentile interval of a fresh bootstrap
+        resampled, levels = _bootstrap_means(x, rng), np.array([tail, 1 - tail])
+    low, high = (float(v) for v in _quantile(resampled, levels))
+    return Effect(mean, (low, high), n)
+
+
+def _bootstrap_means(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The means of BOOTSTRAP_RESAMPLES resamples of ``x`` with replacement, drawn in chunks.
+
+    The draws are those of one ``rng.integers(0, n, (resamples, n))``, as ``scipy.stats.bootstrap``
+    makes them (a generator's stream does not depend on how a draw is split), so the intervals are
+    scipy's, in bounded memory.
+    """
+    n = len(x)
+    rows = max(1, CHUNK_CELLS // n)
+    sizes = [min(rows, BOOTSTRAP_RESAMPLES - start) for start in range(0, BOOTSTRAP_RESAMPLES, rows)]
+    return np.concatenate([x[rng.integers(0, n, size=(size, n))].mean(axis=-1) for size in sizes])
+
+
+def _quantile(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Quantiles interpolated linearly between order statistics (Hyndman & Fan's type 7), with the
+    arithmetic of ``scipy.stats.quantile``, which ``scipy.stats.bootstrap`` uses."""
+    ordered = np.sort(values)
+    position = levels * len(ordered) + (1 - levels)  # 1-based
+    below = np.clip(position // 1 - 1, 0, len(ordered) - 1).astype(np.int64)
+    above = np.clip(position // 1, 0, len(ordered) - 1).astype(np.int64)
+    weight = position % 1
+    return (1 - weight) * ordered[below] + weight * ordered[above]
+
+
+def _bca_levels(x: np.ndarray, resampled: np.ndarray, tail: float) -> np.ndarray:
+    """The bias-corrected and accelerated quantile levels of the interval (scipy's BCa, Efron &
+    Tibshirani 14.3), with the jackknife means of the mean in closed form: (sum - x_i) / (n - 1)."""
+    n = len(x)
+    theta = x.mean()
+    z0 = special.ndtri((np.count_nonzero(resampled < theta) + np.count_nonzero(resampled <= theta)) / (2 * len(resampled)))
+    jackknife = (x.sum() - x) / (n - 1)
+    spread = (n - 1) * (jackknife.mean() - jackknife)
+    acceleration = 1 / 6 * (np.sum(spread**3) / n**3) / (np.sum(spread**2) / n**2) ** (3 / 2)
+    z = np.array([special.ndtri(tail), -special.ndtri(tail)])
+    return special.ndtr(z0 + (z0 + z) / (1 - acceleration * (z0 + z)))
 
 
 def sign_flip_p(values: Sequence[float], alternative: str, seed: int) -> float | None:
@@ -107,17 +140,26 @@ def sign_flip_p(values: Sequence[float], alternative: str, seed: int) -> float |
         null = np.einsum("ij,j->i", patterns, x)
         observed, extra = float(x.sum()), 0
     else:
-        width = -(-len(x) // 8) * 8
-        bits = np.frombuffer(np.random.default_rng(seed).bytes(PERMUTATION_RESAMPLES * width // 8), dtype=np.uint8)
-        kept = np.unpackbits(bits).reshape(PERMUTATION_RESAMPLES, width)[:, : len(x)]
-        # einsum, not @: a BLAS call on this small product costs more in thread start-up than it saves.
-        null = 2.0 * np.einsum("ij,j->i", kept, x) - x.sum()
+        null = 2.0 * _kept_sums(x, seed) - x.sum()
         observed, extra = float(x.sum()), 1
     tolerance = 1e-9 * max(1.0, float(np.abs(x).sum()))
     greater = (np.count_nonzero(null >= observed - tolerance) + extra) / (len(null) + extra)
     less = (np.count_nonzero(null <= observed + tolerance) + extra) / (len(null) + extra)
     p = {"greater": greater, "less": less, "two-sided": 2 * min(greater, less)}[alternative]
     return float(min(1.0, p))
+
+
+def _kept_sums(x: np.ndarray, seed: int) -> np.ndarray:
+    """For each of PERMUTATION_RESAMPLES random sign patterns (one bit per value from the seeded
+    generator's bytes), the sum of the values whose sign is kept; unpacked in chunks of bounded size."""
+    width = -(-len(x) // 8) * 8
+    bits = np.frombuffer(np.random.default_rng(seed).bytes(PERMUTATION_RESAMPLES * width // 8), dtype=np.uint8)
+    bits = bits.reshape(PERMUTATION_RESAMPLES, width // 8)
+    rows = max(1, CHUNK_CELLS // width)
+    # einsum, not @: a BLAS call on this small product costs more in thread start-up than it saves.
+    return np.concatenate(
+        [np.einsum("ij,j->i", np.unpackbits(bits[start : start + rows], axis=1)[:, : len(x)], x) for start in range(0, len(bits), rows)]
+    )
 
 
 def mcnemar_exact(b: int, c: int) -> float:

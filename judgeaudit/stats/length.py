@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from judgeaudit.schema import CONTROL, Judgment, Probe
-from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CONFIDENCE, PERMUTATION_RESAMPLES
+from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS, CONFIDENCE, PERMUTATION_RESAMPLES
 from judgeaudit.stats.records import Interval
 
 
@@ -41,8 +41,19 @@ class LengthView:
 def _fit(x: np.ndarray, y: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares slope and intercept along ``axis`` (vectorised for the resampling)."""
     mx, my = x.mean(axis=axis, keepdims=True), y.mean(axis=axis, keepdims=True)
-    slope = ((x - mx) * (y - my)).sum(axis=axis) / ((x - mx) ** 2).sum(axis=axis)
+    dx = x - mx
+    slope = (dx * (y - my)).sum(axis=axis) / (dx**2).sum(axis=axis)
     return slope, my.squeeze(axis) - slope * mx.squeeze(axis)
+
+
+def _bootstrap_fits(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, rows: int) -> np.ndarray:
+    """(slope, intercept) of each bootstrap resample of the pairs, ``rows`` resamples at a time (the
+    draws of one (resamples x instances) call: a generator's stream does not depend on the split)."""
+    fits = []
+    for start in range(0, BOOTSTRAP_RESAMPLES, rows):
+        picks = rng.integers(0, len(x), size=(min(rows, BOOTSTRAP_RESAMPLES - start), len(x)))
+        fits.append(np.stack(_fit(x[picks], y[picks]), axis=1))
+    return np.concatenate(fits)
 
 
 def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_instances: int, seed: int) -> LengthView | None:
@@ -64,15 +75,15 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
         return None
     slope, intercept = (float(v) for v in _fit(x, y))
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(x), size=(BOOTSTRAP_RESAMPLES, len(x)))
+    rows = max(1, CHUNK_CELLS // len(x))
     with np.errstate(invalid="ignore", divide="ignore"):  # a resample with one length has no slope
-        resampled = np.stack(_fit(x[picks], y[picks]), axis=1)
+        resampled = _bootstrap_fits(x, y, rng, rows)
     resampled = resampled[np.isfinite(resampled).all(axis=1)]
     tail = 100 * (1 - CONFIDENCE) / 2
     low, high = np.percentile(resampled, tail, axis=0), np.percentile(resampled, 100 - tail, axis=0)
     permuted = stats.permutation_test(
         (x, y), lambda a, b, axis=-1: _fit(a, b, axis)[0], permutation_type="pairings", vectorized=True,
-        n_resamples=PERMUTATION_RESAMPLES, alternative="two-sided", random_state=rng,
+        n_resamples=PERMUTATION_RESAMPLES, batch=rows, alternative="two-sided", random_state=rng,
     )
     return LengthView(
         n_instances=len(x),
