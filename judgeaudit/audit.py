@@ -47,6 +47,7 @@ from judgeaudit.certify.decide import settled
 from judgeaudit.certify.policy import load_policy
 from judgeaudit.stats import Settings, Summary, build_summary, summarize_biases
 from judgeaudit.stats.equivalence import instance_sequence
+from judgeaudit.stats.spend import spend_by_bias
 
 # Version of the probe design (conditions, placement, repeat): a change here changes what is asked.
 DESIGN_VERSION = 2
@@ -351,6 +352,7 @@ async def _audit(
     rows, keys = _answered_rows(plan, answers)
     write_judgments(plan.run_dir / JUDGMENTS, rows, keys)
     summary = build_summary(manifest, plan.specs, rows, answers)
+    summary.spend = spend_by_bias(zip(plan.probes, plan.probe_keys), answers)
     if config.sequential:
         summary.sequential = stops
     summary.elapsed_s = round(time.perf_counter() - started, 2)
@@ -477,5 +479,8 @@ def rebuild(run_dir: Path) -> Summary:
         summary.sequential = previous.get("sequential")
         summary.elapsed_s = previous.get("elapsed_s")
         summary.this_invocation = previous.get("this_invocation", {})
+        # Per-request costs are in the journal, not in judgments.jsonl (whose rows combine the requests of a probe).
+        summary.spend = previous.get("spend")
+        summary.cost_usd = previous.get("cost_usd", summary.cost_usd)
         write_outputs(run_dir, manifest, summary, rows)
     return summary

@@ -42,6 +42,12 @@ def test_max_cost_stops_cleanly_and_a_larger_budget_continues_without_paying_twi
             invocation["prompt_tokens"] * prices.prompt + invocation["completion_tokens"] * prices.completion, 6
         )
         assert abs(summary["cost_usd"] - (spent + invocation["cost_usd"])) < 1e-6
+        spend = summary["spend"]  # per bias: the requests only its probes ask; the control and repeat are shared
+        assert set(spend) == {"verbosity", "authority", "shared", "total"}
+        assert spend["total"]["requests"] == planned and abs(spend["total"]["cost_usd"] - summary["cost_usd"]) < 1e-5
+        for field in ("requests", "prompt_tokens", "completion_tokens"):
+            assert sum(spend[name][field] for name in ("verbosity", "authority", "shared")) == spend["total"][field]
+        assert spend["verbosity"]["prompt_tokens"] > spend["authority"]["prompt_tokens"]  # the padded answers are longer
 
 
 def test_a_cap_on_a_judge_without_known_prices_is_refused_before_any_call(tmp_path: Path, behaviour: JudgeBehaviour) -> None:

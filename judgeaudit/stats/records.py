@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Status = Literal["BIASED", "NOT_DETECTED", "INCONCLUSIVE"]
 Interval = tuple[float, float] | tuple[None, None]
@@ -193,6 +193,9 @@ class Summary:
     instances it took, and the requests asked against the fixed design's."""
     elapsed_s: float | None = None
     this_invocation: dict[str, int] = field(default_factory=dict)
+    spend: dict[str, dict] | None = None
+    """Requests, cache hits, tokens and dollars per bias (``stats.spend``): what each bias alone asked,
+    ``shared`` for the control, repeat and shared placebos, and the ``total``."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
