@@ -205,7 +205,7 @@ def judgeaudit_audit(url: str, dataset: Path, concurrency: int, folder: Path) ->
 
     config = audit_config(url, dataset, concurrency)
     with AuditProgress() as progress:
-        result = asyncio.run(run_audit(config, folder, folder / "cache.sqlite", on_start=progress.start, on_answer=progress.advance))
+        result = asyncio.run(run_audit(config, folder, folder / "cache.sqlite", on_start=progress.start, on_answer=progress.advance, on_total=progress.set_total))
     assert result.counts.failed == 0
     return result.counts.calls
 

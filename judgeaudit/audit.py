@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -23,6 +24,7 @@ from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache
 from judgeaudit.engine.batch import execute_batch
 from judgeaudit.engine.budget import Budget
 from judgeaudit.engine.limiter import estimated_tokens
+from judgeaudit.engine.runner import RequestFeed
 from judgeaudit.pricing import prices_for
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation, default_mode
@@ -128,8 +130,12 @@ def judge_identity(judge: Judge) -> dict[str, Any]:
     return {"backend": judge.backend, "model": judge.model, "params": judge.params, "template": judge.template.hash}
 
 
-def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
-    """Resolve the judge, load the data and biases, build probes and requests; JudgeAuditError on bad input."""
+def plan_run(config: RunConfig, out_dir: Path, probes: bool = True) -> PlannedRun:
+    """Resolve the judge, load the data and biases, build probes and requests; JudgeAuditError on bad input.
+
+    ``probes=False`` leaves the probes and requests to be built later (``attach_probes``, or instance
+    by instance while earlier ones are asked: ``planned_feed``).
+    """
     if config.limit is not None and config.limit < 1:
         raise JudgeAuditError(f"--limit must be at least 1, got {config.limit}")
     if config.dataset:
@@ -201,7 +207,7 @@ def plan_run(config: RunConfig, out_dir: Path) -> PlannedRun:
         config, judge, formulation, instances, specs, dataset_name, dataset_path, _file_sha256(dataset_path),
         identity, out_dir / run_id(config.judge, identity), rewriter, tasks, skipped,
     )
-    if not tasks:
+    if not tasks and probes:
         attach_probes(plan, None)
     return plan
 
@@ -231,22 +237,61 @@ def attach_probes(plan: PlannedRun, rewrites: Rewrites | None) -> None:
     A replay of recorded verdicts keeps only the probes it has verdicts for; a bias none of whose
     probes were recorded is left out with the reason.
     """
-    plan.probes = build_probes(plan.instances, plan.specs, plan.config.seed, rewrites)
+    plan.probes, plan.probe_keys, plan.requests = [], [], {}
     covers = getattr(plan.judge, "covers", None)
+    probes = build_probes(plan.instances, plan.specs, plan.config.seed, rewrites)
     if covers is not None:
-        plan.probes = [probe for probe in plan.probes if covers(probe)]
-        if not any(probe.bias is None for probe in plan.probes):
+        probes = [probe for probe in probes if covers(probe)]
+        if not any(probe.bias is None for probe in probes):
             raise JudgeAuditError(f"{plan.config.judge}: no control verdicts recorded for the instances of the dataset")
-        recorded = {probe.bias for probe in plan.probes}
+        recorded = {probe.bias for probe in probes}
         unrecorded = [s for s in plan.specs if s.method != "swap" and s.name not in recorded]
         plan.skipped_biases |= {spec.name: NOT_RECORDED for spec in unrecorded}
         plan.specs = [spec for spec in plan.specs if spec not in unrecorded]
-    plan.probe_keys, plan.requests = [], {}
-    for probe in plan.probes:
+    _add_probes(plan, probes)
+
+
+def _add_probes(plan: PlannedRun, probes: list[Probe]) -> dict[str, JudgeRequest]:
+    """Append ``probes`` and their requests to the plan; the requests new to it."""
+    new: dict[str, JudgeRequest] = {}
+    for probe in probes:
         built = plan.formulation.requests(plan.judge, probe)
+        plan.probes.append(probe)
         plan.probe_keys.append(tuple(request.key for request in built))
         for request in built:
-            plan.requests.setdefault(request.key, request)
+            if request.key not in plan.requests:
+                plan.requests[request.key] = new[request.key] = request
+    return new
+
+
+PLAN_CHUNK = 4
+"""Instances planned at a time while the requests of earlier ones are asked."""
+
+
+def can_stream(plan: PlannedRun) -> bool:
+    """Whether the run's probes can be planned while it asks: not for a replay, which must see every
+    probe first to know which biases were recorded."""
+    return getattr(plan.judge, "covers", None) is None
+
+
+async def planned_feed(
+    plan: PlannedRun, on_total: Callable[[int], None] | None = None
+) -> AsyncIterator[dict[str, JudgeRequest]]:
+    """Plan the run ``PLAN_CHUNK`` instances at a time, yielding each chunk's new requests, so that the
+    engine asks the first while the rest are planned (planning 100k requests takes about 10 s).
+
+    ``on_total`` hears the number of requests: estimated after the first chunk, exact after the last.
+    """
+    plan.probes, plan.probe_keys, plan.requests = [], [], {}
+    for start in range(0, len(plan.instances), PLAN_CHUNK):
+        chunk = plan.instances[start : start + PLAN_CHUNK]
+        new = _add_probes(plan, build_probes(chunk, plan.specs, plan.config.seed, None))
+        if start == 0 and on_total is not None:
+            on_total(round(len(new) * len(plan.instances) / len(chunk)))
+        yield new
+        await asyncio.sleep(0)  # let the engine's workers send what was just planned
+    if on_total is not None:
+        on_total(len(plan.requests))
 
 
 def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
@@ -291,17 +336,19 @@ async def run_audit(
     cache_path: Path | None,
     on_start: Callable[[str, int], None] | None = None,
     on_answer: Callable[[Judgment], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> AuditResult:
     """Run (or resume) an audit and write its run folder, reports included.
 
-    ``cache_path=None`` disables the cache.
+    ``cache_path=None`` disables the cache. Where the run is planned while it asks, ``on_start`` gets
+    a total of 0 and ``on_total`` the number of requests once it is known (estimated, then exact).
     """
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    plan = plan_run(config, out_dir)
+    plan = plan_run(config, out_dir, probes=False)
     try:
         with run_folder_lock(plan.run_dir):
-            return await _audit(plan, cache_path, started, started_at, on_start, on_answer)
+            return await _audit(plan, cache_path, started, started_at, on_start, on_answer, on_total)
     finally:
         await plan.judge.aclose()
         if plan.rewriter is not None and plan.rewriter is not plan.judge:
@@ -315,6 +362,7 @@ async def _audit(
     started_at: str,
     on_start: Callable[[str, int], None] | None,
     on_answer: Callable[[Judgment], None] | None,
+    on_total: Callable[[int], None] | None,
 ) -> AuditResult:
     """The audit of a planned run, its folder locked: ask, then write the outputs."""
     config = plan.config
@@ -338,13 +386,19 @@ async def _audit(
                 "journal": REWRITE_JOURNAL,
             }
             write_json(plan.run_dir / MANIFEST, manifest)
+        stream = not plan.rewrite_tasks and not config.sequential and not config.batch and can_stream(plan)
+        if not stream and not plan.rewrite_tasks:
+            attach_probes(plan, None)
         if on_start is not None:
             on_start(f"{config.judge} · {len(plan.instances)} instances · {len(plan.specs)} biases", len(plan.requests))
         engine = _Engine(plan, cache, retry, on_answer, Budget(config.max_cost_usd, prices_for(plan.judge.backend, plan.judge.model, config.batch)))
         if config.sequential:
             answers, counts, stops = await _ask_sequentially(plan, engine, manifest)
+        elif stream:
+            answers, counts = await engine.ask(planned_feed(plan, on_total))
         else:
             answers, counts = await engine.ask(plan.requests)
+        manifest |= {"n_probes": len(plan.probes), "n_requests": len(plan.requests)}
     finally:
         if cache is not None:
             cache.close()
@@ -382,7 +436,7 @@ class _Engine:
     on_answer: Callable[[Judgment], None] | None
     budget: Budget
 
-    async def ask(self, requests: dict[str, JudgeRequest]) -> tuple[dict[str, Judgment], EngineCounts]:
+    async def ask(self, requests: dict[str, JudgeRequest] | RequestFeed) -> tuple[dict[str, Judgment], EngineCounts]:
         config, journal = self.plan.config, Journal(self.plan.run_dir / JOURNAL_NAME)
         if config.batch:
             return await self._ask_in_batches(requests, journal)

@@ -100,7 +100,7 @@ def run(
             )
         with AuditProgress(note=note) as progress:
             result = asyncio.run(
-                run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance)
+                run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance, on_total=progress.set_total)
             )
     except BudgetReached as exc:
         _fail(str(exc), code=EXIT_BUDGET)

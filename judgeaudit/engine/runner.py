@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 
 from judgeaudit.engine.budget import Budget
 from judgeaudit.engine.cache import ResponseCache
@@ -81,8 +81,24 @@ class _ReachGuard:
             )
 
 
+RequestFeed = AsyncIterable[Mapping[str, JudgeRequest]]
+"""Requests arriving in chunks while earlier ones are asked (a run plans instance by instance)."""
+LOOKUP_CHUNK = 500
+"""Requests looked up in the cache at once."""
+
+
+async def _chunks(requests: Mapping[str, JudgeRequest] | RequestFeed) -> AsyncIterator[Mapping[str, JudgeRequest]]:
+    if not isinstance(requests, Mapping):
+        async for chunk in requests:
+            yield chunk
+        return
+    keys = list(requests)
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        yield {key: requests[key] for key in keys[start : start + LOOKUP_CHUNK]}
+
+
 async def execute(
-    requests: Mapping[str, JudgeRequest],
+    requests: Mapping[str, JudgeRequest] | RequestFeed,
     judge: Judge,
     journal: Journal,
     cache: ResponseCache | None,
@@ -100,33 +116,48 @@ async def execute(
 ) -> tuple[dict[str, Judgment], EngineCounts]:
     """Answer every request once, recording each answer in the journal as it arrives.
 
-    Answers already in the journal are reused (resume); cache hits cost no call. Calls that still fail
-    after retries come back as ``verdict="error"`` judgments and are asked again on the next resume;
-    ``max_consecutive_failures`` of them in a row stop the run instead of grinding through the rest.
-    Before any call has succeeded, ``max_unanswered_attempts`` attempts that could not reach the judge
-    (refused, unresolved, reset, timed out) stop it at once: the endpoint is most likely wrong or down.
+    ``requests`` is a mapping by key, or a feed of such mappings (keys unique across the feed) that
+    is consumed while the requests already fed are asked. Answers already in the journal are reused
+    (resume); cache hits cost no call. Calls that still fail after retries come back as
+    ``verdict="error"`` judgments and are asked again on the next resume; ``max_consecutive_failures``
+    of them in a row stop the run instead of grinding through the rest. Before any call has
+    succeeded, ``max_unanswered_attempts`` attempts that could not reach the judge (refused,
+    unresolved, reset, timed out) stop it at once: the endpoint is most likely wrong or down.
     """
     counts = EngineCounts()
     answers: dict[str, Judgment] = {}
     recorded = journal.load()
-    pending: list[tuple[str, JudgeRequest]] = []
-    for key, request in requests.items():
-        if key in recorded:
-            answers[key] = recorded[key]
-            counts.resumed += 1
-            if budget is not None and not recorded[key].cached:
-                budget.earlier += recorded[key].cost_usd
-        elif cache is not None and (hit := cache.get(key)) is not None:
-            answers[key] = hit
-            journal.append(key, hit)
-            counts.cache_hits += 1
-        else:
-            pending.append((key, request))
-        if key in answers and on_answer is not None:
-            on_answer(answers[key])
+    seen: list[str] = []
+    queue: asyncio.Queue[tuple[str, JudgeRequest] | None] = asyncio.Queue()
+    workers = min(concurrency, judge.max_concurrency or concurrency)
 
-    queue = iter(pending)
-    workers = min(concurrency, judge.max_concurrency or concurrency, max(1, len(pending)))
+    async def produce() -> None:
+        """Sort the fed requests into answered (journal, cache) and to ask; then tell the workers it is over."""
+        try:
+            async for chunk in _chunks(requests):
+                if halt is not None:
+                    break
+                hits = cache.get_many([key for key in chunk if key not in recorded]) if cache is not None else {}
+                for key, request in chunk.items():
+                    seen.append(key)
+                    if key in recorded:
+                        answers[key] = recorded[key]
+                        counts.resumed += 1
+                        if budget is not None and not recorded[key].cached:
+                            budget.earlier += recorded[key].cost_usd
+                    elif key in hits:
+                        answers[key] = hits[key]
+                        journal.append(key, hits[key])
+                        counts.cache_hits += 1
+                    else:
+                        queue.put_nowait((key, request))
+                        continue
+                    if on_answer is not None:
+                        on_answer(answers[key])
+        finally:
+            for _ in range(workers):
+                queue.put_nowait(None)
+
     clock = limiters.clock
     limiter = limiters.get(judge_scope(judge), rpm, tpm)
     gate = AdaptiveConcurrency(workers, clock, on_change=on_concurrency)
@@ -226,13 +257,13 @@ async def execute(
 
     async def worker() -> None:
         nonlocal halt
-        while halt is None and not out_of_budget and (item := next(queue, None)) is not None:
+        while halt is None and not out_of_budget and (item := await queue.get()) is not None:
             try:
                 await call(*item)
             except JudgeAuditError as error:
                 halt = halt or error
 
-    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+    tasks = [asyncio.create_task(produce()), *(asyncio.create_task(worker()) for _ in range(workers))]
     try:
         await asyncio.gather(*tasks)
     finally:
@@ -242,5 +273,5 @@ async def execute(
     if halt is not None:
         raise halt
     if out_of_budget and budget is not None:
-        raise budget.reached(sum(1 for key in requests if key not in answers or not answers[key].ok))
+        raise budget.reached(sum(1 for key in seen if key not in answers or not answers[key].ok))
     return answers, counts

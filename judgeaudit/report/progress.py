@@ -81,6 +81,14 @@ class AuditProgress:
             self._log_every = max(1, total // 10)
             self._console.print(description)
 
+    def set_total(self, total: int) -> None:
+        """The number of requests, once known (a run planned while it asks starts with 0)."""
+        self._total = total
+        if self._task is not None:
+            self._progress.update(self._task, total=total)
+        if not self._console.is_terminal:
+            self._log_every = max(1, total // 10)
+
     def advance(self, judgment: Judgment) -> None:
         """Count one answer; redraw when the last redraw is older than ``REFRESH_S``."""
         self._done += 1
