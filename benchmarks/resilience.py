@@ -72,7 +72,7 @@ def faults(args: argparse.Namespace) -> None:
             asked_clean = server.answered
         share = args.share / 3  # a third each: 429 with Retry-After, 500, a hang past the timeout
         faulty = behaviour(args.latency)
-        faulty.rate_limit_share, faulty.retry_after = share, "1"
+        faulty.rate_limit_share, faulty.retry_after = share, args.retry_after
         faulty.fail_share, faulty.fail_status = share, 500
         faulty.slow_share, faulty.slow_s = share, args.timeout * 2
         with MockJudgeServer(faulty) as server:
@@ -84,7 +84,7 @@ def faults(args: argparse.Namespace) -> None:
             answered = Journal(run_dir / "journal.jsonl").load()
             counts = summary["this_invocation"]
         print(f"faults: {server.failures} failed asks of {server.requests} requests to the server "
-              f"({args.share:.0%} of questions planted: 429 + Retry-After 1 s, 500, a hang past a {args.timeout:g} s timeout)")
+              f"({args.share:.0%} of questions planted: 429 + Retry-After {args.retry_after} s, 500, a hang past a {args.timeout:g} s timeout)")
         print(f"  exit {done.returncode}; requests planned {planned}; in the journal {len(set(lines))} "
               f"(answered {len(answered)}, failed {len(set(lines)) - len(answered)}); duplicated lines {len(lines) - len(set(lines))}; "
               f"retries {counts['retries']}")
@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--share", type=float, default=0.2, help="faults: share of questions whose first ask fails")
     parser.add_argument("--timeout", type=float, default=2.0, help="faults: the client's per-request timeout")
+    parser.add_argument("--retry-after", default="1", help="faults: the 429s' Retry-After, in seconds (it pauses every call to the judge)")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
