@@ -69,7 +69,6 @@ def faults(args: argparse.Namespace) -> None:
             clean_s, done = timed_run(server.url, Path(tmp) / "clean", args)
             assert done.returncode == 0, done.stderr
             clean = results(only_run(Path(tmp) / "clean"))
-            asked_clean = server.answered
         share = args.share / 3  # a third each: 429 with Retry-After, 500, a hang past the timeout
         faulty = behaviour(args.latency)
         faulty.rate_limit_share, faulty.retry_after = share, args.retry_after

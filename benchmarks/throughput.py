@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import importlib
 import json
 import os
 import statistics
@@ -230,9 +231,8 @@ def main() -> None:
         serve_threaded(args.latency)
         return
 
-    import judgeaudit.audit  # noqa: F401 - imported before any clock starts, as the bare loops' SDKs are
-    import judgeaudit.report.outputs  # noqa: F401
-    import judgeaudit.report.progress  # noqa: F401
+    for module in ("judgeaudit.audit", "judgeaudit.report.outputs", "judgeaudit.report.progress"):
+        importlib.import_module(module)  # before any clock starts, as the bare loops' SDKs are
 
     server, url = start_server(args.server, args.latency)
     try:

@@ -70,7 +70,8 @@ class PlannedRun:
     """A run resolved from its config: judge, data, biases, rewrites, probes, requests, run folder.
 
     When biases are injected by an LLM rewrite, ``probes``/``requests`` are filled in after the
-    rewrites are done (``attach_probes``).
+    rewrites are done (``attach_probes``). A run planned while it asks (``planned_feed``) keeps the
+    keys of its requests only (each maps to None): their prompts are let go once asked.
     """
 
     config: RunConfig
@@ -88,7 +89,7 @@ class PlannedRun:
     skipped_biases: dict[str, str] = field(default_factory=dict)
     probes: list[Probe] = field(default_factory=list)
     probe_keys: list[tuple[str, ...]] = field(default_factory=list)
-    requests: dict[str, JudgeRequest] = field(default_factory=dict)
+    requests: dict[str, JudgeRequest | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -252,7 +253,7 @@ def attach_probes(plan: PlannedRun, rewrites: Rewrites | None) -> None:
 
 
 def _add_probes(plan: PlannedRun, probes: list[Probe]) -> dict[str, JudgeRequest]:
-    """Append ``probes`` and their requests to the plan; the requests new to it."""
+    """Append ``probes``, their request keys and their requests to the plan; the requests new to it."""
     new: dict[str, JudgeRequest] = {}
     for probe in probes:
         built = plan.formulation.requests(plan.judge, probe)
@@ -281,11 +282,14 @@ async def planned_feed(
     engine asks the first while the rest are planned (planning 100k requests takes about 10 s).
 
     ``on_total`` hears the number of requests: estimated after the first chunk, exact after the last.
+    The plan keeps every probe and its request keys, but not the requests: a request's rendered prompt
+    is let go once it has been asked, and ``plan.requests`` maps each key to None.
     """
     plan.probes, plan.probe_keys, plan.requests = [], [], {}
     for start in range(0, len(plan.instances), PLAN_CHUNK):
         chunk = plan.instances[start : start + PLAN_CHUNK]
         new = _add_probes(plan, build_probes(chunk, plan.specs, plan.config.seed, None))
+        plan.requests.update(dict.fromkeys(new))  # the engine holds them until they are asked
         if start == 0 and on_total is not None:
             on_total(round(len(new) * len(plan.instances) / len(chunk)))
         yield new

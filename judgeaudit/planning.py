@@ -150,7 +150,7 @@ def run_cost(config: RunConfig, out_dir: Path, cache_path: Path | None, answer_t
         cache.close()
     to_ask = len(set(plan.requests) - answered)
     prompt, completion = _tokens_per_call(plan, answer_tokens)
-    prices = prices_for(plan.judge.backend, plan.judge.model)
+    prices = prices_for(plan.judge.backend, plan.judge.model, config.batch)
     return RunCost(
         len(plan.instances), len(plan.specs), len(plan.probes), len(plan.requests), len(plan.requests) - to_ask,
         len(plan.rewrite_tasks), round(prompt * to_ask), round(completion * to_ask), to_ask * (prompt * prices.prompt + completion * prices.completion), prices,
@@ -190,5 +190,5 @@ def plan_audit(
         instances_available=len(plan.instances), calls_per_instance=len(plan.requests) / n, shared_calls_per_instance=len(shared) / n,
         prompt_tokens_per_call=measured[0] if measured else prompt,
         completion_tokens_per_call=measured[1] if measured else completion,
-        tokens_measured=measured is not None, prices=prices_for(plan.judge.backend, plan.judge.model), biases=biases,
+        tokens_measured=measured is not None, prices=prices_for(plan.judge.backend, plan.judge.model, config.batch), biases=biases,
     )

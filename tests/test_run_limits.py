@@ -9,15 +9,22 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from judgeaudit.datasets import sample_path
 from judgeaudit.pricing import prices_for
-from tests.test_end_to_end import behaviour, error_lines, finish, judgeaudit, only_run_dir  # noqa: F401 - fixture
-from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer
+from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, chosen_texts_of
+from tests.test_end_to_end import error_lines, finish, judgeaudit, only_run_dir
+
+def _judge() -> JudgeBehaviour:
+    """The mock judge that knows the sample's better responses."""
+    path = str(sample_path())
+    return JudgeBehaviour(chosen_texts=chosen_texts_of(path), rejected_texts=chosen_texts_of(path, "rejected"))
+
 
 ARGS = ("--judge", "openai/gpt-4o", "--limit", "4", "--bias", "verbosity,authority", "--mode", "pairwise", "--no-logprobs", "--max-tokens", "64")
 
 
-def test_max_cost_stops_cleanly_and_a_larger_budget_continues_without_paying_twice(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
-    with MockJudgeServer(behaviour) as server:
+def test_max_cost_stops_cleanly_and_a_larger_budget_continues_without_paying_twice(tmp_path: Path) -> None:
+    with MockJudgeServer(_judge()) as server:
         common = (*ARGS, "--api-base", server.url, "--out", str(tmp_path / "runs"), "--no-cache")
         code, _, err = finish(judgeaudit("run", *common, "--max-cost", "0.005"))
         assert code == 4, err
@@ -50,8 +57,8 @@ def test_max_cost_stops_cleanly_and_a_larger_budget_continues_without_paying_twi
         assert spend["verbosity"]["prompt_tokens"] > spend["authority"]["prompt_tokens"]  # the padded answers are longer
 
 
-def test_a_cap_on_a_judge_without_known_prices_is_refused_before_any_call(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
-    with MockJudgeServer(behaviour) as server:
+def test_a_cap_on_a_judge_without_known_prices_is_refused_before_any_call(tmp_path: Path) -> None:
+    with MockJudgeServer(_judge()) as server:
         code, _, err = finish(judgeaudit(
             "run", "--judge", "openai/mock-judge", "--api-base", server.url, "--limit", "2", "--bias", "verbosity",
             "--max-cost", "1", "--out", str(tmp_path / "runs"), "--no-cache",
@@ -61,10 +68,10 @@ def test_a_cap_on_a_judge_without_known_prices_is_refused_before_any_call(tmp_pa
         assert "--max-cost needs the judge's token prices" in line
 
 
-def test_run_batch_submits_once_resumes_polling_after_a_kill_and_prices_at_the_batch_rate(tmp_path: Path, behaviour: JudgeBehaviour) -> None:
+def test_run_batch_submits_once_resumes_polling_after_a_kill_and_prices_at_the_batch_rate(tmp_path: Path) -> None:
     from tests.mock_batch_server import BatchBehaviour, MockBatchServer
 
-    with MockBatchServer(behaviour, BatchBehaviour(polls_in_progress=10**6)) as server:
+    with MockBatchServer(_judge(), BatchBehaviour(polls_in_progress=10**6)) as server:
         common = (*ARGS, "--api-base", server.url, "--out", str(tmp_path / "runs"), "--no-cache", "--batch", "--poll-interval", "0.05")
         proc = judgeaudit("run", *common)
         deadline = time.monotonic() + 60

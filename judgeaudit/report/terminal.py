@@ -85,9 +85,11 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
     )
     invocation = summary.this_invocation
     if invocation:
+        tokens = invocation.get("prompt_tokens", 0) + invocation.get("completion_tokens", 0)
         console.print(
             f"this run: {invocation['judge_calls']} judge calls, {invocation['cache_hits']} cache hits, "
             f"{invocation['resumed_from_journal']} resumed, {invocation['retries']} retries"
+            + (f", {tokens:,} tokens, ${invocation.get('cost_usd', 0.0):.4f}" if tokens else "")
         )
     grouped = summary.by_status
     if grouped["BIASED"]:
