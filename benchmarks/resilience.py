@@ -87,6 +87,8 @@ def faults(args: argparse.Namespace) -> None:
         print(f"  exit {done.returncode}; requests planned {planned}; in the journal {len(set(lines))} "
               f"(answered {len(answered)}, failed {len(set(lines)) - len(answered)}); duplicated lines {len(lines) - len(set(lines))}; "
               f"retries {counts['retries']}")
+        statuses = Counter(status for _, status in server.faults)
+        print(f"  planted faults answered, by HTTP status: {dict(sorted(statuses.items()))}")
         print(f"  results equal to the clean run's: {results(run_dir) == clean}")
         print(f"  wall time {fault_s:.1f} s with faults, {clean_s:.1f} s without")
         assert len(set(lines)) == planned and len(lines) == planned

@@ -21,7 +21,7 @@ from judgeaudit.config import RunConfig
 from judgeaudit.engine import JOURNAL_NAME, Journal, ResponseCache
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.pricing import Prices, prices_for, prompt_tokens
-from judgeaudit.runs.folder import JUDGMENTS, SUMMARY, read_json, read_judgments
+from judgeaudit.runs import JUDGMENTS, SUMMARY, read_json, read_judgments
 from judgeaudit.stats.power import EffectModel, instances_to_certify, instances_to_detect, instances_to_fail
 
 
@@ -146,7 +146,7 @@ def run_cost(config: RunConfig, out_dir: Path, cache_path: Path | None, answer_t
     answered = set(Journal(plan.run_dir / JOURNAL_NAME).load())
     if cache_path is not None and cache_path.exists():
         cache = ResponseCache(cache_path)
-        answered |= {key for key in plan.requests if key not in answered and cache.get(key) is not None}
+        answered |= set(cache.get_many([key for key in plan.requests if key not in answered]))
         cache.close()
     to_ask = len(set(plan.requests) - answered)
     prompt, completion = _tokens_per_call(plan, answer_tokens)

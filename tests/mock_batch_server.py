@@ -8,17 +8,15 @@ only), batches that fail or expire as a whole; and reads what the server receive
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, _fraction
+from tests.mock_judge_server import JudgeBehaviour, LoopbackServer, MockJudgeServer, _fraction
 
 
 @dataclass
@@ -61,10 +59,13 @@ class _Posted:
         return self._body
 
 
-class MockBatchServer:
+class MockBatchServer(LoopbackServer):
     """Runs the aiohttp app on 127.0.0.1 in a background thread; counts what it receives."""
 
+    client_max_size = 64 * 1024**2  # batch files
+
     def __init__(self, judge: JudgeBehaviour, behaviour: BatchBehaviour | None = None) -> None:
+        super().__init__()
         self.judge = MockJudgeServer(judge)  # never started: its handlers answer direct calls and batch lines
         self.behaviour = behaviour or BatchBehaviour()
         self.files: dict[str, bytes] = {}
@@ -79,20 +80,6 @@ class MockBatchServer:
         """Lines answered (not errored) per custom_id, across batches."""
         self._errored: set[str] = set()
         self._ids = itertools.count(1)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    @property
-    def root(self) -> str:
-        """The root URL (for the Anthropic SDK, which adds /v1 itself)."""
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        """The OpenAI base URL."""
-        return f"{self.root}/v1"
 
     def _new_batch(self, provider: str, lines: list[dict[str, Any]]) -> _Batch:
         index = self.batches_created
@@ -233,8 +220,7 @@ class MockBatchServer:
         body = "".join(json.dumps(r) + "\n" for r in batch.results or [])
         return web.Response(body=body, content_type="application/binary")
 
-    async def _start(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self.judge._handle)
         app.router.add_post("/v1/messages", self.judge._handle_anthropic)
         app.router.add_post("/v1/files", self._upload)
@@ -244,19 +230,3 @@ class MockBatchServer:
         app.router.add_post("/v1/messages/batches", self._create_anthropic)
         app.router.add_get("/v1/messages/batches/{batch_id}", self._retrieve_anthropic)
         app.router.add_get("/v1/messages/batches/{batch_id}/results", self._results_anthropic)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    def __enter__(self) -> MockBatchServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)

@@ -84,10 +84,57 @@ class JudgeBehaviour:
     """What the arrival of each request is timed with (``MockJudgeServer.arrivals``)."""
 
 
-class MockJudgeServer:
+class LoopbackServer:
+    """An aiohttp app on 127.0.0.1 (a free port), served from a background thread for a ``with`` block."""
+
+    client_max_size = 1024**2
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def root(self) -> str:
+        """The server's root URL (the Anthropic SDK adds /v1/... itself)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The OpenAI base URL."""
+        return f"{self.root}/v1"
+
+    def routes(self, app: web.Application) -> None:
+        """Add the server's endpoints to ``app``."""
+        raise NotImplementedError
+
+    async def _start(self) -> None:
+        app = web.Application(client_max_size=self.client_max_size)
+        self.routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def __enter__(self):  # noqa: ANN204 - the subclass
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
+class MockJudgeServer(LoopbackServer):
     """Runs the aiohttp app on 127.0.0.1 in a background thread; counts what it receives."""
 
     def __init__(self, behaviour: JudgeBehaviour) -> None:
+        super().__init__()
         self.behaviour = behaviour
         self._chosen = [_normalized(text) for text in behaviour.chosen_texts]
         self._rejected = [_normalized(text) for text in behaviour.rejected_texts]
@@ -97,29 +144,16 @@ class MockJudgeServer:
         self.rewrites = 0
         self.bodies: list[str] = []
         self.contents: list[str] = []
+        """The user message of every answered request."""
         self.response_formats: list[object] = []
         self.systems: list[object] = []
         """The system field of every Anthropic request."""
-        """The user message of every answered request."""
         self.arrivals: dict[str, list[float]] = {}
         """Per question (the sha256 of its last message), when each ask of it arrived (``behaviour.clock``)."""
         self.faults: list[tuple[str, int]] = []
         """(question, HTTP status) of every planted provider fault answered."""
         self._seen_failures: set[str] = set()
         self._seen_faults: set[str] = set()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    @property
-    def root(self) -> str:
-        """The server's root URL (the Anthropic SDK adds /v1/messages itself)."""
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
 
     def verdict(self, content: str) -> str:
         shown = {label: (header, text) for label, header, text in _RESPONSE.findall(content)}
@@ -265,26 +299,9 @@ class MockJudgeServer:
             }
         )
 
-    async def _start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/v1/messages", self._handle_anthropic)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    def __enter__(self) -> MockJudgeServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
 
 
 LABEL_CONFIDENCE = 0.8

@@ -11,15 +11,10 @@ from typing import Any
 
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.runs.judgments import read_judgments, write_judgments
 
 MANIFEST = "manifest.json"
 JUDGMENTS = "judgments.jsonl"
 SUMMARY = "summary.json"
-
-__all__ = [
-    "JUDGMENTS", "MANIFEST", "SUMMARY", "read_json", "read_judgments", "spec_from_record", "spec_record", "write_json", "write_judgments",
-]
 
 
 def write_json(path: Path, data: Any) -> None:
