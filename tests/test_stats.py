@@ -219,3 +219,23 @@ def test_category_breakdown_locates_a_bias() -> None:
     by_category = _summary(code_judge_likes_authority)["authority"].by_category
     assert by_category["code"].flip_rate == 1.0 and by_category["code"].effect == pytest.approx(1.0)
     assert all(c.flips == 0 for name, c in by_category.items() if name != "code")
+
+
+def test_wide_view_has_one_row_per_instance_in_id_order_and_marks_missing_probes() -> None:
+    from judgeaudit.stats.cells import SHARED, cell_frame
+    from judgeaudit.stats.wide import Cells
+
+    rows = [(p, Judgment(verdict=p.correct)) for p in PROBES if p.bias in (None, "verbosity")]
+    dropped = {p.instance_id for p in PROBES if p.bias == "verbosity"}
+    gone = sorted(dropped)[0]  # one instance loses its cue-on-better probe in the second order
+    rows = [(p, j) for p, j in rows if not (p.instance_id == gone and p.bias == "verbosity" and p.condition == CUE_ON_BETTER and p.order == "chosen_second")]
+    cells = Cells(cell_frame(rows))
+    table = cells.table("verbosity", ("control", CUE_ON_BETTER))
+    assert list(table.ids) == sorted({p.instance_id for p, _ in rows})
+    row = list(table.ids).index(gone)
+    assert table["state", CUE_ON_BETTER, "chosen_second"][row] is None
+    assert math.isnan(table["pref", CUE_ON_BETTER, "chosen_second"][row])
+    assert table["outcome", "control", "chosen_first"][row] == "better"
+    assert gone not in set(table.take(table.scored(CUE_ON_BETTER)).ids)
+    assert cells.n_instances(cells.mask("bias", SHARED)) == N
+    assert cells.states(cells.mask("bias", "verbosity")).probes == sum(p.bias == "verbosity" for p, _ in rows)

@@ -17,6 +17,7 @@ its test is two-sided.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,6 @@ from judgeaudit.schema import CONTROL, CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO, REP
 from judgeaudit.stats.cells import OUTCOME_SCORE, SCORED, SHARED
 from judgeaudit.stats.inference import benjamini_hochberg, clustered_rate, mcnemar_exact, mean_ci, sign_flip_p
 from judgeaudit.stats.records import (
-    AnswerStates,
     BiasResult,
     CategoryResult,
     Effect,
@@ -35,8 +35,8 @@ from judgeaudit.stats.records import (
     NoiseFloor,
     Rate,
 )
+from judgeaudit.stats.wide import ORDERS, Cells, InstanceTable
 
-ORDERS = ("chosen_first", "chosen_second")
 ALTERNATIVE = {"toward": "greater", "away": "less", "either": "two-sided"}
 MAX_MISSING_GAP = 0.05  # a larger gap in unscored shares between conditions makes a bias INCONCLUSIVE
 EXAMPLES_KEPT = 20
@@ -55,63 +55,28 @@ class Settings:
         return int(stable_hash([self.seed, *parts], length=8), 16)
 
 
-def wide(frame: pd.DataFrame, bias: str, conditions: tuple[str, ...]) -> pd.DataFrame:
-    """One row per instance; columns (field, condition, order) for the bias's and the shared conditions."""
-    rows = frame[frame["bias"].isin((bias, SHARED)) & frame["condition"].isin(conditions)]
-    fields = ["state", "outcome", "pref", "category"]
-    table = rows.set_index(["instance_id", "condition", "order"])[fields].unstack(["condition", "order"])
-    # Every column, even for a condition no instance has (a cue that applies to none of them).
-    return table.reindex(columns=pd.MultiIndex.from_product([fields, conditions, ORDERS]))
-
-
-def _scored(table: pd.DataFrame, condition: str) -> pd.Series:
-    """Instances whose probes of ``condition`` were scored in both orders."""
-    if ("state", condition, ORDERS[0]) not in table or ("state", condition, ORDERS[1]) not in table:
-        return pd.Series(False, index=table.index)
-    return (table["state", condition, ORDERS[0]] == SCORED) & (table["state", condition, ORDERS[1]] == SCORED)
-
-
-def _mean_pref(table: pd.DataFrame, condition: str) -> pd.Series:
-    return (table["pref", condition, ORDERS[0]].astype(float) + table["pref", condition, ORDERS[1]].astype(float)) / 2
-
-
-def _flips(table: pd.DataFrame, condition: str, baseline: str = CONTROL) -> pd.Series:
-    """Per instance, in how many of the two orders the winner differs from the baseline's."""
-    return sum(
-        (table["outcome", condition, order] != table["outcome", baseline, order]).astype(int) for order in ORDERS
-    )
-
-
-def _accuracy(table: pd.DataFrame, condition: str) -> Rate:
+def _accuracy(table: InstanceTable, condition: str) -> Rate:
     correct = sum((table["outcome", condition, order] == "better").astype(int) for order in ORDERS)
     return clustered_rate(correct, [2] * len(table))
 
 
-def _states(frame: pd.DataFrame) -> AnswerStates:
-    counts = frame["state"].value_counts()
-    return AnswerStates(
-        probes=len(frame),
-        scored=int(counts.get(SCORED, 0)),
-        unparseable=int(counts.get("unparseable", 0)),
-        failed=int(counts.get("failed", 0)),
-        truncated=int(counts.get("truncated", 0)),
-    )
+def _outcome_score(outcomes: np.ndarray) -> np.ndarray:
+    """OUTCOME_SCORE of each outcome: 1 better, 0.5 tie, 0 worse."""
+    return (outcomes == "better") * OUTCOME_SCORE["better"] + (outcomes == "tie") * OUTCOME_SCORE["tie"]
 
 
-def missing_gap(frame: pd.DataFrame, baseline: pd.Series, treated: pd.Series, alpha: float) -> str:
-    """Why the unscored probes differ between two groups of conditions ('' when they do not).
+def missing_gap(cells: Cells, baseline: np.ndarray, treated: np.ndarray, alpha: float) -> str:
+    """Why the unscored probes differ between two groups of rows ('' when they do not).
 
     Leaving unscored probes out is only harmless when they are as common with the cue as without it;
     the check is the gap in shares and an exact McNemar test over instances.
     """
-    base, cued = _states(frame[baseline]), _states(frame[treated])
+    base, cued = cells.states(baseline), cells.states(treated)
     gap = cued.missing_rate - base.missing_rate
-    by_instance = frame.assign(base=baseline, cued=treated, bad=frame["state"] != SCORED)
-    bad_base = by_instance[by_instance["base"]].groupby("instance_id")["bad"].any()
-    bad_cued = by_instance[by_instance["cued"]].groupby("instance_id")["bad"].any()
-    joined = pd.concat([bad_base, bad_cued], axis=1, keys=["base", "cued"]).fillna(False)
-    only_cued = int((joined["cued"] & ~joined["base"]).sum())
-    only_base = int((joined["base"] & ~joined["cued"]).sum())
+    bad_base = cells.any_by_instance(baseline & ~cells.scored)
+    bad_cued = cells.any_by_instance(treated & ~cells.scored)
+    only_cued = int(np.count_nonzero(bad_cued & ~bad_base))
+    only_base = int(np.count_nonzero(bad_base & ~bad_cued))
     if abs(gap) < MAX_MISSING_GAP and mcnemar_exact(only_cued, only_base) >= alpha:
         return ""
     return (
@@ -121,51 +86,45 @@ def missing_gap(frame: pd.DataFrame, baseline: pd.Series, treated: pd.Series, al
     )
 
 
-def _by_category(table: pd.DataFrame, flips: pd.Series, effects: pd.Series) -> dict[str, CategoryResult]:
+def _by_category(table: InstanceTable, flips: np.ndarray, effects: np.ndarray) -> dict[str, CategoryResult]:
     categories = table["category", CONTROL, ORDERS[0]]
     result = {}
-    for category in sorted(categories.unique()):
+    for category in sorted(set(categories)):
         members = categories == category
-        rate = clustered_rate(flips[members], [2] * int(members.sum()))
+        n = int(np.count_nonzero(members))
+        rate = clustered_rate(flips[members], [2] * n)
         result[str(category)] = CategoryResult(
-            n=int(members.sum()),
-            flips=int(flips[members].sum()),
-            flip_rate=rate.rate,
-            flip_ci=rate.ci,
-            effect=float(effects[members].mean()),
+            n=n, flips=int(flips[members].sum()), flip_rate=rate.rate, flip_ci=rate.ci, effect=float(effects[members].mean()),
         )
     return result
 
 
-def _examples(table: pd.DataFrame, condition: str, baseline: str, limit: int = EXAMPLES_KEPT) -> list[FlipExample]:
+def _examples(table: InstanceTable, condition: str, baseline: str, limit: int = EXAMPLES_KEPT) -> list[FlipExample]:
     examples = []
     for order in ORDERS:
         before, after = table["outcome", baseline, order], table["outcome", condition, order]
-        changed = before != after
-        for instance_id in table.index[changed][:limit]:
-            examples.append(FlipExample(str(instance_id), condition, order, baseline, order, before[instance_id], after[instance_id]))
+        for row in np.flatnonzero(before != after)[:limit]:
+            examples.append(FlipExample(str(table.ids[row]), condition, order, baseline, order, before[row], after[row]))
     return examples[:limit]
 
 
-def _noise_floor(table: pd.DataFrame, settings: Settings, name: str, repeat: tuple[Rate, Effect] | None) -> NoiseFloor:
-    placebo_rows = table[_scored(table, CONTROL) & _scored(table, PLACEBO)]
-    placebo_rate = clustered_rate(_flips(placebo_rows, PLACEBO), [2] * len(placebo_rows)) if len(placebo_rows) else None
-    placebo_shift = (
-        mean_ci(_mean_pref(placebo_rows, CONTROL) - _mean_pref(placebo_rows, PLACEBO), (-1, 1), settings.seed_for(name, "placebo"))
-        if len(placebo_rows)
-        else None
-    )
-    return NoiseFloor(placebo_rate, placebo_shift, *(repeat or (None, None)))
+def _noise_floor(table: InstanceTable, settings: Settings, name: str, repeat: tuple[Rate, Effect] | None) -> NoiseFloor:
+    placebo = table.take(table.scored(CONTROL) & table.scored(PLACEBO))
+    if not len(placebo):
+        return NoiseFloor(None, None, *(repeat or (None, None)))
+    rate = clustered_rate(placebo.flips(PLACEBO, CONTROL), [2] * len(placebo))
+    shift = mean_ci(placebo.mean_pref(CONTROL) - placebo.mean_pref(PLACEBO), (-1, 1), settings.seed_for(name, "placebo"))
+    return NoiseFloor(rate, shift, *(repeat or (None, None)))
 
 
-def repeat_noise(frame: pd.DataFrame, settings: Settings) -> tuple[Rate, Effect] | None:
+def repeat_noise(cells: Cells, settings: Settings) -> tuple[Rate, Effect] | None:
     """How often asking the unchanged pair again changes the winner, and how far the preference moves."""
-    table = wide(frame, SHARED, (CONTROL, REPEAT))
-    table = table[_scored(table, CONTROL) & _scored(table, REPEAT)]
-    if table.empty:
+    table = cells.table(SHARED, (CONTROL, REPEAT))
+    table = table.take(table.scored(CONTROL) & table.scored(REPEAT))
+    if not len(table):
         return None
-    shift = mean_ci((_mean_pref(table, CONTROL) - _mean_pref(table, REPEAT)).abs(), (0, 1), settings.seed_for("repeat"))
-    return clustered_rate(_flips(table, REPEAT), [2] * len(table)), shift
+    shift = mean_ci(np.abs(table.mean_pref(CONTROL) - table.mean_pref(REPEAT)), (0, 1), settings.seed_for("repeat"))
+    return clustered_rate(table.flips(REPEAT, CONTROL), [2] * len(table)), shift
 
 
 def _sentence(
@@ -193,48 +152,45 @@ def _sentence(
     return f"No pull toward {name} detected: {interval}; a swing above {high:+.3f} is unlikely."
 
 
-def content_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repeat: tuple[Rate, Effect] | None) -> BiasResult:
+def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple[Rate, Effect] | None) -> BiasResult:
     """Counterbalanced cue effect, pulls, flips, accuracy and noise floor of one template bias."""
-    conditions = (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO)
-    table = wide(frame, spec.name, conditions)
-    ok = _scored(table, CONTROL) & _scored(table, CUE_ON_WORSE) & _scored(table, CUE_ON_BETTER)
-    scored = table[ok]
-    y_control, y_worse, y_better = (_mean_pref(scored, c) for c in (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER))
+    table = cells.table(spec.name, (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO))
+    scored = table.take(table.scored(CONTROL) & table.scored(CUE_ON_WORSE) & table.scored(CUE_ON_BETTER))
+    y_control, y_worse, y_better = (scored.mean_pref(c) for c in (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER))
     effects = y_better - y_worse
     seed = settings.seed_for(spec.name)
     effect = mean_ci(effects, (-1, 1), seed)
     pull_worse = mean_ci(y_control - y_worse, (-1, 1), seed + 1)
     pull_better = mean_ci(y_better - y_control, (-1, 1), seed + 2)
-    flips = _flips(scored, CUE_ON_WORSE) if len(scored) else pd.Series(dtype=int)
+    flips = scored.flips(CUE_ON_WORSE, CONTROL) if len(scored) else np.zeros(0, dtype=int)
     flip_rate = clustered_rate(flips, [2] * len(scored))
     toward = away = 0
     for condition, sign in ((CUE_ON_WORSE, -1), (CUE_ON_BETTER, 1)):
         for order in ORDERS:
-            moved = scored["outcome", condition, order].map(OUTCOME_SCORE) - scored["outcome", CONTROL, order].map(OUTCOME_SCORE)
-            toward += int((sign * moved > 0).sum())
-            away += int((sign * moved < 0).sum())
+            moved = _outcome_score(scored["outcome", condition, order]) - _outcome_score(scored["outcome", CONTROL, order])
+            toward += int(np.count_nonzero(sign * moved > 0))
+            away += int(np.count_nonzero(sign * moved < 0))
 
-    mine = frame[frame["bias"].isin((spec.name, SHARED))]
-    base_mask = mine["condition"] == CONTROL
-    cue_mask = mine["condition"].isin((CUE_ON_WORSE, CUE_ON_BETTER))
-    cue_states = _states(mine[cue_mask])
+    mine = cells.mask("bias", spec.name, SHARED)
+    base_rows = mine & cells.mask("condition", CONTROL)
+    cue_rows = mine & cells.mask("condition", CUE_ON_WORSE, CUE_ON_BETTER)
+    cue_states = cells.states(cue_rows)
     accuracy_control, accuracy_cued = (_accuracy(scored, c) for c in (CONTROL, CUE_ON_WORSE))
     return _decide(
         spec,
         settings,
-        table=scored,
         effects=effects,
         effect=effect,
-        reason=missing_gap(mine, base_mask, cue_mask, settings.alpha),
+        reason=missing_gap(cells, base_rows, cue_rows, settings.alpha),
         fields=dict(
             n_instances_total=len(table),
-            instance_effects=_by_instance(effects),
+            instance_effects=_by_instance(scored.ids, effects),
             pull_on_worse=pull_worse,
             pull_on_better=pull_better,
             flips=int(flips.sum()),
             flip_rate=flip_rate.rate,
             flip_ci=flip_rate.ci,
-            flip_rate_on_better=clustered_rate(_flips(scored, CUE_ON_BETTER), [2] * len(scored)) if len(scored) else None,
+            flip_rate_on_better=clustered_rate(scored.flips(CUE_ON_BETTER, CONTROL), [2] * len(scored)) if len(scored) else None,
             toward_bias=toward,
             away_from_bias=away,
             accuracy_control=accuracy_control.rate,
@@ -244,9 +200,9 @@ def content_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repeat
             pref_shift=pull_worse.mean,
             pref_shift_ci=pull_worse.ci,
             pref_shift_p=sign_flip_p(y_control - y_worse, "two-sided", seed + 3),
-            pref_source=_pref_source(mine[base_mask | cue_mask]),
+            pref_source=_pref_source(cells, base_rows | cue_rows),
             noise_floor=_noise_floor(table, settings, spec.name, repeat),
-            answers={"control": _states(mine[base_mask]), "cue": cue_states},
+            answers={"control": cells.states(base_rows), "cue": cue_states},
             n_unparseable=cue_states.unparseable,
             n_failed=cue_states.failed,
             n_truncated=cue_states.truncated,
@@ -257,8 +213,9 @@ def content_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repeat
     )
 
 
-def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repeat: tuple[Rate, Effect] | None) -> BiasResult:
+def position_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple[Rate, Effect] | None) -> BiasResult:
     """Primacy or recency over every condition asked in both orders; consistency on the control."""
+    frame = cells.frame
     keyed = frame.assign(condition=frame["bias"] + "/" + frame["condition"])
     pairs = keyed.set_index(["instance_id", "condition", "order"])[["state", "outcome", "pref"]].unstack("order")
     both = (pairs["state", ORDERS[0]] == SCORED) & (pairs["state", ORDERS[1]] == SCORED)
@@ -274,37 +231,34 @@ def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repea
     effect = mean_ci(by_instance["effect"], (-1, 1), seed)
     flip_rate = clustered_rate(by_instance["flips"], by_instance["pairs"])
 
-    control = wide(frame, SHARED, (CONTROL,))
-    control = control[_scored(control, CONTROL)]
-    control_shift = _mean_pref_diff(control)
+    control = cells.table(SHARED, (CONTROL,))
+    control = control.take(control.scored(CONTROL))
+    first, second = control["outcome", CONTROL, ORDERS[0]], control["outcome", CONTROL, ORDERS[1]]
+    control_shift = control["pref", CONTROL, ORDERS[0]] - control["pref", CONTROL, ORDERS[1]]
     pull = mean_ci(control_shift, (-1, 1), seed + 1)
-    consistent = (control["outcome", CONTROL, ORDERS[0]] == control["outcome", CONTROL, ORDERS[1]]).astype(int)
-    first_right = (control["outcome", CONTROL, ORDERS[0]] == "better").astype(int)
-    second_right = (control["outcome", CONTROL, ORDERS[1]] == "better").astype(int)
-    accuracy_first = clustered_rate(first_right, [1] * len(control))
-    accuracy_second = clustered_rate(second_right, [1] * len(control))
-    first_states = _states(frame[frame["order"] == ORDERS[0]])
-    second_states = _states(frame[frame["order"] == ORDERS[1]])
+    accuracy_first = clustered_rate((first == "better").astype(int), [1] * len(control))
+    accuracy_second = clustered_rate((second == "better").astype(int), [1] * len(control))
+    first_rows, second_rows = cells.mask("order", ORDERS[0]), cells.mask("order", ORDERS[1])
+    first_states, second_states = cells.states(first_rows), cells.states(second_rows)
     categories = frame.drop_duplicates("instance_id").set_index("instance_id")["category"]
     instance_flips = by_instance["flips"]
     return _decide(
         spec,
         settings,
-        table=None,
         effects=by_instance["effect"],
         effect=effect,
-        reason=missing_gap(frame, frame["order"] == ORDERS[0], frame["order"] == ORDERS[1], settings.alpha),
+        reason=missing_gap(cells, first_rows, second_rows, settings.alpha),
         fields=dict(
-            n_instances_total=int(frame["instance_id"].nunique()),
-            instance_effects=_by_instance(by_instance["effect"]),
+            n_instances_total=len(cells.instance_ids),
+            instance_effects=_by_instance(by_instance.index, by_instance["effect"]),
             pull_on_worse=pull,
             pull_on_better=None,
             flips=int(instance_flips.sum()),
             flip_rate=flip_rate.rate,
             flip_ci=flip_rate.ci,
             flip_rate_on_better=None,
-            toward_bias=int(((control["outcome", CONTROL, ORDERS[0]] == "better") & (control["outcome", CONTROL, ORDERS[1]] != "better")).sum()),
-            away_from_bias=int(((control["outcome", CONTROL, ORDERS[0]] != "better") & (control["outcome", CONTROL, ORDERS[1]] == "better")).sum()),
+            toward_bias=int(np.count_nonzero((first == "better") & (second != "better"))),
+            away_from_bias=int(np.count_nonzero((first != "better") & (second == "better"))),
             accuracy_control=accuracy_first.rate,
             accuracy_control_ci=accuracy_first.ci,
             accuracy_perturbed=accuracy_second.rate,
@@ -312,13 +266,13 @@ def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repea
             pref_shift=pull.mean,
             pref_shift_ci=pull.ci,
             pref_shift_p=sign_flip_p(control_shift, "two-sided", seed + 3),
-            pref_source=_pref_source(frame),
+            pref_source=_pref_source(cells, np.ones(len(frame), dtype=bool)),
             noise_floor=NoiseFloor(None, None, *(repeat or (None, None))),
             answers={"better_first": first_states, "better_second": second_states},
             n_unparseable=first_states.unparseable + second_states.unparseable,
             n_failed=first_states.failed + second_states.failed,
             n_truncated=first_states.truncated + second_states.truncated,
-            position_consistency=clustered_rate(consistent, [1] * len(control)) if len(control) else None,
+            position_consistency=clustered_rate((first == second).astype(int), [1] * len(control)) if len(control) else None,
             by_category=_position_by_category(by_instance, categories.reindex(by_instance.index)),
             flipped_examples=_order_flips(control),
         ),
@@ -326,13 +280,12 @@ def position_bias(frame: pd.DataFrame, spec: BiasSpec, settings: Settings, repea
     )
 
 
-def _order_flips(control: pd.DataFrame) -> list[FlipExample]:
+def _order_flips(control: InstanceTable) -> list[FlipExample]:
     """The first EXAMPLES_KEPT instances whose unchanged pair has another winner when the order is swapped."""
-    first, second = ("outcome", CONTROL, ORDERS[0]), ("outcome", CONTROL, ORDERS[1])
-    flipped = control[control[first] != control[second]].iloc[:EXAMPLES_KEPT]
+    first, second = control["outcome", CONTROL, ORDERS[0]], control["outcome", CONTROL, ORDERS[1]]
     return [
-        FlipExample(str(iid), CONTROL, ORDERS[1], CONTROL, ORDERS[0], before, after)
-        for iid, before, after in zip(flipped.index, flipped[first], flipped[second], strict=True)
+        FlipExample(str(control.ids[row]), CONTROL, ORDERS[1], CONTROL, ORDERS[0], first[row], second[row])
+        for row in np.flatnonzero(first != second)[:EXAMPLES_KEPT]
     ]
 
 
@@ -348,26 +301,21 @@ def _position_by_category(by_instance: pd.DataFrame, categories: pd.Series) -> d
     return result
 
 
-def _mean_pref_diff(control: pd.DataFrame) -> pd.Series:
-    return control["pref", CONTROL, ORDERS[0]].astype(float) - control["pref", CONTROL, ORDERS[1]].astype(float)
+def _by_instance(ids: Iterable[str], effects: Iterable[float]) -> dict[str, float]:
+    return {str(instance_id): round(float(value), 12) for instance_id, value in zip(ids, effects, strict=True)}
 
 
-def _by_instance(effects: pd.Series) -> dict[str, float]:
-    return {str(instance_id): round(float(value), 12) for instance_id, value in effects.items()}
-
-
-def _pref_source(frame: pd.DataFrame) -> str:
-    scored = frame[frame["state"] == SCORED]
-    if scored.empty or not scored["soft"].any():
+def _pref_source(cells: Cells, rows: np.ndarray) -> str:
+    scored = rows & cells.scored
+    if not scored.any() or not cells.soft[scored].any():
         return "verdicts"
-    return "logits" if scored["soft"].all() else "mixed"
+    return "logits" if cells.soft[scored].all() else "mixed"
 
 
 def _decide(
     spec: BiasSpec,
     settings: Settings,
-    table: pd.DataFrame | None,
-    effects: pd.Series,
+    effects: np.ndarray | pd.Series,
     effect: Effect,
     reason: str,
     fields: dict,

@@ -26,7 +26,7 @@ def wilson_interval(successes: float, n: float, confidence: float = CONFIDENCE) 
     """Wilson score interval for a proportion (``n`` may be an effective, fractional size)."""
     if n <= 0:
         return (0.0, 1.0)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(special.ndtri(0.5 + confidence / 2))
     p = float(successes) / float(n)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))

@@ -15,6 +15,7 @@ from judgeaudit.stats.effects import Settings, content_bias, finalize, position_
 from judgeaudit.stats.inference import clustered_rate
 from judgeaudit.stats.length import length_view
 from judgeaudit.stats.position import position_metrics
+from judgeaudit.stats.wide import Cells
 from judgeaudit.stats.records import (
     SCHEMA_VERSION,
     BiasResult,
@@ -39,21 +40,21 @@ def summarize_biases(
     ``rewrite_skips`` counts, per bias and reason, the instances whose LLM rewrite failed or was
     rejected; every other instance without probes of a bias is one the cue does not apply to.
     """
-    return biases_from_frame(specs, cell_frame(rows), settings, rewrite_skips)
+    return biases_from_cells(specs, Cells(cell_frame(rows)), settings, rewrite_skips)
 
 
-def biases_from_frame(
-    specs: list[BiasSpec], frame: pd.DataFrame, settings: Settings, rewrite_skips: dict[str, dict[str, int]] | None = None
+def biases_from_cells(
+    specs: list[BiasSpec], cells: Cells, settings: Settings, rewrite_skips: dict[str, dict[str, int]] | None = None
 ) -> dict[str, BiasResult]:
-    """``summarize_biases`` on a cell frame already built."""
-    repeat = repeat_noise(frame, settings)
+    """``summarize_biases`` on cells already built."""
+    repeat = repeat_noise(cells, settings)
     results = []
     for spec in specs:
         if spec.method == "swap":
-            results.append(position_bias(frame, spec, settings, repeat))
+            results.append(position_bias(cells, spec, settings, repeat))
             continue
-        result = content_bias(frame, spec, settings, repeat)
-        result.skipped = _skipped(frame, spec.name, (rewrite_skips or {}).get(spec.name, {}))
+        result = content_bias(cells, spec, settings, repeat)
+        result.skipped = _skipped(cells, spec.name, (rewrite_skips or {}).get(spec.name, {}))
         if result.reason and result.skipped:
             left_out = "; ".join(f"{n} left out: {why}" for why, n in result.skipped.items())
             result.reason = f"{result.reason} ({left_out})"
@@ -62,10 +63,10 @@ def biases_from_frame(
     return {result.name: result for result in results}
 
 
-def _skipped(frame: pd.DataFrame, bias: str, rewrite_skips: dict[str, int]) -> dict[str, int]:
+def _skipped(cells: Cells, bias: str, rewrite_skips: dict[str, int]) -> dict[str, int]:
     """Instances of the run that have no probes of ``bias``, by reason."""
-    asked = frame.loc[frame["bias"] == SHARED, "instance_id"].nunique()
-    probed = frame.loc[frame["bias"] == bias, "instance_id"].nunique()
+    asked = cells.n_instances(cells.mask("bias", SHARED))
+    probed = cells.n_instances(cells.mask("bias", bias))
     reasons = {reason: n for reason, n in rewrite_skips.items() if n}
     not_applicable = asked - probed - sum(reasons.values())
     return reasons | ({NOT_APPLICABLE: not_applicable} if not_applicable > 0 else {})
@@ -109,9 +110,10 @@ def build_summary(
     """The Summary of a run from its manifest (settings) and its answered probes."""
     config = manifest["config"]
     settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
-    frame = cell_frame(rows)  # built once: every figure below reads it
-    biases = biases_from_frame(specs, frame, settings, manifest.get("rewrites", {}).get("skipped", {}))
-    repeat = repeat_noise(frame, settings)
+    cells = Cells(cell_frame(rows))  # built once: every figure below reads it
+    frame = cells.frame
+    biases = biases_from_cells(specs, cells, settings, manifest.get("rewrites", {}).get("skipped", {}))
+    repeat = repeat_noise(cells, settings)
     mode = manifest.get("mode", "pairwise")
     return Summary(
         schema_version=SCHEMA_VERSION,

@@ -1,0 +1,112 @@
+"""The cell frame as numpy columns, and its wide views: one row per instance, a column per
+(field, condition, order).
+
+Built once per summary, these let the statistics of every bias read plain arrays instead of
+reshaping the frame bias by bias. Instances are in the order of their sorted ids, as everywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from judgeaudit.stats.cells import SCORED, SHARED
+from judgeaudit.stats.records import AnswerStates
+
+ORDERS = ("chosen_first", "chosen_second")
+FIELDS = ("state", "outcome", "pref", "category")
+_CODED = ("bias", "condition", "order", "state")
+
+
+@dataclass(frozen=True)
+class InstanceTable:
+    """One row per instance (``ids``); ``columns[field, condition, order]`` holds that probe's value,
+    None (NaN for ``pref``) where the instance has no such probe."""
+
+    ids: np.ndarray
+    columns: dict[tuple[str, str, str], np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, column: tuple[str, str, str]) -> np.ndarray:
+        return self.columns[column]
+
+    def take(self, keep: np.ndarray) -> InstanceTable:
+        """The rows where ``keep`` is true, in order."""
+        return InstanceTable(self.ids[keep], {name: values[keep] for name, values in self.columns.items()})
+
+    def scored(self, condition: str) -> np.ndarray:
+        """Instances whose probes of ``condition`` were scored in both orders."""
+        return (self["state", condition, ORDERS[0]] == SCORED) & (self["state", condition, ORDERS[1]] == SCORED)
+
+    def mean_pref(self, condition: str) -> np.ndarray:
+        """The preference for the better response averaged over the two orders."""
+        return (self["pref", condition, ORDERS[0]] + self["pref", condition, ORDERS[1]]) / 2
+
+    def flips(self, condition: str, baseline: str) -> np.ndarray:
+        """Per instance, in how many of the two orders the winner differs from the baseline's."""
+        return sum((self["outcome", condition, o] != self["outcome", baseline, o]).astype(int) for o in ORDERS)
+
+
+class Cells:
+    """The run's cell frame (``frame``) as arrays, with its instances coded by sorted id."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.instance_ids, self.instance = np.unique(frame["instance_id"].to_numpy(dtype=object), return_inverse=True)
+        self.instance = self.instance.reshape(-1)
+        self._codes = {name: pd.factorize(frame[name]) for name in _CODED}
+        self.values = {name: frame[name].to_numpy(dtype=object) for name in ("state", "outcome", "category")}
+        self.values["pref"] = frame["pref"].to_numpy(dtype=float)
+        self.soft = frame["soft"].to_numpy(dtype=bool)
+        self.scored = self.mask("state", SCORED)
+
+    def mask(self, column: str, *values: str) -> np.ndarray:
+        """Rows whose ``column`` (bias, condition, order or state) is one of ``values``."""
+        codes, uniques = self._codes[column]
+        wanted = [code for code, value in enumerate(uniques) if value in values]
+        return np.isin(codes, wanted)
+
+    def n_instances(self, rows: np.ndarray) -> int:
+        """How many distinct instances the ``rows`` belong to."""
+        return int(np.count_nonzero(np.bincount(self.instance[rows], minlength=len(self.instance_ids))))
+
+    def any_by_instance(self, rows: np.ndarray) -> np.ndarray:
+        """Per instance (all of the run's), whether any of the ``rows`` belongs to it."""
+        return np.bincount(self.instance[rows], minlength=len(self.instance_ids)) > 0
+
+    def states(self, rows: np.ndarray) -> AnswerStates:
+        """How the probes of ``rows`` were answered."""
+        state = self.values["state"][rows]
+        return AnswerStates(
+            probes=int(np.count_nonzero(rows)),
+            scored=int(np.count_nonzero(state == SCORED)),
+            unparseable=int(np.count_nonzero(state == "unparseable")),
+            failed=int(np.count_nonzero(state == "failed")),
+            truncated=int(np.count_nonzero(state == "truncated")),
+        )
+
+    def table(self, bias: str, conditions: tuple[str, ...]) -> InstanceTable:
+        """One row per instance with probes of ``conditions`` for ``bias`` or shared by every bias."""
+        rows = np.flatnonzero(self.mask("bias", bias, SHARED) & self.mask("condition", *conditions))
+        codes, position = np.unique(self.instance[rows], return_inverse=True)
+        position = position.reshape(-1)
+        condition_codes, order_codes = self._codes["condition"][0][rows], self._codes["order"][0][rows]
+        columns = {}
+        for condition in conditions:
+            for order in ORDERS:
+                part = (condition_codes == self._code("condition", condition)) & (order_codes == self._code("order", order))
+                target, source = position[part], rows[part]
+                for name in FIELDS:
+                    column = np.full(len(codes), np.nan) if name == "pref" else np.full(len(codes), None, dtype=object)
+                    column[target] = self.values[name][source]
+                    columns[name, condition, order] = column
+        return InstanceTable(self.instance_ids[codes], columns)
+
+    def _code(self, column: str, value: str) -> int:
+        """The code of ``value`` in ``column``; -2 (no row's) when no row has it."""
+        uniques = list(self._codes[column][1])
+        return uniques.index(value) if value in uniques else -2
