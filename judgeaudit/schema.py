@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Verdict = Literal["A", "B", "tie", "unparseable", "error", "text", "score"]
@@ -84,8 +85,9 @@ class JudgeRequest:
     replicate: int = 0
     task: Task = "verdict"
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The hash of every field (computed once: a request's fields are never changed)."""
         identity = {
             "backend": self.backend,
             "model": self.model,

@@ -28,3 +28,25 @@ def test_the_feed_plans_what_the_eager_plan_does_and_keeps_only_keys(tmp_path: P
     assert totals[-1] == len(eager.requests) and len(totals) == 2  # an estimate after the first chunk, then exact
     attach_probes(streamed, None)  # the eager path still fills the requests in
     assert streamed.requests == eager.requests
+
+
+def test_the_engine_reads_the_feed_on_only_as_the_queue_runs_low(tmp_path: Path) -> None:
+    """Planning is spread over the run: a chunk is pulled only once few requests wait to be asked."""
+    from judgeaudit.engine import Journal, RetryPolicy, execute
+    from judgeaudit.engine.runner import QUEUED_PER_WORKER
+    from tests.test_engine import ScriptedJudge, requests
+
+    judge, workers = ScriptedJudge(), 4
+    every = list(requests(200).items())
+    pulled_with_asked: list[tuple[int, int]] = []  # (requests fed before this chunk, calls made by then)
+
+    async def feed():
+        for start in range(0, len(every), 10):
+            pulled_with_asked.append((start, len(judge.calls)))
+            yield dict(every[start : start + 10])
+
+    answers, counts = asyncio.run(execute(feed(), judge, Journal(tmp_path / "j.jsonl"), None, workers, RetryPolicy()))
+    assert len(answers) == counts.calls == 200 and len(set(judge.calls)) == 200
+    waiting_at_most = QUEUED_PER_WORKER * workers + 10  # the low-water mark, and one chunk over it
+    assert all(fed - asked <= waiting_at_most + workers for fed, asked in pulled_with_asked)
+    assert pulled_with_asked[-1][1] > 100  # the last chunk was pulled late, not all at the start

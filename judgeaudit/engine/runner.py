@@ -85,6 +85,9 @@ RequestFeed = AsyncIterable[Mapping[str, JudgeRequest]]
 """Requests arriving in chunks while earlier ones are asked (a run plans instance by instance)."""
 LOOKUP_CHUNK = 500
 """Requests looked up in the cache at once."""
+QUEUED_PER_WORKER = 2
+"""The feed is read on only while fewer than this many requests per worker wait to be asked, so that
+planning is spread over the run in the gaps between answers instead of holding up its first calls."""
 
 
 async def _chunks(requests: Mapping[str, JudgeRequest] | RequestFeed) -> AsyncIterator[Mapping[str, JudgeRequest]]:
@@ -129,6 +132,7 @@ async def execute(
     recorded = journal.load()
     seen: list[str] = []
     queue: asyncio.Queue[tuple[str, JudgeRequest] | None] = asyncio.Queue()
+    room = asyncio.Event()  # set when the queue has run low enough to read more of the feed
     workers = min(concurrency, judge.max_concurrency or concurrency)
 
     async def produce() -> None:
@@ -154,6 +158,9 @@ async def execute(
                         continue
                     if on_answer is not None:
                         on_answer(answers[key])
+                while queue.qsize() >= QUEUED_PER_WORKER * workers and halt is None and not out_of_budget:
+                    room.clear()
+                    await room.wait()
         finally:
             for _ in range(workers):
                 queue.put_nowait(None)
@@ -257,11 +264,16 @@ async def execute(
 
     async def worker() -> None:
         nonlocal halt
-        while halt is None and not out_of_budget and (item := await queue.get()) is not None:
-            try:
-                await call(*item)
-            except JudgeAuditError as error:
-                halt = halt or error
+        try:
+            while halt is None and not out_of_budget and (item := await queue.get()) is not None:
+                if queue.qsize() < QUEUED_PER_WORKER * workers:
+                    room.set()
+                try:
+                    await call(*item)
+                except JudgeAuditError as error:
+                    halt = halt or error
+        finally:
+            room.set()  # a worker that stops must not leave the feed waiting for room
 
     tasks = [asyncio.create_task(produce()), *(asyncio.create_task(worker()) for _ in range(workers))]
     try:
