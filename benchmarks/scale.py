@@ -8,7 +8,11 @@ judgments.jsonl and (b) ``judgeaudit report RUN`` (``judgeaudit.audit.rebuild``:
 with their bootstraps and permutation tests, summary.json, report.html and report.md) in a fresh
 process, whose peak RSS it reports.
 
-    python benchmarks/scale.py [--judgments 100000] [--biases all|N] [--keep DIR]
+With ``--run``, it times instead a whole ``judgeaudit run`` of about that many requests (pairwise,
+every template bias, concurrency 64, no cache) on synthetic instances, answered by a Python judge
+(``scale_verdict``): planning, engine, judgments.jsonl, statistics and reports, with the run's peak RSS.
+
+    python benchmarks/scale.py [--judgments 100000] [--biases all|N] [--keep DIR] [--run]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import hashlib
 import json
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -181,12 +186,64 @@ def time_rebuild(run_dir: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def scale_verdict(task: str, messages: list[dict[str, str]]) -> str:
+    """The judge of ``--run`` (``python:benchmarks.scale:scale_verdict``): a verdict drawn from what it is shown."""
+    return "A" if zlib.crc32(messages[-1]["content"].encode()) % 2 else "B"
+
+
+CLI = "import sys; from judgeaudit.cli import app; sys.argv[0] = 'judgeaudit'; app()"
+
+
+def time_whole_run(folder: Path, requests: int) -> dict[str, float]:
+    """A ``judgeaudit run`` of about ``requests`` requests in a fresh process: its time, calls and peak RSS."""
+    from judgeaudit.audit import plan_run
+
+    dataset = folder / "scale.jsonl"
+
+    def write(count: int) -> None:
+        with dataset.open("w", encoding="utf-8") as handle:
+            for instance in synthetic_instances(count):
+                handle.write(json.dumps(asdict(instance)) + "\n")
+
+    def config(count: int) -> RunConfig:
+        write(count)
+        return RunConfig(judge="python:benchmarks.scale:scale_verdict", dataset=str(dataset), mode="pairwise", concurrency=64)
+
+    per_instance = len(plan_run(config(5), folder / "plan").requests) / 5
+    instances = max(1, round(requests / per_instance))
+    config(instances)
+    command = [
+        sys.executable, "-c", CLI, "run", "--judge", "python:benchmarks.scale:scale_verdict", "--dataset", str(dataset),
+        "--mode", "pairwise", "--concurrency", "64", "--no-cache", "--out", str(folder / "runs"),
+    ]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    summary = json.loads(next((folder / "runs").glob("*/summary.json")).read_text(encoding="utf-8"))
+    return {
+        "instances": instances,
+        "requests": summary["calls"]["total"],
+        "judgments": summary["calls"]["probes"],
+        "run_s": elapsed,
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judgments", type=int, default=100_000, help="about this many judgments (whole instances)")
     parser.add_argument("--biases", default="all", help="position and 'all' template biases, or the first N of them")
     parser.add_argument("--keep", type=Path, help="write the run folder here (default: a temporary folder)")
+    parser.add_argument("--run", action="store_true", help="time a whole judgeaudit run of about --judgments requests")
     args = parser.parse_args()
+    if args.run:
+        with tempfile.TemporaryDirectory() as scratch:
+            figures = time_whole_run(args.keep or Path(scratch), args.judgments)
+        print(
+            f"judgeaudit run: {figures['requests']:,} requests ({figures['judgments']:,} judgments, {figures['instances']:,} "
+            f"instances): {figures['run_s']:.1f} s, peak RSS {figures['peak_rss_kb'] / 1024:.0f} MiB"
+        )
+        return
     with tempfile.TemporaryDirectory() as scratch:
         run_dir = args.keep or Path(scratch) / "fake-scale__benchmark"
         figures = build_run(run_dir, args.judgments, args.biases) | time_rebuild(run_dir)
