@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from dataclasses import dataclass
 
 from judgeaudit.biases.placebo import NEUTRAL_ATTRIBUTIONS, NEUTRAL_NOTES, NEUTRAL_SENTENCES
@@ -149,7 +150,8 @@ def render_edit(
     text = render_limited(template, context, spec.source, max_chars=max_chars).strip()
     if not text:
         raise JudgeAuditError(f"{spec.source}: template rendered an empty text")
-    return Rendered(text, "+".join(drawn) or "fixed")
+    # The same edit is rendered for both orders: interned, the probes of a run hold each distinct text once.
+    return Rendered(sys.intern(text), "+".join(drawn) or "fixed")
 
 
 def _fill(pool: list[str], goal_chars: float) -> str:
