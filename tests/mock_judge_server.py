@@ -236,6 +236,7 @@ class MockJudgeServer(LoopbackServer):
         if _fraction(digest + "fail") < self.behaviour.fail_share and digest not in self._seen_failures:
             self._seen_failures.add(digest)
             self.failures += 1
+            self.faults.append((digest, self.behaviour.fail_status))
             return web.json_response({"error": {"message": "try again"}}, status=self.behaviour.fail_status)
         self.answered += 1
         self.bodies.append(digest)

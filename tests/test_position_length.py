@@ -71,3 +71,26 @@ def test_the_length_view_finds_a_judge_that_follows_length_and_not_one_that_does
     assert view.slope == pytest.approx(0.0, abs=1e-9) and view.length_controlled_preference == pytest.approx(0.8)
     same_length = [(p, Judgment(verdict=p.correct)) for p in probes_for(20)]
     assert length_view(same_length, cell_frame(same_length), min_instances=10, seed=0) is None  # length-matched: nothing to regress on
+
+
+@pytest.mark.parametrize("pull", [0.0, 0.04])
+def test_slope_p_beyond_the_permuted_size_is_the_permutation_tests_normal_limit(pull: float) -> None:
+    """Beyond PERMUTED_UP_TO instances the p-value is the reshuffling distribution's normal limit: within
+    the Monte Carlo error of scipy's permutation test of the same pairs (9,999 reshuffles)."""
+    from scipy import stats
+
+    from judgeaudit.stats.inference import PERMUTATION_RESAMPLES
+    from judgeaudit.stats.length import PERMUTED_UP_TO, _fit, slope_p
+
+    rng = np.random.default_rng(5)
+    n = PERMUTED_UP_TO + 500
+    x = np.tanh(rng.normal(size=n))
+    y = np.clip(0.6 + pull * x + rng.normal(scale=0.5, size=n), 0, 1)
+    limit = slope_p(x, y, np.random.default_rng(0), batch=1000)
+    exact = stats.permutation_test(
+        (x, y), lambda a, b, axis=-1: _fit(a, b, axis)[0], permutation_type="pairings", vectorized=True,
+        n_resamples=PERMUTATION_RESAMPLES, batch=1000, alternative="two-sided", random_state=np.random.default_rng(1),
+    ).pvalue
+    monte_carlo_se = np.sqrt(exact * (1 - exact) / PERMUTATION_RESAMPLES)
+    assert abs(limit - exact) <= 4 * monte_carlo_se + 2 / PERMUTATION_RESAMPLES
+    assert slope_p(x, np.full(n, 0.5), np.random.default_rng(0), batch=1000) == 1.0

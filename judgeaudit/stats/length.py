@@ -7,20 +7,28 @@ advantage moves the preference beyond what the pair's quality does; the intercep
 length-controlled preference (the expected preference at equal length). Observational, not
 injected: longer responses may also be better, which is why the injected verbosity test stands
 beside it. Intervals are percentile bootstraps over instances (resampling the pairs), the slope's
-p-value a permutation test of the pairing (scipy).
+p-value a permutation test of the pairing (scipy; its normal limit beyond PERMUTED_UP_TO instances).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS, CONFIDENCE, PERMUTATION_RESAMPLES
 from judgeaudit.stats.records import Interval
+
+
+PERMUTED_UP_TO = 2000
+"""Up to this many instances the slope's p-value counts PERMUTATION_RESAMPLES reshuffles of the
+pairing. Beyond, it is the reshuffling distribution's normal limit: under reshuffling, the correlation
+has mean 0 and variance exactly 1 / (n - 1), and at that size the limit is nearer the exact p-value
+than the reshuffles' Monte Carlo error, in no time (reshuffling 25,000 instances took seconds)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,20 @@ def _bootstrap_fits(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, rows
     return np.concatenate(fits)
 
 
+def slope_p(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, batch: int) -> float:
+    """Two-sided p-value of the least-squares slope against independence of x and y (see PERMUTED_UP_TO)."""
+    if len(x) <= PERMUTED_UP_TO:
+        permuted = stats.permutation_test(
+            (x, y), lambda a, b, axis=-1: _fit(a, b, axis)[0], permutation_type="pairings", vectorized=True,
+            n_resamples=PERMUTATION_RESAMPLES, batch=batch, alternative="two-sided", random_state=rng,
+        )
+        return float(permuted.pvalue)
+    if np.ptp(y) == 0:
+        return 1.0  # every pairing has the same (zero) slope
+    r = float(np.corrcoef(x, y)[0, 1])
+    return float(min(1.0, 2 * special.ndtr(-abs(r) * math.sqrt(len(x) - 1))))
+
+
 def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_instances: int, seed: int) -> LengthView | None:
     """The regression over the control pairs scored in both orders; None where lengths do not vary
     or fewer than ``min_instances`` instances are scored."""
@@ -81,17 +103,13 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
     resampled = resampled[np.isfinite(resampled).all(axis=1)]
     tail = 100 * (1 - CONFIDENCE) / 2
     low, high = np.percentile(resampled, tail, axis=0), np.percentile(resampled, 100 - tail, axis=0)
-    permuted = stats.permutation_test(
-        (x, y), lambda a, b, axis=-1: _fit(a, b, axis)[0], permutation_type="pairings", vectorized=True,
-        n_resamples=PERMUTATION_RESAMPLES, batch=rows, alternative="two-sided", random_state=rng,
-    )
     return LengthView(
         n_instances=len(x),
         mean_length_difference_words=float(delta.mean()),
         sd_length_difference_words=float(delta.std()),
         slope=slope,
         slope_ci=(float(low[0]), float(high[0])),
-        slope_p=float(permuted.pvalue),
+        slope_p=slope_p(x, y, rng, rows),
         raw_preference=float(y.mean()),
         length_controlled_preference=intercept,
         length_controlled_ci=(float(low[1]), float(high[1])),
