@@ -15,7 +15,6 @@ from judgeaudit.stats.effects import Settings, content_bias, finalize, position_
 from judgeaudit.stats.inference import clustered_rate
 from judgeaudit.stats.length import length_view
 from judgeaudit.stats.position import position_metrics
-from judgeaudit.stats.wide import Cells
 from judgeaudit.stats.records import (
     SCHEMA_VERSION,
     BiasResult,
@@ -24,6 +23,7 @@ from judgeaudit.stats.records import (
     NoiseFloor,
     Summary,
 )
+from judgeaudit.stats.wide import Cells
 
 
 NOT_APPLICABLE = "the cue does not apply (the edit would change nothing)"
