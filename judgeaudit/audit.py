@@ -23,6 +23,7 @@ from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.engine.batch import execute_batch
 from judgeaudit.engine.budget import Budget
+from judgeaudit.engine.collector import young_collections_only
 from judgeaudit.engine.limiter import estimated_tokens
 from judgeaudit.engine.runner import RequestFeed
 from judgeaudit.pricing import prices_for
@@ -353,7 +354,7 @@ async def run_audit(
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     plan = plan_run(config, out_dir, probes=False)
     try:
-        with run_folder_lock(plan.run_dir):
+        with run_folder_lock(plan.run_dir), young_collections_only():  # the statistics too: no full collection
             return await _audit(plan, cache_path, started, started_at, on_start, on_answer, on_total)
     finally:
         await plan.judge.aclose()

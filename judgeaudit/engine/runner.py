@@ -28,6 +28,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 
 from judgeaudit.engine.budget import Budget
 from judgeaudit.engine.cache import ResponseCache
+from judgeaudit.engine.collector import young_collections_only
 from judgeaudit.engine.failures import CONGESTION, PER_REQUEST, classify, unanswered_reason
 from judgeaudit.engine.journal import Journal
 from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegistry, estimated_tokens, judge_scope
@@ -277,7 +278,8 @@ async def execute(
 
     tasks = [asyncio.create_task(produce()), *(asyncio.create_task(worker()) for _ in range(workers))]
     try:
-        await asyncio.gather(*tasks)
+        with young_collections_only():
+            await asyncio.gather(*tasks)
     finally:
         for task in tasks:
             task.cancel()
