@@ -191,7 +191,15 @@ def scale_verdict(task: str, messages: list[dict[str, str]]) -> str:
     return "A" if zlib.crc32(messages[-1]["content"].encode()) % 2 else "B"
 
 
+SCALE_JUDGE = "python:benchmarks.scale:scale_verdict"
 CLI = "import sys; from judgeaudit.cli import app; sys.argv[0] = 'judgeaudit'; app()"
+
+
+def write_dataset(path: Path, count: int) -> None:
+    """``count`` synthetic instances as a JSONL dataset."""
+    with path.open("w", encoding="utf-8") as handle:
+        for instance in synthetic_instances(count):
+            handle.write(json.dumps(asdict(instance)) + "\n")
 
 
 def time_whole_run(folder: Path, requests: int) -> dict[str, float]:
@@ -199,22 +207,13 @@ def time_whole_run(folder: Path, requests: int) -> dict[str, float]:
     from judgeaudit.audit import plan_run
 
     dataset = folder / "scale.jsonl"
-
-    def write(count: int) -> None:
-        with dataset.open("w", encoding="utf-8") as handle:
-            for instance in synthetic_instances(count):
-                handle.write(json.dumps(asdict(instance)) + "\n")
-
-    def config(count: int) -> RunConfig:
-        write(count)
-        return RunConfig(judge="python:benchmarks.scale:scale_verdict", dataset=str(dataset), mode="pairwise", concurrency=64)
-
-    per_instance = len(plan_run(config(5), folder / "plan").requests) / 5
+    write_dataset(dataset, 5)
+    per_instance = len(plan_run(RunConfig(judge=SCALE_JUDGE, dataset=str(dataset), mode="pairwise"), folder / "plan").requests) / 5
     instances = max(1, round(requests / per_instance))
-    config(instances)
+    write_dataset(dataset, instances)
     command = [
-        sys.executable, "-c", CLI, "run", "--judge", "python:benchmarks.scale:scale_verdict", "--dataset", str(dataset),
-        "--mode", "pairwise", "--concurrency", "64", "--no-cache", "--out", str(folder / "runs"),
+        sys.executable, "-c", CLI, "run", "--judge", SCALE_JUDGE, "--dataset", str(dataset), "--mode", "pairwise",
+        "--concurrency", "64", "--no-cache", "--out", str(folder / "runs"),
     ]
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)

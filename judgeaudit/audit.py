@@ -530,7 +530,7 @@ async def _ask_sequentially(
 def rebuild(run_dir: Path) -> Summary:
     """Recompute the summary and rewrite the reports from manifest.json and judgments.jsonl alone."""
     run_dir = Path(run_dir)
-    with run_folder_lock(run_dir):
+    with run_folder_lock(run_dir), young_collections_only():  # reading 100k judgments: no full collection
         manifest = read_json(run_dir / MANIFEST)
         rows, keys = read_judgments(run_dir / JUDGMENTS)
         answers = {key: judgment for (_, judgment), probe_keys in zip(rows, keys, strict=True) for key in probe_keys}

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import judgeaudit.audit as audit
+from judgeaudit.config import RunConfig
 from judgeaudit.engine import Journal, RetryPolicy, execute
 from judgeaudit.engine.collector import NEVER, young_collections_only
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -46,3 +48,19 @@ def test_overlapping_runs_restore_the_thresholds_only_when_the_last_ends() -> No
     with pytest.raises(RuntimeError), young_collections_only():
         raise RuntimeError("a run that fails puts the thresholds back too")
     assert gc.get_threshold() == before
+
+
+def test_a_run_and_its_rebuild_summarize_without_full_collections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    summarize = audit.build_summary
+
+    def watched(*args):  # noqa: ANN002, ANN202 - passes build_summary's arguments through
+        seen.append(gc.get_threshold()[2])
+        return summarize(*args)
+
+    monkeypatch.setattr(audit, "build_summary", watched)
+    before = gc.get_threshold()
+    config = RunConfig(judge="python:tests.python_judges:fair_verdict", mode="pairwise", limit=3, biases=("verbosity",))
+    result = asyncio.run(audit.run_audit(config, tmp_path, None))
+    audit.rebuild(result.run_dir)
+    assert seen == [NEVER, NEVER] and gc.get_threshold() == before

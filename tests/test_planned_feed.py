@@ -7,6 +7,9 @@ from pathlib import Path
 
 from judgeaudit.audit import PLAN_CHUNK, attach_probes, plan_run, planned_feed
 from judgeaudit.config import RunConfig
+from judgeaudit.engine import Journal, RetryPolicy, execute
+from judgeaudit.engine.runner import QUEUED_PER_WORKER
+from tests.test_engine import ScriptedJudge, requests
 
 
 def test_the_feed_plans_what_the_eager_plan_does_and_keeps_only_keys(tmp_path: Path) -> None:
@@ -33,10 +36,6 @@ def test_the_feed_plans_what_the_eager_plan_does_and_keeps_only_keys(tmp_path: P
 
 def test_the_engine_reads_the_feed_on_only_as_the_queue_runs_low(tmp_path: Path) -> None:
     """Planning is spread over the run: a chunk is pulled only once few requests wait to be asked."""
-    from judgeaudit.engine import Journal, RetryPolicy, execute
-    from judgeaudit.engine.runner import QUEUED_PER_WORKER
-    from tests.test_engine import ScriptedJudge, requests
-
     judge, workers = ScriptedJudge(), 4
     every = list(requests(200).items())
     pulled_with_asked: list[tuple[int, int]] = []  # (requests fed before this chunk, calls made by then)

@@ -1,10 +1,11 @@
-"""While the engine asks, Python's cyclic garbage collector leaves its oldest generation alone.
+"""While a run is asked, summarized or rebuilt, Python's cyclic garbage collector leaves its oldest
+generation alone.
 
 A full collection walks every object alive, and a run holds every probe, request key and answer it
-has so far: in a run of 4,000 requests at 50 ms latency, four full collections took 0.34 s of 7.3 s.
-Young objects, and young cyclic garbage, are still collected as usual. When the last engine run in
-the process ends, the thresholds are put back, and the oldest generation is collected from then on
-as before.
+has so far: in a run of 4,000 requests at 50 ms latency, four full collections took 0.34 s of 7.3 s,
+and rebuilding 100k judgments spent 0.29 s of 4.1 s in them. Young objects, and young cyclic garbage,
+are still collected as usual. When the last such block in the process ends, the thresholds are put
+back, and the oldest generation is collected from then on as before.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ NEVER = 1 << 30
 
 
 class _OldestGenerationPause:
-    """Counts the engine runs in progress; the first sets the threshold, the last puts it back."""
+    """Counts the blocks in progress; the first sets the threshold, the last puts it back."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()

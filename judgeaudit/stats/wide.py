@@ -56,19 +56,24 @@ class Cells:
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
-        self.instance_ids, self.instance = np.unique(frame["instance_id"].to_numpy(dtype=object), return_inverse=True)
-        self.instance = self.instance.reshape(-1)
+        self.instance_ids, instance = np.unique(frame["instance_id"].to_numpy(dtype=object), return_inverse=True)
+        self.instance = instance.reshape(-1)  # the row's position in instance_ids
         self._codes = {name: pd.factorize(frame[name]) for name in _CODED}
+        self._masks: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self.values = {name: frame[name].to_numpy(dtype=object) for name in ("state", "outcome", "category")}
         self.values["pref"] = frame["pref"].to_numpy(dtype=float)
         self.soft = frame["soft"].to_numpy(dtype=bool)
         self.scored = self.mask("state", SCORED)
 
     def mask(self, column: str, *values: str) -> np.ndarray:
-        """Rows whose ``column`` (bias, condition, order or state) is one of ``values``."""
-        codes, uniques = self._codes[column]
-        wanted = [code for code, value in enumerate(uniques) if value in values]
-        return np.isin(codes, wanted)
+        """Rows whose ``column`` (bias, condition, order or state) is one of ``values`` (read-only: kept
+        for the next caller that asks the same)."""
+        if (column, values) not in self._masks:
+            codes, uniques = self._codes[column]
+            mask = np.isin(codes, [code for code, value in enumerate(uniques) if value in values])
+            mask.flags.writeable = False
+            self._masks[column, values] = mask
+        return self._masks[column, values]
 
     def n_instances(self, rows: np.ndarray) -> int:
         """How many distinct instances the ``rows`` belong to."""
@@ -80,13 +85,16 @@ class Cells:
 
     def states(self, rows: np.ndarray) -> AnswerStates:
         """How the probes of ``rows`` were answered."""
-        state = self.values["state"][rows]
+
+        def count(mask: np.ndarray) -> int:
+            return int(np.count_nonzero(rows & mask))
+
         return AnswerStates(
             probes=int(np.count_nonzero(rows)),
-            scored=int(np.count_nonzero(state == SCORED)),
-            unparseable=int(np.count_nonzero(state == "unparseable")),
-            failed=int(np.count_nonzero(state == "failed")),
-            truncated=int(np.count_nonzero(state == "truncated")),
+            scored=count(self.scored),
+            unparseable=count(self.mask("state", "unparseable")),
+            failed=count(self.mask("state", "failed")),
+            truncated=count(self.mask("state", "truncated")),
         )
 
     def table(self, bias: str, conditions: tuple[str, ...]) -> InstanceTable:
@@ -94,19 +102,13 @@ class Cells:
         rows = np.flatnonzero(self.mask("bias", bias, SHARED) & self.mask("condition", *conditions))
         codes, position = np.unique(self.instance[rows], return_inverse=True)
         position = position.reshape(-1)
-        condition_codes, order_codes = self._codes["condition"][0][rows], self._codes["order"][0][rows]
         columns = {}
         for condition in conditions:
             for order in ORDERS:
-                part = (condition_codes == self._code("condition", condition)) & (order_codes == self._code("order", order))
+                part = (self.mask("condition", condition) & self.mask("order", order))[rows]
                 target, source = position[part], rows[part]
                 for name in FIELDS:
                     column = np.full(len(codes), np.nan) if name == "pref" else np.full(len(codes), None, dtype=object)
                     column[target] = self.values[name][source]
                     columns[name, condition, order] = column
         return InstanceTable(self.instance_ids[codes], columns)
-
-    def _code(self, column: str, value: str) -> int:
-        """The code of ``value`` in ``column``; -2 (no row's) when no row has it."""
-        uniques = list(self._codes[column][1])
-        return uniques.index(value) if value in uniques else -2
