@@ -14,7 +14,7 @@ import pytest
 
 from judgeaudit.biases.probes import shared_probes
 from judgeaudit.formulations import PAIRWISE
-from judgeaudit.judges.endpoint import redact_url
+from judgeaudit.judges.endpoint import endpoint_identity, redact_url
 from judgeaudit.judges.litellm_judge import LiteLLMJudge
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 from judgeaudit.schema import Instance
@@ -49,6 +49,22 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_redact_url(url: str, expected: str) -> None:
     assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://host/v1", "https://host/v1/", "HTTPS://Host/v1/", "https://user:pw@host/v1/", "https://host/v1//"],
+)
+def test_one_endpoint_whatever_its_trailing_slash(url: str) -> None:
+    # SDK releases add or drop the slash after /v1; it is in the run id and every cache key.
+    assert endpoint_identity(url) == endpoint_identity(url + "#fragment") == "https://host/v1"
+    assert endpoint_identity(url + "?api_key=abc&region=eu") == "https://host/v1?api_key=REDACTED&region=eu"
+
+
+def test_judges_with_and_without_the_trailing_slash_ask_the_same_requests() -> None:
+    bare, slashed = (_closed(OpenAICompatJudge("m", api_base=base)) for base in ("https://host/v1", "https://host/v1/"))
+    assert bare.describe() == slashed.describe()
+    assert PAIRWISE.requests(bare, PROBE)[0].key == PAIRWISE.requests(slashed, PROBE)[0].key
 
 
 def test_openai_endpoint_from_the_environment_enters_key_and_manifest(monkeypatch: pytest.MonkeyPatch) -> None:

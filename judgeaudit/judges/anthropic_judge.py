@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.judges.endpoint import redact_url
+from judgeaudit.judges.endpoint import endpoint_identity
 from judgeaudit.judges.text_verdict import ChatTextJudge, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -41,7 +41,7 @@ class AnthropicJudge(ChatTextJudge):
         self.template = template
         # Retries are the engine's job; the SDK must not retry on its own. Public: the batch engine uses it.
         self.client = AsyncAnthropic(api_key=api_key, base_url=api_base, max_retries=0, timeout=timeout_s)
-        self.api_base = redact_url(str(self.client.base_url)).rstrip("/")
+        self.api_base = endpoint_identity(str(self.client.base_url))
         self.params: dict[str, Any] = {"max_tokens": max_tokens, "api_base": self.api_base}
         # Recent SDKs take no sampling parameters (the API decides): a temperature is sent, and part of
         # the judge's identity, only where the installed SDK accepts one.

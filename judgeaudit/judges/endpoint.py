@@ -1,4 +1,5 @@
-"""The identity of an API endpoint, safe to record: a base URL with its credentials taken out."""
+"""The identity of an API endpoint, safe to record: a base URL with its credentials taken out, in one
+normal form (``https://Host/v1/`` and ``https://host/v1`` are one endpoint)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,11 @@ def redact_url(url: str) -> str:
     host = parts.netloc.rpartition("@")[2]
     query = [(k, REDACTED if _is_secret(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="/:,"), ""))
+
+
+def endpoint_identity(url: str) -> str:
+    """``url`` redacted (``redact_url``) and normalized: scheme and host in lower case, no trailing
+    slash on the path. SDKs add or drop that slash from one release to the next; it is in the run id
+    and every cache key, so it must not make the same server a different endpoint."""
+    parts = urlsplit(redact_url(url))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))

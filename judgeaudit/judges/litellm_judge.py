@@ -6,7 +6,7 @@ import os
 import time
 from typing import Any
 
-from judgeaudit.judges.endpoint import redact_url
+from judgeaudit.judges.endpoint import endpoint_identity
 from judgeaudit.judges.text_verdict import ChatTextJudge, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -40,7 +40,7 @@ def litellm_endpoint(model: str, api_base: str | None) -> str | None:
     _, provider, _, resolved = import_litellm().get_llm_provider(model, api_base=api_base)
     prefix = provider.upper()
     resolved = resolved or os.environ.get(f"{prefix}_API_BASE") or os.environ.get(f"{prefix}_BASE_URL")
-    return redact_url(resolved).rstrip("/") if resolved else None
+    return endpoint_identity(resolved) if resolved else None
 
 
 class LiteLLMJudge(ChatTextJudge):

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.judges.endpoint import redact_url
+from judgeaudit.judges.endpoint import endpoint_identity
 from judgeaudit.judges.text_verdict import ChatTextJudge, TokenChoices, label_probability, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_JSON, PAIRWISE_VERDICT, VERDICT_SCHEMA, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -54,7 +54,7 @@ class OpenAICompatJudge(ChatTextJudge):
         )
         # The endpoint the SDK settled on (--api-base, OPENAI_BASE_URL or its default) decides the answer
         # as much as the model name does; recorded without credentials and without the SDK's trailing "/".
-        self.api_base = redact_url(str(self.client.base_url)).rstrip("/")
+        self.api_base = endpoint_identity(str(self.client.base_url))
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, "api_base": self.api_base}
         if logprobs:  # the verdict token's probabilities: a soft preference, where the server gives them
             self.params["top_logprobs"] = TOP_LOGPROBS
