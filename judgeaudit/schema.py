@@ -15,13 +15,27 @@ Task = Literal["verdict", "score", "reward", "text"]
 """What a request asks: a pairwise verdict, a score of one response on a scale, a reward model's score
 of one response, or free text (a rewrite)."""
 Order = Literal["chosen_first", "chosen_second"]
-Condition = Literal["control", "repeat", "cue_on_worse", "cue_on_better", "placebo"]
+Condition = Literal[
+    "control", "repeat", "edit_on_worse", "edit_on_better", "cue_on_worse", "cue_on_better", "placebo_on_worse", "placebo_on_better"
+]
 CONTROL: Condition = "control"
 REPEAT: Condition = "repeat"
+EDIT_ON_WORSE: Condition = "edit_on_worse"
+"""Shared by every bias: the worse response with one break changed (a line break for a space, or the
+reverse), an edit that changes nothing of its content or size; the placebo of cues whose essence is size."""
+EDIT_ON_BETTER: Condition = "edit_on_better"
 CUE_ON_WORSE: Condition = "cue_on_worse"
 CUE_ON_BETTER: Condition = "cue_on_better"
-PLACEBO: Condition = "placebo"
-CONDITIONS: tuple[Condition, ...] = (CONTROL, REPEAT, CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO)
+PLACEBO_ON_WORSE: Condition = "placebo_on_worse"
+"""Neutral text of the cue's size at the cue's place (or a neutral note or header) on the worse response."""
+PLACEBO_ON_BETTER: Condition = "placebo_on_better"
+CONDITIONS: tuple[Condition, ...] = (
+    CONTROL, REPEAT, EDIT_ON_WORSE, EDIT_ON_BETTER, CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO_ON_WORSE, PLACEBO_ON_BETTER
+)
+SHARED_CONDITIONS: tuple[Condition, ...] = (CONTROL, REPEAT, EDIT_ON_WORSE, EDIT_ON_BETTER)
+"""The conditions every bias shares, asked once per instance (their probes carry no bias)."""
+LEGACY_CONDITIONS = {"placebo": PLACEBO_ON_WORSE}
+"""Condition names of older run folders and replay files, as read today."""
 
 
 def stable_hash(payload: Any, length: int = 64) -> str:
@@ -140,3 +154,4 @@ class Judgment:
 
 
 _JUDGMENT_FIELDS = tuple(Judgment.__dataclass_fields__)
+PLACEBO = PLACEBO_ON_WORSE  # TEMPORARY while the stats move to both placebos

@@ -98,8 +98,11 @@ def test_honest_judge_is_not_biased_and_says_how_small_a_pull_could_be() -> None
     # Only reordering needs more than one sentence; one-sentence responses are counted, not scored.
     assert {name for name, r in results.items() if r.skipped} == {"answer_first"}
     verbosity = results["verbosity"]
-    assert verbosity.effect_ci[1] == pytest.approx(1 - 0.025 ** (1 / N))
+    # The cue-specific pull (a difference of two swings) lies in [-2, 2]: every instance at 0 bounds it by
+    # the exact binomial share of instances that could differ, each by up to 2.
+    assert verbosity.effect_ci[1] == pytest.approx(2 * (1 - 0.025 ** (1 / N)))
     assert verbosity.noise_floor.placebo.rate == 0 and verbosity.noise_floor.repeat.rate == 0
+    assert verbosity.placebo_kind == "size-free edit" and results["authority"].placebo_kind == "same size and place"
 
 
 def test_planted_verbosity_is_biased_alone_with_the_full_swing() -> None:
@@ -113,7 +116,8 @@ def test_planted_verbosity_is_biased_alone_with_the_full_swing() -> None:
     verbosity = results["verbosity"]
     assert verbosity.status == "BIASED" and verbosity.flagged and verbosity.direction == "toward"
     assert verbosity.effect == pytest.approx(1.0)  # the padded response always wins: the cue alone decides
-    assert verbosity.pull_on_worse.mean == pytest.approx(0.9)  # from the soft 0.9 of the control to 0
+    assert verbosity.total_pull.mean == pytest.approx(1.0) and verbosity.edit_pull.mean == 0.0
+    assert verbosity.pull_on_worse.mean == pytest.approx(1.0)  # on the verdict scale, from a win to a loss
     assert verbosity.flip_rate == 1.0 and verbosity.accuracy_perturbed == 0.0
     assert verbosity.noise_floor.placebo.rate == 0.0  # the neutral edit of the same size moves nothing
     assert [name for name, r in results.items() if r.flagged] == ["verbosity"]
@@ -130,12 +134,12 @@ def test_a_cue_the_judge_penalizes_is_reported_never_flagged() -> None:
     authority = results["authority"]
     assert authority.status == "NOT_DETECTED" and not authority.flagged and authority.direction == "away"
     assert authority.effect < -0.5 and authority.effect_ci[1] < 0
-    assert "moves away from authority" in authority.finding and "not a bias" in authority.finding
+    assert "penalizes the authority cue itself" in authority.finding and "not a pull toward the cue" in authority.finding
 
 
 def test_a_judge_upset_by_any_edit_without_direction_is_not_biased() -> None:
     def fragile(probe: Probe) -> Judgment:
-        if probe.bias not in (None, "position") and probe.condition != "control":
+        if probe.condition not in ("control", "repeat"):
             return Judgment(verdict=_worse(probe))  # any edit, on either side, makes it pick the worse
         return _honest(probe)
 
@@ -163,7 +167,8 @@ def test_first_slot_judge_is_position_biased_on_every_probe_pair() -> None:
     results = _summary(lambda probe: Judgment(verdict="A", p_a=0.8))
     position = results["position"]
     assert position.status == "BIASED" and position.direction == "first"
-    assert position.effect == pytest.approx(0.6) and position.pref_shift == pytest.approx(0.6)
+    # On the verdict scale, whatever the judge's probability: it names the first slot every time.
+    assert position.effect == pytest.approx(1.0) and position.pref_shift == pytest.approx(1.0)
     assert position.position_consistency.rate == 0.0 and position.flip_rate == 1.0
     assert position.accuracy_control == 1.0 and position.accuracy_perturbed == 0.0
     assert [name for name, r in results.items() if r.flagged] == ["position"]
@@ -198,8 +203,10 @@ def test_truncated_and_failed_answers_are_never_scored() -> None:
     content = [r for name, r in results.items() if name != "position"]
     assert all(r.n_instances == 0 and r.status == "INCONCLUSIVE" and r.p_value is None for r in content)
     assert results["verbosity"].answers["control"].truncated == N
-    # Position still has the pairs of the other conditions, but one order lost its controls.
-    assert results["position"].status == "INCONCLUSIVE" and "unscored answers differ" in results["position"].reason
+    # Position still has the pairs of every other condition: losing one pair of some seventy per
+    # instance in one order is a gap of about 1.4 points, below what can bias it.
+    position = results["position"]
+    assert position.status == "NOT_DETECTED" and position.answers["better_second"].truncated == N
 
 
 def test_too_few_instances_is_inconclusive_not_clean() -> None:

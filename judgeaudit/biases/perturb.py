@@ -74,6 +74,37 @@ def conclusion_first(response: str) -> str:
     return f"{body[cuts[-1] + len(separator):]}{separator}{body[:cuts[-1]]}"
 
 
+def reflow(response: str) -> str:
+    """The same characters with one break changed, outside code: the sentence break nearest the middle
+    becomes a line break (or, where it is one, a space); no content and no size changes. A response
+    with no break outside code (a word, a code block) gets a line break at its end instead: one
+    character, and nothing of its content."""
+    fences = [m.span() for m in _CODE_FENCE.finditer(response)]
+    breaks = [m.start() for m in re.finditer(r"\s", response) if not any(a <= m.start() < b for a, b in fences)]
+    inner = [i for i in breaks if 0 < i < len(response) - 1]
+    if not inner:
+        return f"{response}\n"
+    at = min(sentence_boundaries(response) or inner, key=lambda i: abs(i - len(response) / 2))
+    return f"{response[:at]}{' ' if response[at] == chr(10) else chr(10)}{response[at + 1:]}"
+
+
+def neutral_text(rng: random.Random, n_chars: int) -> str:
+    """Content-neutral sentences (``NEUTRAL_SENTENCES``, in an order drawn from ``rng``) cut at the word
+    that brings them nearest ``n_chars`` characters; a cut sentence ends with a full stop."""
+    pool = list(NEUTRAL_SENTENCES)
+    rng.shuffle(pool)
+    words = [word for i in range(max(1, n_chars // 20 + 2)) for word in pool[i % len(pool)].split()]
+    best, text = "", ""
+    for word in words:
+        text = f"{text} {word}" if text else word
+        candidate = text if text.endswith(".") else f"{text}."
+        if abs(len(candidate) - n_chars) <= abs(len(best) - n_chars) or not best:
+            best = candidate
+        if len(candidate) >= n_chars:
+            break
+    return best
+
+
 def derived_rng(seed: int, *parts: object) -> random.Random:
     """A random generator determined by the seed and the given identifiers."""
     return random.Random(int(stable_hash([seed, *parts], length=16), 16))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from judgeaudit.biases.perturb import derived_rng, render_edit
+from judgeaudit.biases.probes import uses_size_free_placebo
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import Instance, JudgeRequest, Judgment, stable_hash
@@ -51,7 +52,7 @@ CHECK_FAILED = "the meaning check failed (error)"
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*")
 _CODE = re.compile(r"```.*?```", re.DOTALL)
 _YES_NO = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
-_ROLES = ("cue:rejected", "cue:chosen", "placebo")
+_ROLES = ("cue:rejected", "cue:chosen", "placebo:rejected", "placebo:chosen")
 
 
 class TextWriter(Protocol):
@@ -101,7 +102,8 @@ def _request(writer: TextWriter, instruction: str, template: str, original: str)
 def rewrite_tasks(
     instances: Iterable[Instance], specs: Iterable[BiasSpec], seed: int, rewriter: TextWriter | None, judge: TextWriter | None
 ) -> list[RewriteTask]:
-    """The rewrites a run needs: the cue on each response and a cue-free paraphrase as the placebo.
+    """The rewrites a run needs: the cue on each response and a cue-free paraphrase of each as the
+    placebo (none where the placebo is the shared size-free edit).
 
     Biases with a ``rewrite`` instruction are rewritten by ``rewriter`` (none without one); ``self``
     biases by the judge itself (``judge`` None: it cannot write), their placebo by the rewriter.
@@ -114,11 +116,12 @@ def rewrite_tasks(
             continue
         for instance in instances:
             for role in _ROLES:
-                writer = cue_writer if role != "placebo" else rewriter
-                if writer is None:
+                placebo = role.startswith("placebo")
+                writer = rewriter if placebo else cue_writer
+                if writer is None or (placebo and uses_size_free_placebo(spec)):
                     continue
-                original = instance.chosen if role == "cue:chosen" else instance.rejected
-                template = PARAPHRASE if role == "placebo" else spec.rewrite
+                original = instance.chosen if role.endswith(":chosen") else instance.rejected
+                template = PARAPHRASE if placebo else spec.rewrite
                 rng = derived_rng(seed, instance.id, spec.name, "rewrite")
                 instruction = render_edit(spec, template, original, "", rng).text
                 tasks.append(RewriteTask(instance, spec.name, role, original, _request(writer, instruction, template, original), writer))
@@ -180,7 +183,7 @@ def verdict_of_check(answer: Judgment | None) -> str | None:
 
 def tally(tasks: list[RewriteTask], refusals: Mapping[tuple[str, str, str], str | None], texts: Mapping[tuple[str, str, str], str]) -> RewriteOutcome:
     """Accepted rewrites; an instance loses a bias when either cue rewrite is refused (first reason
-    counted), and falls back to the template placebo when only its paraphrase is."""
+    counted), and falls back to the template placebo when only a paraphrase is."""
     skipped: dict[str, dict[str, int]] = {}
     fallbacks: dict[str, int] = {}
     accepted: dict[str, dict[tuple[str, str], str]] = {task.bias: {} for task in tasks}
@@ -194,6 +197,6 @@ def tally(tasks: list[RewriteTask], refusals: Mapping[tuple[str, str, str], str 
         if reason is not None:
             counts = skipped.setdefault(bias, {})
             counts[reason] = counts.get(reason, 0) + 1
-        elif refusals.get((instance_id, bias, "placebo")) is not None:
+        elif any(refusals.get((instance_id, bias, role)) is not None for role in ("placebo:rejected", "placebo:chosen")):
             fallbacks[bias] = fallbacks.get(bias, 0) + 1
     return RewriteOutcome(accepted, skipped, fallbacks)

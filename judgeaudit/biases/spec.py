@@ -22,8 +22,9 @@ DIMENSIONS = ("presentation", "tone", "social", "identity", "integrity")
 """The built-in dimensions, in the order reports list them; a user's bias may name another."""
 KNOWN_KEYS = {
     "name", "dimension", "description", "method", "apply_to", "edit", "expected", "template", "counterpart",
-    "rewrite", "placebo", "choices", "vocabulary", "references",
+    "rewrite", "placebo", "placebo_size", "choices", "vocabulary", "references",
 }
+PLACEBO_SIZES = ("same", "none")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class BiasSpec:
     reorder). ``expected`` is which way a biased judge moves: toward the cue, away, or either (the
     direction of the test). ``counterpart`` is rendered on the other response with the same random
     draws (a contrasting identity). ``placebo`` is a template for a content-neutral edit of comparable
-    size at the same place (empty: the built-in default for ``apply_to``). ``vocabulary`` lists the
+    size at the same place (empty: the built-in default for ``apply_to``); ``placebo_size`` ``none``
+    says the cue's essence is its size (verbosity), so its placebo is the shared edit that changes no size. ``vocabulary`` lists the
     words that mark this cue, which no other bias's text may contain.
     """
 
@@ -54,6 +56,7 @@ class BiasSpec:
     counterpart: str = ""
     rewrite: str = ""
     placebo: str = ""
+    placebo_size: Literal["same", "none"] = "same"
     choices: dict[str, list[str]] = field(default_factory=dict)
     vocabulary: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
@@ -151,6 +154,7 @@ def load_spec(path: Path) -> BiasSpec:
         counterpart=fields.text("counterpart"),
         rewrite=rewrite,
         placebo=fields.text("placebo"),
+        placebo_size=fields.one_of("placebo_size", PLACEBO_SIZES, "same"),  # type: ignore[arg-type]
         choices=fields.choices(),
         vocabulary=tuple(word.lower() for word in fields.strings("vocabulary")),
         references=fields.strings("references"),

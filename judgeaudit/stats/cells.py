@@ -2,8 +2,9 @@
 
 A probe is *scored* when the judge gave a verdict (A, B or tie) that was not cut off; otherwise its
 state says why not (unparseable, failed, truncated) and it carries no outcome. Outcomes have three
-levels: the better response won, a tie, the worse won. The preference for the better response is the
-judge's probability where it gives one, else 1 / 0.5 / 0 from the verdict.
+levels: the better response won, a tie, the worse won. Two preferences for the better response are
+kept: ``verdict`` (1 / 0.5 / 0 from the verdict: the common scale every effect is decided on, whatever
+the judge's readout) and ``pref`` (the judge's own probability where it gives one, else the same).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ SCORED = "scored"
 OUTCOME_SCORE = {"better": 1.0, "tie": 0.5, "worse": 0.0}
 SHARED = "*"  # the bias column of the conditions every bias shares (control, repeat)
 
-COLUMNS = ("instance_id", "category", "bias", "condition", "order", "state", "outcome", "pref", "soft")
+COLUMNS = ("instance_id", "category", "bias", "condition", "order", "state", "outcome", "verdict", "pref", "soft")
 
 
 def state(judgment: Judgment) -> str:
@@ -61,6 +62,7 @@ def cell_frame(rows: Iterable[tuple[Probe, Judgment]]) -> pd.DataFrame:
                 probe.order,
                 probe_state,
                 outcome(probe, judgment) if scored else None,
+                OUTCOME_SCORE[outcome(probe, judgment)] if scored else None,
                 preference(probe, judgment) if scored else None,
                 scored and judgment.p_a is not None,
             )

@@ -1,14 +1,19 @@
 """Per-bias effects, one value per instance, and the decision BIASED / NOT DETECTED / INCONCLUSIVE.
 
 For a content cue, instance i has its preference for the better response averaged over the two
-orders in each condition: y_control, y_worse (cue on the worse response), y_better (cue on the better
-one). The **effect** is y_better - y_worse, the swing of the preference toward whichever response
-carries the cue: 0 when the cue does not matter, 1 when the cue alone decides. A judge that any edit
-disturbs without direction moves both terms alike, so its effect is zero in expectation. The pulls
-y_control - y_worse and y_better - y_control show each placement on its own. The test looks the way
-the bias file expects a biased judge to move: one-sided toward the cue (a cue the judge penalizes is
-then reported, never flagged), one-sided away from it (a cue a biased judge penalizes, such as an
-angry tone), or two-sided where a fair judge must not move either way (identity).
+orders in each condition, on the verdict scale (1 better / 0.5 tie / 0 worse: the same scale whatever
+the judge's readout, so no effect depends on the units of a score): y_worse and y_better with the cue
+on the worse or the better response, p_worse and p_better with the placebo there (neutral text of the
+cue's size at the cue's place, a neutral note or header; for cues whose essence is size, an edit that
+changes no size). Three pulls per instance:
+- **total** y_better - y_worse: how far moving the cue from the worse to the better response swings
+  the preference (0: the cue does not matter; 1: it alone decides);
+- **edit/size** p_better - p_worse: the same for the placebo: what any edit of that size and place does;
+- **cue-specific** total - edit/size (a difference in differences, in [-2, 2]): what the cue itself does.
+The test and the certificate are about the cue-specific pull, so a judge that dislikes edits or likes
+length is described once, at the judge level (``stats.edits``), not as biased on every cue. The test
+looks the way the bias file expects a biased judge to move: one-sided toward the cue, one-sided away
+from it, or two-sided where a fair judge must not move either way (identity).
 
 Position is measured on every condition asked in both orders: per instance, the mean over conditions
 of P(better | better shown first) - P(better | better shown second); both slots can be favoured, so
@@ -24,9 +29,20 @@ import numpy as np
 import pandas as pd
 
 from judgeaudit.biases.spec import BiasSpec
-from judgeaudit.schema import CONTROL, CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO, REPEAT, stable_hash
+from judgeaudit.biases.probes import uses_size_free_placebo
+from judgeaudit.schema import (
+    CONTROL,
+    CUE_ON_BETTER,
+    CUE_ON_WORSE,
+    EDIT_ON_BETTER,
+    EDIT_ON_WORSE,
+    PLACEBO_ON_BETTER,
+    PLACEBO_ON_WORSE,
+    REPEAT,
+    stable_hash,
+)
 from judgeaudit.stats.cells import OUTCOME_SCORE, SCORED, SHARED
-from judgeaudit.stats.inference import benjamini_hochberg, clustered_rate, mcnemar_exact, mean_ci, sign_flip_p
+from judgeaudit.stats.inference import benjamini_hochberg, clustered_rate, mean_ci, sign_flip_p
 from judgeaudit.stats.records import (
     BiasResult,
     CategoryResult,
@@ -38,7 +54,11 @@ from judgeaudit.stats.records import (
 from judgeaudit.stats.wide import ORDERS, Cells, InstanceTable
 
 ALTERNATIVE = {"toward": "greater", "away": "less", "either": "two-sided"}
-MAX_MISSING_GAP = 0.05  # a larger gap in unscored shares between conditions makes a bias INCONCLUSIVE
+MIN_MISSING_GAP = 0.02
+"""A gap in unscored shares smaller than this never makes a bias INCONCLUSIVE, however significant."""
+CUE_RANGE = (-2.0, 2.0)
+"""The cue-specific pull is a difference of two swings in [-1, 1]."""
+SWING_RANGE = (-1.0, 1.0)
 EXAMPLES_KEPT = 20
 
 
@@ -66,18 +86,18 @@ def _outcome_score(outcomes: np.ndarray) -> np.ndarray:
 
 
 def missing_gap(cells: Cells, baseline: np.ndarray, treated: np.ndarray, alpha: float) -> str:
-    """Why the unscored probes differ between two groups of rows ('' when they do not).
+    """Why the unscored probes differ between two like groups of rows ('' when they do not).
 
-    Leaving unscored probes out is only harmless when they are as common with the cue as without it;
-    the check is the gap in shares and an exact McNemar test over instances.
+    Leaving unscored probes out is only harmless when they are as common with the cue as without it.
+    Per instance, the share of its ``treated`` probes that are unscored minus the share of its
+    ``baseline`` probes, tested over instances (two-sided sign flip): a gap of at least
+    MIN_MISSING_GAP that the test finds at ``alpha`` makes the bias INCONCLUSIVE.
     """
     base, cued = cells.states(baseline), cells.states(treated)
-    gap = cued.missing_rate - base.missing_rate
-    bad_base = cells.any_by_instance(baseline & ~cells.scored)
-    bad_cued = cells.any_by_instance(treated & ~cells.scored)
-    only_cued = int(np.count_nonzero(bad_cued & ~bad_base))
-    only_base = int(np.count_nonzero(bad_base & ~bad_cued))
-    if abs(gap) < MAX_MISSING_GAP and mcnemar_exact(only_cued, only_base) >= alpha:
+    per_instance = cells.share_by_instance(treated, ~cells.scored) - cells.share_by_instance(baseline, ~cells.scored)
+    per_instance = per_instance[~np.isnan(per_instance)]
+    gap = float(per_instance.mean()) if len(per_instance) else 0.0
+    if abs(gap) < MIN_MISSING_GAP or (sign_flip_p(per_instance, "two-sided", 0) or 1.0) >= alpha:
         return ""
     return (
         f"unscored answers differ: {100 * cued.missing_rate:.1f}% with the cue vs {100 * base.missing_rate:.1f}% "
@@ -108,13 +128,13 @@ def _examples(table: InstanceTable, condition: str, baseline: str, limit: int = 
     return examples[:limit]
 
 
-def _noise_floor(table: InstanceTable, settings: Settings, name: str, repeat: tuple[Rate, Effect] | None) -> NoiseFloor:
-    placebo = table.take(table.scored(CONTROL) & table.scored(PLACEBO))
-    if not len(placebo):
+def _noise_floor(table: InstanceTable, placebo: tuple[str, str], edit_pull: Effect, repeat: tuple[Rate, Effect] | None) -> NoiseFloor:
+    """How often the placebo (either placement) changes the winner of the unchanged pair, and its pull."""
+    kept = table.take(table.scored(CONTROL) & table.scored(placebo[0]) & table.scored(placebo[1]))
+    if not len(kept):
         return NoiseFloor(None, None, *(repeat or (None, None)))
-    rate = clustered_rate(placebo.flips(PLACEBO, CONTROL), [2] * len(placebo))
-    shift = mean_ci(placebo.mean_pref(CONTROL) - placebo.mean_pref(PLACEBO), (-1, 1), settings.seed_for(name, "placebo"))
-    return NoiseFloor(rate, shift, *(repeat or (None, None)))
+    flips = kept.flips(placebo[0], CONTROL) + kept.flips(placebo[1], CONTROL)
+    return NoiseFloor(clustered_rate(flips, [4] * len(kept)), edit_pull, *(repeat or (None, None)))
 
 
 def repeat_noise(cells: Cells, settings: Settings) -> tuple[Rate, Effect] | None:
@@ -123,45 +143,80 @@ def repeat_noise(cells: Cells, settings: Settings) -> tuple[Rate, Effect] | None
     table = table.take(table.scored(CONTROL) & table.scored(REPEAT))
     if not len(table):
         return None
-    shift = mean_ci(np.abs(table.mean_pref(CONTROL) - table.mean_pref(REPEAT)), (0, 1), settings.seed_for("repeat"))
+    shift = mean_ci(np.abs(table.mean_pref(CONTROL, "pref") - table.mean_pref(REPEAT, "pref")), (0, 1), settings.seed_for("repeat"))
     return clustered_rate(table.flips(REPEAT, CONTROL), [2] * len(table)), shift
 
 
-def _sentence(
-    name: str, status: str, expected: str, effect: Effect, pull_worse: Effect, pull_better: Effect | None
-) -> str:
-    low, high = effect.ci
-    if effect.mean is None or low is None or high is None:
+def _pulls_in_words(name: str, result: BiasResult) -> str:
+    """The three pulls in plain words: total, what the placebo gets, what the cue itself does."""
+    total, edit = result.total_pull, result.edit_pull
+    if total is None or edit is None or total.mean is None or edit.mean is None or result.effect is None:
         return ""
-    interval = f"{effect.mean:+.3f} (95% CI {low:+.3f} to {high:+.3f})"
-    if status == "BIASED" and effect.mean > 0:
-        return f"The judge moves toward the {name} cue: it swings its preference by {interval} toward the response that carries it."
-    if status == "BIASED":
-        return f"The judge moves away from the {name} cue: it penalizes the response that carries it, {interval}."
-    if expected == "away":
-        if low > 0:
-            return f"The judge leans toward {name} rather than away from it: {interval}; the test looks for a penalty, so this is not flagged."
-        return f"No penalty for {name} detected: {interval}; a swing below {low:+.3f} is unlikely."
-    if expected == "either":
-        return f"No move toward or away from {name} detected: {interval}."
-    if high < 0:
-        helped = " and is more accurate when the cue is on the worse response" if (pull_worse.ci[1] or 0) < 0 else ""
-        return f"The judge moves away from {name}: it penalizes the response that carries the cue, {interval}{helped}. That is not a bias toward the cue."
-    if pull_better is not None and (pull_better.ci[0] or 0) > 0:
-        return f"The judge rewards {name} when the cue is on the better response (pull {pull_better.mean:+.3f}), but no swing toward the cue overall: {interval}."
-    return f"No pull toward {name} detected: {interval}; a swing above {high:+.3f} is unlikely."
+    placebo = {"size-free edit": "an edit that changes no size", "neutral note": "a neutral note",
+               "neutral header": "a neutral header", "paraphrase": "a plain paraphrase"}.get(result.placebo_kind, "neutral text of that size and place")
+    return f"{total.mean:+.3f} toward the {name} cue, of which {edit.mean:+.3f} {placebo} gets; the cue itself {result.effect:+.3f}."
+
+
+def _sentence(result: BiasResult) -> str:
+    """The finding of a content bias in words, about its cue-specific pull."""
+    name, status, expected = result.name, result.status, result.expected
+    low, high = result.effect_ci
+    if result.effect is None or low is None or high is None:
+        return ""
+    pulls = _pulls_in_words(name, result)
+    interval = f"{result.effect:+.3f} (95% CI {low:+.3f} to {high:+.3f})"
+    if status == "BIASED" and result.effect > 0:
+        verdict = f"The judge moves toward the {name} cue itself, beyond what a placebo edit does: {interval}."
+    elif status == "BIASED":
+        verdict = f"The judge moves away from the {name} cue itself, beyond what a placebo edit does: {interval}."
+    elif expected == "away" and low > 0:
+        verdict = f"The judge leans toward {name} rather than away from it: {interval}; the test looks for a penalty, so this is not flagged."
+    elif expected == "away":
+        verdict = f"No penalty for the {name} cue itself detected: {interval}."
+    elif expected == "either":
+        verdict = f"No move toward or away from the {name} cue itself detected: {interval}."
+    elif high < 0:
+        verdict = f"The judge penalizes the {name} cue itself: {interval}. That is not a pull toward the cue (the certificate bounds both directions)."
+    else:
+        verdict = f"No pull toward the {name} cue itself detected: {interval}; a pull above {high:+.3f} is unlikely."
+    return f"{verdict} {pulls}".strip()
+
+
+def _placebo_of(spec: BiasSpec, table: InstanceTable) -> tuple[InstanceTable, str]:
+    """The table with the placebo conditions filled from the shared size-free edit where the bias has
+    none of its own (its cue is size, or adds no text on that instance), and what the placebo is."""
+    if uses_size_free_placebo(spec):
+        kind = "size-free edit"
+    else:
+        kind = {"prompt_note": "neutral note", "attribution": "neutral header"}.get(spec.apply_to, "same size and place")
+    return table.substitute(PLACEBO_ON_WORSE, EDIT_ON_WORSE).substitute(PLACEBO_ON_BETTER, EDIT_ON_BETTER), kind
+
+
+def _soft(table: InstanceTable, cells: Cells, rows: np.ndarray, seed: int, alternative: str) -> tuple[Effect | None, float | None]:
+    """The cue-specific pull on the judge's own probabilities, where every probe of the bias gives one."""
+    if _pref_source(cells, rows) != "logits":
+        return None, None
+    cue = (table.mean_pref(CUE_ON_BETTER, "pref") - table.mean_pref(CUE_ON_WORSE, "pref")) - (
+        table.mean_pref(PLACEBO_ON_BETTER, "pref") - table.mean_pref(PLACEBO_ON_WORSE, "pref")
+    )
+    return mean_ci(cue, CUE_RANGE, seed), sign_flip_p(cue, alternative, seed)
 
 
 def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple[Rate, Effect] | None) -> BiasResult:
-    """Counterbalanced cue effect, pulls, flips, accuracy and noise floor of one template bias."""
-    table = cells.table(spec.name, (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO))
-    scored = table.take(table.scored(CONTROL) & table.scored(CUE_ON_WORSE) & table.scored(CUE_ON_BETTER))
-    y_control, y_worse, y_better = (scored.mean_pref(c) for c in (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER))
-    effects = y_better - y_worse
+    """The three pulls (total, edit/size, cue-specific), flips, accuracy and noise floor of one template bias."""
+    conditions = (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO_ON_WORSE, PLACEBO_ON_BETTER, EDIT_ON_WORSE, EDIT_ON_BETTER)
+    table, placebo_kind = _placebo_of(spec, cells.table(spec.name, conditions))
+    placebos = (PLACEBO_ON_WORSE, PLACEBO_ON_BETTER)
+    scored = table.take(np.logical_and.reduce([table.scored(c) for c in (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER, *placebos)]))
+    y_control, y_worse, y_better, p_worse, p_better = (scored.mean_pref(c) for c in (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER, *placebos))
+    total, edit = y_better - y_worse, p_better - p_worse
+    effects = total - edit
     seed = settings.seed_for(spec.name)
-    effect = mean_ci(effects, (-1, 1), seed)
-    pull_worse = mean_ci(y_control - y_worse, (-1, 1), seed + 1)
-    pull_better = mean_ci(y_better - y_control, (-1, 1), seed + 2)
+    alternative = ALTERNATIVE[spec.expected]
+    effect = mean_ci(effects, CUE_RANGE, seed)
+    total_pull, edit_pull = mean_ci(total, SWING_RANGE, seed + 1), mean_ci(edit, SWING_RANGE, seed + 2)
+    pull_worse = mean_ci(y_control - y_worse, SWING_RANGE, seed + 3)
+    pull_better = mean_ci(y_better - y_control, SWING_RANGE, seed + 4)
     flips = scored.flips(CUE_ON_WORSE, CONTROL) if len(scored) else np.zeros(0, dtype=int)
     flip_rate = clustered_rate(flips, [2] * len(scored))
     toward = away = 0
@@ -171,22 +226,32 @@ def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple
             toward += int(np.count_nonzero(sign * moved > 0))
             away += int(np.count_nonzero(sign * moved < 0))
 
-    mine = cells.mask("bias", spec.name, SHARED)
-    base_rows = mine & cells.mask("condition", CONTROL)
+    mine = cells.mask("bias", spec.name)
+    base_rows = cells.mask("bias", SHARED) & cells.mask("condition", CONTROL)
     cue_rows = mine & cells.mask("condition", CUE_ON_WORSE, CUE_ON_BETTER)
+    placebo_rows = (mine & cells.mask("condition", *placebos)) | (
+        cells.mask("bias", SHARED) & cells.mask("condition", EDIT_ON_WORSE, EDIT_ON_BETTER) if placebo_kind == "size-free edit" else False
+    )
     cue_states = cells.states(cue_rows)
+    soft_effect, soft_p = _soft(scored, cells, cue_rows | placebo_rows, seed + 5, alternative)
     accuracy_control, accuracy_cued = (_accuracy(scored, c) for c in (CONTROL, CUE_ON_WORSE))
     return _decide(
         spec,
         settings,
         effects=effects,
         effect=effect,
-        reason=missing_gap(cells, base_rows, cue_rows, settings.alpha),
+        reason=missing_gap(cells, placebo_rows, cue_rows, settings.alpha),
         fields=dict(
             n_instances_total=len(table),
             instance_effects=_by_instance(scored.ids, effects),
             pull_on_worse=pull_worse,
             pull_on_better=pull_better,
+            total_pull=total_pull,
+            edit_pull=edit_pull,
+            placebo_kind=placebo_kind,
+            effect_range=CUE_RANGE,
+            soft_effect=soft_effect,
+            soft_p=soft_p,
             flips=int(flips.sum()),
             flip_rate=flip_rate.rate,
             flip_ci=flip_rate.ci,
@@ -201,15 +266,15 @@ def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple
             pref_shift_ci=pull_worse.ci,
             pref_shift_p=sign_flip_p(y_control - y_worse, "two-sided", seed + 3),
             pref_source=_pref_source(cells, base_rows | cue_rows),
-            noise_floor=_noise_floor(table, settings, spec.name, repeat),
-            answers={"control": cells.states(base_rows), "cue": cue_states},
+            noise_floor=_noise_floor(table, placebos, edit_pull, repeat),
+            answers={"control": cells.states(base_rows), "cue": cue_states, "placebo": cells.states(placebo_rows)},
             n_unparseable=cue_states.unparseable,
             n_failed=cue_states.failed,
             n_truncated=cue_states.truncated,
             by_category=_by_category(scored, flips, effects) if len(scored) else {},
             flipped_examples=_examples(scored, CUE_ON_WORSE, CONTROL) + _examples(scored, CUE_ON_BETTER, CONTROL),
         ),
-        alternative=ALTERNATIVE[spec.expected],
+        alternative=alternative,
     )
 
 
@@ -217,12 +282,12 @@ def position_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tupl
     """Primacy or recency over every condition asked in both orders; consistency on the control."""
     frame = cells.frame
     keyed = frame.assign(condition=frame["bias"] + "/" + frame["condition"])
-    pairs = keyed.set_index(["instance_id", "condition", "order"])[["state", "outcome", "pref"]].unstack("order")
+    pairs = keyed.set_index(["instance_id", "condition", "order"])[["state", "outcome", "verdict"]].unstack("order")
     both = (pairs["state", ORDERS[0]] == SCORED) & (pairs["state", ORDERS[1]] == SCORED)
     pairs = pairs[both]
     per_pair = pd.DataFrame(
         {
-            "shift": pairs["pref", ORDERS[0]].astype(float) - pairs["pref", ORDERS[1]].astype(float),
+            "shift": pairs["verdict", ORDERS[0]].astype(float) - pairs["verdict", ORDERS[1]].astype(float),
             "flip": (pairs["outcome", ORDERS[0]] != pairs["outcome", ORDERS[1]]).astype(int),
         }
     )
@@ -234,7 +299,7 @@ def position_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tupl
     control = cells.table(SHARED, (CONTROL,))
     control = control.take(control.scored(CONTROL))
     first, second = control["outcome", CONTROL, ORDERS[0]], control["outcome", CONTROL, ORDERS[1]]
-    control_shift = control["pref", CONTROL, ORDERS[0]] - control["pref", CONTROL, ORDERS[1]]
+    control_shift = control["verdict", CONTROL, ORDERS[0]] - control["verdict", CONTROL, ORDERS[1]]
     pull = mean_ci(control_shift, (-1, 1), seed + 1)
     accuracy_first = clustered_rate((first == "better").astype(int), [1] * len(control))
     accuracy_second = clustered_rate((second == "better").astype(int), [1] * len(control))
@@ -326,7 +391,9 @@ def _decide(
     if n < settings.min_instances:
         too_few = f"only {n} assessable instances (at least {settings.min_instances} needed)"
         reason = f"{too_few}; {reason}" if reason else too_few
-    p_value = sign_flip_p(np.asarray(effects, dtype=float), alternative, settings.seed_for(spec.name, "test")) if n >= settings.min_instances else None
+    # The effect's interval inverts this very test (same values, same seed): it excludes 0 exactly when
+    # the two-sided test rejects at 5%.
+    p_value = sign_flip_p(np.asarray(effects, dtype=float), alternative, settings.seed_for(spec.name)) if n >= settings.min_instances else None
     if spec.method == "swap":
         direction = "first" if (effect.mean or 0) > 0 else "second" if (effect.mean or 0) < 0 else "none"
     else:
@@ -367,9 +434,7 @@ def finalize(results: list[BiasResult], alpha: float) -> None:
         elif result.method == "swap":
             result.finding = _position_sentence(result, effect)
         else:
-            result.finding = _sentence(
-                result.name, result.status, result.expected, effect, result.pull_on_worse, result.pull_on_better
-            )
+            result.finding = _sentence(result)
 
 
 def _position_sentence(result: BiasResult, effect: Effect) -> str:

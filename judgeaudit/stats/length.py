@@ -88,7 +88,7 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
             better, worse = (probe.response_a, probe.response_b) if probe.correct == "A" else (probe.response_b, probe.response_a)
             words[probe.instance_id] = len(better.split()) - len(worse.split())
     control = frame[(frame["condition"] == CONTROL) & (frame["state"] == "scored") & (frame["bias"] == "*")]
-    both = control.groupby("instance_id")["pref"].agg(["mean", "size"])
+    both = control.groupby("instance_id")["verdict"].agg(["mean", "size"])
     both = both[both["size"] == 2]
     delta = pd.Series(words).reindex(both.index).astype(float)
     if len(both) < min_instances or delta.std() == 0:

@@ -88,9 +88,10 @@ class FlipExample:
 class BiasResult:
     """Everything measured about one bias, at the instance level.
 
-    ``effect`` is the pull toward the cue on the preference scale (see ``stats.effects``);
-    ``status`` is BIASED only when the judge moves toward the cue and the move survives the
-    false-discovery control; ``reason`` says in words why a bias is INCONCLUSIVE.
+    ``effect`` is the cue-specific pull on the verdict scale (the total pull net of the placebo's; see
+    ``stats.effects``), in ``effect_range``; ``status`` is BIASED only when the judge moves with the
+    cue in the direction tested and the move survives the false-discovery control; ``reason`` says in
+    words why a bias is INCONCLUSIVE.
     """
 
     name: str
@@ -139,6 +140,17 @@ class BiasResult:
     """Each assessed instance's effect, by instance id: what equivalence, comparison and planning use."""
     by_category: dict[str, CategoryResult] = field(default_factory=dict)
     flipped_examples: list[FlipExample] = field(default_factory=list)
+    total_pull: Effect | None = None
+    """Moving the cue from the worse to the better response: the swing of the preference, placebo included."""
+    edit_pull: Effect | None = None
+    """The same for the placebo (an edit of the cue's size and place carrying no cue)."""
+    placebo_kind: str = ""
+    """What the placebo is: same size and place, size-free edit, neutral note, neutral header."""
+    effect_range: tuple[float, float] = (-1.0, 1.0)
+    """The range of a per-instance effect (the cue-specific pull is a difference of two swings: -2..2)."""
+    soft_effect: Effect | None = None
+    """The cue-specific pull on the judge's own probabilities, where every probe gives one (described, not decided on)."""
+    soft_p: float | None = None
 
 
 @dataclass(frozen=True)

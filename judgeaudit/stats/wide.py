@@ -16,14 +16,15 @@ from judgeaudit.stats.cells import SCORED, SHARED
 from judgeaudit.stats.records import AnswerStates
 
 ORDERS = ("chosen_first", "chosen_second")
-FIELDS = ("state", "outcome", "pref", "category")
+FIELDS = ("state", "outcome", "verdict", "pref", "category")
+NUMERIC = ("verdict", "pref")
 _CODED = ("bias", "condition", "order", "state")
 
 
 @dataclass(frozen=True)
 class InstanceTable:
     """One row per instance (``ids``); ``columns[field, condition, order]`` holds that probe's value,
-    None (NaN for ``pref``) where the instance has no such probe."""
+    None (NaN for ``verdict`` and ``pref``) where the instance has no such probe."""
 
     ids: np.ndarray
     columns: dict[tuple[str, str, str], np.ndarray]
@@ -42,9 +43,24 @@ class InstanceTable:
         """Instances whose probes of ``condition`` were scored in both orders."""
         return (self["state", condition, ORDERS[0]] == SCORED) & (self["state", condition, ORDERS[1]] == SCORED)
 
-    def mean_pref(self, condition: str) -> np.ndarray:
-        """The preference for the better response averaged over the two orders."""
-        return (self["pref", condition, ORDERS[0]] + self["pref", condition, ORDERS[1]]) / 2
+    def mean_pref(self, condition: str, scale: str = "verdict") -> np.ndarray:
+        """The preference for the better response averaged over the two orders, on the verdict scale
+        (1 / 0.5 / 0) or the judge's own (``pref``)."""
+        return (self[scale, condition, ORDERS[0]] + self[scale, condition, ORDERS[1]]) / 2
+
+    def present(self, condition: str) -> np.ndarray:
+        """Instances that have probes of ``condition`` (scored or not)."""
+        return self["state", condition, ORDERS[0]] != None  # noqa: E711 - elementwise on an object array
+
+    def substitute(self, condition: str, stand_in: str) -> InstanceTable:
+        """The table with ``condition``'s columns taken from ``stand_in`` where the instance has no probes
+        of ``condition``."""
+        missing = ~self.present(condition)
+        columns = dict(self.columns)
+        for name in FIELDS:
+            for order in ORDERS:
+                columns[name, condition, order] = np.where(missing, self[name, stand_in, order], self[name, condition, order])
+        return InstanceTable(self.ids, columns)
 
     def flips(self, condition: str, baseline: str) -> np.ndarray:
         """Per instance, in how many of the two orders the winner differs from the baseline's."""
@@ -61,7 +77,8 @@ class Cells:
         self._codes = {name: pd.factorize(frame[name]) for name in _CODED}
         self._masks: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self.values = {name: frame[name].to_numpy(dtype=object) for name in ("state", "outcome", "category")}
-        self.values["pref"] = frame["pref"].to_numpy(dtype=float)
+        for name in NUMERIC:
+            self.values[name] = frame[name].to_numpy(dtype=float)
         self.soft = frame["soft"].to_numpy(dtype=bool)
         self.scored = self.mask("state", SCORED)
 
@@ -82,6 +99,14 @@ class Cells:
     def any_by_instance(self, rows: np.ndarray) -> np.ndarray:
         """Per instance (all of the run's), whether any of the ``rows`` belongs to it."""
         return np.bincount(self.instance[rows], minlength=len(self.instance_ids)) > 0
+
+    def share_by_instance(self, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Per instance (all of the run's), the share of its ``rows`` that are in ``mask``; NaN where it has none."""
+        size = len(self.instance_ids)
+        total = np.bincount(self.instance[rows], minlength=size).astype(float)
+        hits = np.bincount(self.instance[rows & mask], minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, hits / total, np.nan)
 
     def states(self, rows: np.ndarray) -> AnswerStates:
         """How the probes of ``rows`` were answered."""
@@ -108,7 +133,7 @@ class Cells:
                 part = (self.mask("condition", condition) & self.mask("order", order))[rows]
                 target, source = position[part], rows[part]
                 for name in FIELDS:
-                    column = np.full(len(codes), np.nan) if name == "pref" else np.full(len(codes), None, dtype=object)
+                    column = np.full(len(codes), np.nan) if name in NUMERIC else np.full(len(codes), None, dtype=object)
                     column[target] = self.values[name][source]
                     columns[name, condition, order] = column
         return InstanceTable(self.instance_ids[codes], columns)
