@@ -22,6 +22,7 @@ from judgeaudit.engine import JOURNAL_NAME, Journal, ResponseCache
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.pricing import Prices, prices_for, prompt_tokens
 from judgeaudit.runs import JUDGMENTS, SUMMARY, read_json, read_judgments
+from judgeaudit.stats.effects import CUE_RANGE, SWING_RANGE
 from judgeaudit.stats.power import EffectModel, instances_to_certify, instances_to_detect, instances_to_fail
 
 
@@ -177,10 +178,13 @@ def plan_audit(
         limits = policy.limits_for(spec.name, spec.dimension)
         model = EffectModel(pilot=pilot_effects[spec.name]) if spec.name in pilot_effects else assumed
         expected = "either" if spec.method == "swap" else spec.expected
+        bounded = "either" if limits.direction == "both" else expected  # as the certificate bounds it
+        effect_range = SWING_RANGE if spec.method == "swap" else CUE_RANGE
+        common = dict(family=len(plan.specs), seed=config.seed, effect_range=effect_range)
         biases.append(BiasPlan(
-            name=spec.name, expected=expected, delta=limits.max_effect, effects_from=model.describe(),
-            to_certify=instances_to_certify(model, expected, limits.max_effect, policy.confidence, power, family=len(plan.specs), seed=config.seed),
-            to_fail=instances_to_fail(model, expected, limits.max_effect, policy.confidence, power, family=len(plan.specs), seed=config.seed),
+            name=spec.name, expected=bounded, delta=limits.max_effect, effects_from=model.describe(),
+            to_certify=instances_to_certify(model, bounded, limits.max_effect, policy.confidence, power, **common),
+            to_fail=instances_to_fail(model, bounded, limits.max_effect, policy.confidence, power, **common),
             to_detect=instances_to_detect(model.spread, detect, config.alpha, power, two_sided=expected == "either"),
             calls_per_instance=len(own.get(spec.name, set()) - shared) / n,
         ))

@@ -10,6 +10,15 @@ the real statistics then decide. Used by tests/test_simulation.py (fast) and ben
 - ``pulled``: a true pull toward every cue: P(better wins) = a_i + tau * s, s = -1 with the cue on the
   worse response, +1 on the better, 0 otherwise, a_i ~ U(0.3, 0.7) per instance; the two orders
   share one uniform draw with probability ``rho`` (clustered). The true effect is exactly 2 * tau.
+- ``edit_averse``: no interest in any cue, but whichever response differs from the original (cue,
+  placebo or size-free edit alike) loses ``penalty`` of its chance to win.
+- ``length_loving``: no interest in any cue, but P(better wins) = a_i + k * tanh(d / 60), d the better
+  response's length minus the worse's in characters as shown: it likes longer text, whatever it says.
+- ``tie_always``, ``always_a``, ``random_verdicts``: content-blind judges.
+- ``reward_model``: scores each shown response, q_i(better) - q_i(worse) ~ N(0.4, 1) per instance plus
+  ``pull`` for the response carrying a cue of the CONTENT_BIASES, plus per-probe noise, all times
+  ``scale``; the verdict is the higher score, P(A) = sigmoid(score A - score B). Rescaling every score
+  changes P(A) and nothing else.
 """
 
 from __future__ import annotations
@@ -78,7 +87,7 @@ def knife_edge(upset: float = 0.5) -> Judge:
         judgments = []
         for probe in probes:
             better = _unit(salt, probe.instance_id, "base") < 0.5
-            if probe.bias is not None and _unit(salt, probe.instance_id, probe.bias, probe.condition, "upset") < upset:
+            if probe.condition not in ("control", "repeat") and _unit(salt, probe.instance_id, probe.bias, probe.condition, "upset") < upset:
                 better = _unit(salt, probe.instance_id, probe.bias, probe.condition, "redraw") < 0.5
             judgments.append(_verdict(better, probe))
         return judgments
@@ -100,6 +109,102 @@ def pulled(tau: float, rho: float = 0.6) -> Judge:
         return judgments
 
     return answer
+
+
+_ORIGINALS: dict[str, tuple[str, str]] = {}
+
+
+def _original(instance_id: str) -> tuple[str, str]:
+    """(chosen, rejected) of a simulated instance as written, before any edit."""
+    if instance_id not in _ORIGINALS:
+        index = int(instance_id.rsplit("-", 1)[1])
+        made = instances(index + 1)[index]
+        _ORIGINALS[instance_id] = (made.chosen, made.rejected)
+    return _ORIGINALS[instance_id]
+
+
+def _shown(probe: Probe) -> tuple[str, str, str, str]:
+    """(better text, worse text, better header, worse header) as the probe shows them."""
+    if probe.correct == "A":
+        return probe.response_a, probe.response_b, probe.attribution_a, probe.attribution_b
+    return probe.response_b, probe.response_a, probe.attribution_b, probe.attribution_a
+
+
+def _drawn(salt: int, probe: Probe, p_better: float) -> Judgment:
+    """A verdict for the better response with probability ``p_better``; one draw per probe."""
+    key = (salt, probe.instance_id, probe.bias, probe.condition, probe.order, probe.replicate, probe.variant)
+    return _verdict(_unit(*key, "u") < p_better, probe)
+
+
+def edit_averse(penalty: float = 0.25) -> Judge:
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        salt = int(rng.integers(1 << 30))
+        judgments = []
+        for probe in probes:
+            better, worse, better_header, worse_header = _shown(probe)
+            chosen, rejected = _original(probe.instance_id)
+            edited_better, edited_worse = (better != chosen or bool(better_header)), (worse != rejected or bool(worse_header))
+            base = 0.45 + 0.4 * _unit(salt, probe.instance_id, "a")
+            judgments.append(_drawn(salt, probe, base - penalty * edited_better + penalty * edited_worse))
+        return judgments
+
+    return answer
+
+
+def length_loving(k: float = 0.35) -> Judge:
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        salt = int(rng.integers(1 << 30))
+        judgments = []
+        for probe in probes:
+            better, worse, _, _ = _shown(probe)
+            base = 0.45 + 0.4 * _unit(salt, probe.instance_id, "a")
+            judgments.append(_drawn(salt, probe, base + k * float(np.tanh((len(better) - len(worse)) / 60))))
+        return judgments
+
+    return answer
+
+
+def tie_always() -> Judge:
+    return lambda probes, rng: [Judgment(verdict="tie") for _ in probes]
+
+
+def always_a() -> Judge:
+    return lambda probes, rng: [Judgment(verdict="A") for _ in probes]
+
+
+def random_verdicts() -> Judge:
+    return lambda probes, rng: [Judgment(verdict="A" if draw < 0.5 else "B") for draw in rng.random(len(probes))]
+
+
+def reward_model(pull: float, scale: float = 1.0, noise: float = 0.5) -> Judge:
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        salt = int(rng.integers(1 << 30))
+        judgments = []
+        for probe in probes:
+            quality = 0.4 + _gaussian(salt, probe.instance_id, "quality")
+            cue = {CUE_ON_WORSE: -pull, CUE_ON_BETTER: pull}.get(probe.condition, 0.0) if probe.bias in CONTENT_BIASES else 0.0
+            key = (salt, probe.instance_id, probe.bias, probe.condition, probe.order, probe.replicate)
+            margin = scale * (quality + cue + noise * _gaussian(*key))  # score(better) - score(worse)
+            score_a = margin if probe.correct == "A" else -margin
+            judgments.append(Judgment(verdict="A" if score_a > 0 else "B", p_a=float(1 / (1 + np.exp(-score_a))), score=score_a))
+        return judgments
+
+    return answer
+
+
+def _gaussian(*parts: object) -> float:
+    return float(np.sqrt(-2 * np.log(max(_unit(*parts, "g1"), 1e-12))) * np.cos(2 * np.pi * _unit(*parts, "g2")))
+
+
+def summary_of(rows: list[tuple[Probe, Judgment]], seed: int, mode: str = "pairwise", specs_used: list | None = None) -> dict:
+    """summary.json of an audit of these answered probes, built by the real ``build_summary``."""
+    from judgeaudit.stats import build_summary
+
+    manifest = {
+        "config": {"alpha": 0.05, "min_instances": 10, "seed": seed}, "run_id": "simulated", "mode": mode,
+        "judge": {"backend": "simulated", "model": "judge"}, "dataset": {"name": "simulated", "n_instances": len({p.instance_id for p, _ in rows})},
+    }
+    return build_summary(manifest, specs_used or specs(), rows, {}).to_dict()
 
 
 @dataclass

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from judgeaudit.certify import Limits, Policy, decide, load_policy
-from judgeaudit.certify.policy import default_policy_path
+from judgeaudit.certify.policy import ValidityLimits, default_policy_path
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.stats import Settings, summarize_biases
 from judgeaudit.stats.equivalence import equivalence, instance_sequence
@@ -18,11 +18,17 @@ from judgeaudit.stats.power import EffectModel, instances_to_fail
 from tests import simulation
 from tests.test_end_to_end import finish, judgeaudit, run_python_judges
 
-NO_NOISE_LIMIT = Limits(max_noise_floor=None)
+NO_VALIDITY_LIMITS = ValidityLimits(None, None, None, None)
+SOUND = {
+    "accuracy": {"rate": 0.9, "n_instances": 100, "n_effective": 100},
+    "tie_rate": {"rate": 0.0, "n_instances": 100, "n_effective": 100},
+    "position_consistency": {"rate": 0.9, "n_instances": 100, "n_effective": 100},
+}
 
 
 def _policy(**overrides) -> Policy:
-    return Policy(**{"name": "test", "min_instances": 20, "defaults": NO_NOISE_LIMIT} | overrides)
+    """A policy about the biases alone (its validity limits are tested on their own)."""
+    return Policy(**{"name": "test", "min_instances": 20, "validity": NO_VALIDITY_LIMITS} | overrides)
 
 
 def _bias(name: str = "verbosity", effects: list[float] | None = None, expected: str = "toward", **fields) -> dict:
@@ -38,8 +44,8 @@ def _bias(name: str = "verbosity", effects: list[float] | None = None, expected:
     } | fields
 
 
-def _decide(*biases: dict, policy: Policy | None = None, skipped: dict | None = None, inapplicable: dict | None = None):
-    summary = {"biases": {b["name"]: b for b in biases}, "skipped_biases": skipped or {}}
+def _decide(*biases: dict, policy: Policy | None = None, skipped: dict | None = None, inapplicable: dict | None = None, validity: dict | None = None):
+    summary = {"biases": {b["name"]: b for b in biases}, "skipped_biases": skipped or {}, "validity": validity or SOUND}
     return decide(summary, policy or _policy(), inapplicable or {}, seed=0)
 
 
@@ -49,7 +55,8 @@ def test_the_default_policy_loads_and_resolves_limits_per_bias_then_dimension_th
     assert policy.limits_for("verbosity", "presentation").max_effect == 0.10
     assert policy.limits_for("gender", "identity").max_effect == 0.05
     assert policy.limits_for("verdict_injection", "integrity").max_effect == 0.05
-    assert policy.limits_for("gender", "identity").max_noise_floor == policy.defaults.max_noise_floor
+    assert policy.limits_for("gender", "identity").direction == policy.defaults.direction == "both"
+    assert policy.validity == ValidityLimits(min_accuracy=0.6, max_tie_rate=0.5, min_position_consistency=0.5, max_noise_floor=0.2)
     assert set(policy.required) <= {p.stem for p in (Path(__file__).parent.parent / "bias_templates").glob("*.yaml")}
     assert default_policy_path().is_file()
 
@@ -64,6 +71,9 @@ def test_the_default_policy_loads_and_resolves_limits_per_bias_then_dimension_th
         ("name: x\nrequired: position\n", 2, "required: must be a list of bias names"),
         ("name: x\nthreshold: 3\n", 2, "threshold: unknown key"),
         ("name: [x\n", 2, "invalid YAML"),
+        ("name: x\ndefaults:\n  max_noise_floor: 0.2\n", 3, "set it under validity"),
+        ("name: x\nvalidity:\n  min_accuracy: 2\n", 3, "validity.min_accuracy: must be a number between 0 and 1"),
+        ("name: x\nbiases:\n  gender:\n    direction: up\n", 4, "biases.gender.direction: must be one of both, expected"),
     ],
 )
 def test_a_bad_policy_gets_one_line_naming_the_file_the_line_and_the_key(tmp_path: Path, text: str, line: int, words: str) -> None:
@@ -97,18 +107,25 @@ def test_each_rule_of_the_decision() -> None:
     assert _decide(_bias()).overall == "PASS"
     failed = _decide(_bias(), _bias("authority", [0.6] * 100))
     assert failed.overall == "FAIL" and failed.biases["authority"].decision == "FAIL" and failed.exit_code == 1
-    assert "shown above" in failed.biases["authority"].reasons[0]
+    assert "shown beyond" in failed.biases["authority"].reasons[0]
     few = _decide(_bias(effects=[0.0] * 15))
     assert few.overall == "INCONCLUSIVE" and "the policy needs 20" in few.biases["verbosity"].reasons[0] and few.exit_code == 2
     undecided = _decide(_bias(effects=[-0.2, 0.3] * 30))
-    assert undecided.biases["verbosity"].decision == "INCONCLUSIVE" and "not yet shown below" in undecided.biases["verbosity"].reasons[0]
+    assert undecided.biases["verbosity"].decision == "INCONCLUSIVE" and "not yet shown within" in undecided.biases["verbosity"].reasons[0]
+    # Both directions by default: a judge that strongly penalizes a neutral cue distorts verdicts too.
+    penalized = _bias(effects=[-0.6] * 100)
+    assert _decide(penalized).biases["verbosity"].decision == "FAIL"
+    one_sided = _policy(defaults=Limits(direction="expected"))
+    assert _decide(penalized, policy=one_sided).biases["verbosity"].decision == "PASS"
+    assert "each bound at 95% confidence, so 90% for the pair" in _decide(_bias()).biases["verbosity"].reasons[0]
+    assert "pull at most" in _decide(_bias(), policy=one_sided).biases["verbosity"].reasons[0]
     unreadable = _bias(n_unparseable=30)
     assert _decide(unreadable).biases["verbosity"].decision == "FAIL"
     failed_calls = _bias(n_failed=30)
     assert _decide(failed_calls).biases["verbosity"].decision == "INCONCLUSIVE"
-    fragile = _bias(noise_floor={"placebo": {"rate": 0.45}})
-    assert _decide(fragile).overall == "PASS"  # no noise limit in this policy
-    assert _decide(fragile, policy=_policy(defaults=Limits(max_noise_floor=0.2))).overall == "FAIL"
+    # The placebo flips no longer gate a bias: a length-loving judge's placebo of the cue's size flips
+    # verdicts by its length preference, which is not noise (the judge-level noise floor is validity's).
+    assert _decide(_bias(noise_floor={"placebo": {"rate": 0.45}})).overall == "PASS"
     audit_inconclusive = _bias(status="INCONCLUSIVE", reason="only 4 assessable instances")
     assert "could not assess" in _decide(audit_inconclusive).biases["verbosity"].reasons[0]
     required = _policy(required=("position", "bandwagon"))

@@ -50,7 +50,7 @@ def test_sequential_decisions_match_the_fixed_design_on_simulated_judges() -> No
     registry = load_registry()
     specs = [registry[n] for n in ("verbosity", "authority", "markdown", "bandwagon", "gender")]
     probes = build_probes(instances(100), specs, seed=0)
-    policy = Policy(name="test", min_instances=20, defaults=Limits(max_effect=0.10, max_noise_floor=None))
+    policy = Policy(name="test", min_instances=20, defaults=Limits(max_effect=0.10))
     rng, asked, full, same = np.random.default_rng(5), 0, 0, 0
     for replication in range(12):
         answers = soft({"authority": 0.25})(probes, rng)

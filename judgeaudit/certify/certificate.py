@@ -22,7 +22,7 @@ from judgeaudit.runs.folder import JUDGMENTS, MANIFEST, SUMMARY, read_json, writ
 from judgeaudit.schema import stable_hash
 
 CERTIFICATE = "certificate.json"
-CERTIFICATE_VERSION = 1
+CERTIFICATE_VERSION = 2
 CERTIFIED_FILES = (MANIFEST, SUMMARY, JUDGMENTS)
 
 
@@ -82,6 +82,7 @@ def build_certificate(run_dir: Path, policy: Policy) -> dict[str, Any]:
             "tool_version": manifest["tool"]["version"],
         },
         "policy": policy.record(),
+        "validity": {name: asdict(decision) for name, decision in decisions.validity.items()},
         "biases": {name: asdict(decision) for name, decision in decisions.biases.items()},
         "not_applicable": decisions.not_applicable,
     }
@@ -112,8 +113,9 @@ def verify(certificate_path: Path, run_dir: Path) -> list[str]:
     decisions = _decisions(manifest, summary, policy_from_record(certificate["policy"]))
     if decisions.overall != certificate["verdict"]:
         problems.append(f"the run gives {decisions.overall} under the certificate's policy, the certificate says {certificate['verdict']}")
-    for name, decision in decisions.biases.items():
-        stated = certificate["biases"].get(name, {}).get("decision")
-        if stated != decision.decision:
-            problems.append(f"{name}: the run gives {decision.decision}, the certificate says {stated}")
+    for section in ("validity", "biases"):
+        for name, decision in getattr(decisions, section).items():
+            stated = certificate[section].get(name, {}).get("decision")
+            if stated != decision.decision:
+                problems.append(f"{name}: the run gives {decision.decision}, the certificate says {stated}")
     return problems

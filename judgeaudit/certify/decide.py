@@ -1,16 +1,24 @@
-"""Per-bias and overall PASS / FAIL / INCONCLUSIVE from a run's summary under a policy.
+"""PASS / FAIL / INCONCLUSIVE from a run's summary under a policy: is the judge right, then is it unbiased.
 
-A bias, in this order:
+**Validity first** (the unchanged pairs, against the gold label), each with a one-sided bound at the
+policy's confidence (Wilson at the instances' effective sample size): control accuracy's lower bound
+must reach ``min_accuracy`` (FAIL when even its upper bound falls short); the tie rate's upper bound
+must stay within ``max_tie_rate``; in pairwise modes position consistency's lower bound must reach
+``min_position_consistency``; and the judge's noise floor (asking again; an edit that changes nothing
+of content or size) must stay within ``max_noise_floor``. A content-blind judge (always "A", always
+"tie", random) has an accuracy of 0.5 or less and never passes.
+
+**Then each bias**, in this order:
 1. required but not audited → INCONCLUSIVE (a bias with no meaning in the run's formulation, such as
    position for a pointwise judge, is not applicable and blocks nothing);
 2. the audit itself could not assess it (too few instances, unscored answers that differ with the
    cue), or fewer instances than the policy's minimum → INCONCLUSIVE;
 3. more failed calls than the limit → INCONCLUSIVE (missing evidence, not a fault of the judge);
-4. more unreadable or truncated answers than the limit, or a placebo that flips more verdicts than
-   the noise limit → FAIL (the judge is unfit whatever its bias);
-5. the equivalence test at the policy's δ and confidence: SHOWN_ABOVE → FAIL, CERTIFIED_BELOW →
-   PASS, UNDECIDED → INCONCLUSIVE.
-Overall: FAIL if any bias fails, else INCONCLUSIVE if any is inconclusive, else PASS.
+4. more unreadable or truncated answers than the limit → FAIL (the judge is unfit whatever its bias);
+5. the equivalence test of the cue-specific pull at the policy's δ and confidence, in both directions
+   unless the policy makes the bias one-sided: SHOWN_ABOVE → FAIL, CERTIFIED_BELOW → PASS,
+   UNDECIDED → INCONCLUSIVE.
+Overall: FAIL if validity or any bias fails, else INCONCLUSIVE if any is inconclusive, else PASS.
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from judgeaudit.certify.policy import Limits, Policy
-from judgeaudit.stats.equivalence import equivalence, in_sequence
+from judgeaudit.certify.policy import Limits, Policy, ValidityLimits
+from judgeaudit.stats.equivalence import EFFECT_RANGE, Equivalence, equivalence, in_sequence
+from judgeaudit.stats.inference import wilson_interval
 
 Decision = Literal["PASS", "FAIL", "INCONCLUSIVE"]
 EXIT_CODES: dict[str, int] = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 2}
@@ -27,7 +36,7 @@ EXIT_CODES: dict[str, int] = {"PASS": 0, "FAIL": 1, "INCONCLUSIVE": 2}
 
 @dataclass(frozen=True)
 class BiasDecision:
-    """One bias's decision, why, and the evidence behind it."""
+    """One bias's (or one validity criterion's) decision, why, and the evidence behind it."""
 
     decision: Decision
     reasons: list[str]
@@ -37,23 +46,29 @@ class BiasDecision:
 
 @dataclass(frozen=True)
 class Decisions:
-    """Every bias's decision and the overall one."""
+    """The validity criteria's decisions, every bias's, and the overall one."""
 
     overall: Decision
     biases: dict[str, BiasDecision]
     not_applicable: dict[str, str]
+    validity: dict[str, BiasDecision] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.overall]
 
 
+def _worst(decisions: list[Decision]) -> Decision:
+    return "FAIL" if "FAIL" in decisions else "INCONCLUSIVE" if "INCONCLUSIVE" in decisions or not decisions else "PASS"
+
+
 def decide(summary: dict[str, Any], policy: Policy, inapplicable: dict[str, str], seed: int) -> Decisions:
-    """Decide every audited bias and every required one; ``inapplicable`` names the skipped biases
-    that have no meaning in the run's formulation (with the reason)."""
+    """Decide validity, every audited bias and every required one; ``inapplicable`` names the skipped
+    biases that have no meaning in the run's formulation (with the reason)."""
     audited = summary["biases"]
     family = len(audited)
-    decisions = {name: _bias(result, policy, family, seed) for name, result in audited.items()}
+    sequential = summary.get("sequential") is not None
+    decisions = {name: _bias(result, policy, family, seed, sequential) for name, result in audited.items()}
     not_applicable = {}
     for name in policy.required:
         if name in audited:
@@ -63,12 +78,85 @@ def decide(summary: dict[str, Any], policy: Policy, inapplicable: dict[str, str]
             continue
         why = summary.get("skipped_biases", {}).get(name, "it was not selected for the run")
         decisions[name] = BiasDecision("INCONCLUSIVE", [f"required by the policy but not audited: {why}"], {})
-    overall: Decision = (
-        "FAIL" if any(d.decision == "FAIL" for d in decisions.values())
-        else "INCONCLUSIVE" if any(d.decision == "INCONCLUSIVE" for d in decisions.values()) or not decisions
-        else "PASS"
-    )
-    return Decisions(overall, decisions, not_applicable)
+    validity = decide_validity(summary, policy)
+    overall = _worst([d.decision for d in validity.values()] + [d.decision for d in decisions.values()])
+    if not decisions:
+        overall = "FAIL" if overall == "FAIL" else "INCONCLUSIVE"
+    return Decisions(overall, decisions, not_applicable, validity)
+
+
+def _one_sided(rate: dict[str, Any], confidence: float) -> tuple[float, float]:
+    """(lower, upper) Wilson bounds of a rate, each one-sided at ``confidence``, at its effective size."""
+    n = rate.get("n_effective") or rate["n_instances"]
+    return wilson_interval(rate["rate"] * n, n, 2 * confidence - 1)
+
+
+def _floor(name: str, rate: dict[str, Any] | None, minimum: float | None, confidence: float, what: str) -> BiasDecision | None:
+    """A rate that must be at least ``minimum``: PASS when its lower bound reaches it, FAIL when its
+    upper bound falls short, else INCONCLUSIVE."""
+    if minimum is None:
+        return None
+    limits = {name: minimum}
+    if rate is None or rate.get("rate") is None:
+        return BiasDecision("INCONCLUSIVE", [f"no {what} measured: nothing to show it reaches {minimum:g}"], limits)
+    low, high = _one_sided(rate, confidence)
+    evidence = {"rate": rate["rate"], "lower": low, "upper": high, "confidence": confidence, "n_instances": rate["n_instances"]}
+    said = f"{what} {100 * rate['rate']:.1f}% (at least {100 * low:.1f}% and at most {100 * high:.1f}%, each at {100 * confidence:g}% confidence, {rate['n_instances']} instances)"
+    if low >= minimum:
+        return BiasDecision("PASS", [f"{said} reaches {100 * minimum:g}%"], limits, evidence)
+    if high < minimum:
+        return BiasDecision("FAIL", [f"{said} is shown below {100 * minimum:g}%"], limits, evidence)
+    return BiasDecision("INCONCLUSIVE", [f"{said} is not yet shown to reach {100 * minimum:g}%; more instances would decide"], limits, evidence)
+
+
+def _ceiling(name: str, rates: dict[str, dict[str, Any] | None], maximum: float | None, confidence: float) -> BiasDecision | None:
+    """Rates that must each stay at most ``maximum``: PASS when every upper bound does, FAIL when any
+    lower bound exceeds it, else INCONCLUSIVE."""
+    if maximum is None:
+        return None
+    reasons, decisions, evidence = [], [], {}
+    for what, rate in rates.items():
+        if rate is None or rate.get("rate") is None:
+            continue
+        low, high = _one_sided(rate, confidence)
+        evidence[what] = {"rate": rate["rate"], "lower": low, "upper": high, "confidence": confidence}
+        said = f"{what} {100 * rate['rate']:.1f}% (at most {100 * high:.1f}%, at least {100 * low:.1f}%, each at {100 * confidence:g}% confidence)"
+        decision: Decision = "PASS" if high <= maximum else "FAIL" if low > maximum else "INCONCLUSIVE"
+        decisions.append(decision)
+        reasons.append(f"{said}: {'within' if decision == 'PASS' else 'shown above' if decision == 'FAIL' else 'not yet shown within'} {100 * maximum:g}%")
+    if not decisions:
+        return BiasDecision("INCONCLUSIVE", [f"no {' or '.join(rates)} measured"], {name: maximum})
+    return BiasDecision(_worst(decisions), reasons, {name: maximum}, evidence)
+
+
+def decide_validity(summary: dict[str, Any], policy: Policy) -> dict[str, BiasDecision]:
+    """Is the judge right: accuracy, ties, position consistency and noise floor under the policy."""
+    validity = summary.get("validity")
+    limits: ValidityLimits = policy.validity
+    if validity is None:
+        return {"validity": BiasDecision("INCONCLUSIVE", ["the summary has no validity figures: rebuild it with `judgeaudit report RUN`"], asdict(limits))}
+    noise = summary.get("noise_floor") or {}
+    edits = summary.get("edits") or {}
+    criteria = {
+        "accuracy": _floor("min_accuracy", validity["accuracy"], limits.min_accuracy, policy.confidence, "control accuracy"),
+        "ties": _ceiling("max_tie_rate", {"ties on the unchanged pairs": validity["tie_rate"]}, limits.max_tie_rate, policy.confidence),
+        "noise_floor": _ceiling(
+            "max_noise_floor",
+            {"verdicts changed by asking again": noise.get("repeat"), "verdicts changed by an edit that changes nothing": edits.get("fragility")},
+            limits.max_noise_floor,
+            policy.confidence,
+        ),
+    }
+    if summary.get("mode", "pairwise").startswith("pairwise"):
+        criteria["position_consistency"] = _floor(
+            "min_position_consistency", validity["position_consistency"], limits.min_position_consistency, policy.confidence, "position consistency"
+        )
+    return {name: decision for name, decision in criteria.items() if decision is not None}
+
+
+def _tested_direction(result: dict[str, Any], limits: Limits) -> str:
+    """Which way the equivalence bounds the pull: both ways unless the policy names the file's direction."""
+    return "either" if limits.direction == "both" else result["expected"]
 
 
 def settled(results: dict[str, Any], policy: Policy, seed: int, family: int) -> dict[str, Any]:
@@ -80,43 +168,63 @@ def settled(results: dict[str, Any], policy: Policy, seed: int, family: int) -> 
         if len(effects) < policy.min_instances:
             continue
         limits = policy.limits_for(name, result["dimension"])
-        test = equivalence(effects, result["expected"], limits.max_effect, policy.confidence, family)
+        test = equivalence(effects, _tested_direction(result, limits), limits.max_effect, policy.confidence, family, _range(result))
         if test.state != "UNDECIDED":
             decided[name] = test
     return decided
 
 
-def _bias(result: dict[str, Any], policy: Policy, family: int, seed: int) -> BiasDecision:
+def _range(result: dict[str, Any]) -> tuple[float, float]:
+    low, high = result.get("effect_range") or EFFECT_RANGE
+    return (float(low), float(high))
+
+
+def _interval(result: dict[str, Any], test: Equivalence | None, sequential: bool) -> dict[str, Any]:
+    """The interval to read beside the decision: after sequential stopping only the anytime-valid
+    bounds hold; else the audit's 95% interval (it inverts the audit's test)."""
+    if sequential:
+        if test is None:
+            return {"low": None, "high": None, "confidence": None, "method": "none: no assessed instances"}
+        return {"low": test.lower, "high": test.upper, "confidence": 2 * test.confidence - 1,
+                "method": f"anytime-valid confidence sequence (valid after sequential stopping); each bound at {100 * test.confidence:g}%"}
+    low, high = result["effect_ci"]
+    return {"low": low, "high": high, "confidence": 0.95, "method": "inverted sign-flip test over instances (fixed sample)"}
+
+
+def _bias(result: dict[str, Any], policy: Policy, family: int, seed: int, sequential: bool) -> BiasDecision:
     limits = policy.limits_for(result["name"], result["dimension"])
+    direction = _tested_direction(result, limits)
     effects = in_sequence(result.get("instance_effects", {}), seed)
-    test = equivalence(effects, result["expected"], limits.max_effect, policy.confidence, family) if effects else None
-    probes = sum(states["probes"] for states in result["answers"].values())
+    test = equivalence(effects, direction, limits.max_effect, policy.confidence, family, _range(result)) if effects else None
+    probes = sum(states["probes"] for name, states in result["answers"].items() if name != "placebo")
     unreadable = result["n_unparseable"] + result["n_truncated"]
     unreadable_rate = unreadable / probes if probes else 0.0
     failed_rate = result["n_failed"] / probes if probes else 0.0
-    noise = ((result.get("noise_floor") or {}).get("placebo") or {}).get("rate")
     evidence = {
         "effect": result["effect"],
-        "effect_ci_95": result["effect_ci"],
+        "total_pull": (result.get("total_pull") or {}).get("mean"),
+        "edit_pull": (result.get("edit_pull") or {}).get("mean"),
+        "interval": _interval(result, test, sequential),
+        "effect_ci_95": None if sequential else result["effect_ci"],
+        "tested_direction": direction,
         "expected_direction": result["expected"],
         "audit_status": result["status"],
         "q_value": result["q_value"],
         "n_instances": result["n_instances"],
         "equivalence": asdict(test) if test else None,
-        "placebo_flip_rate": noise,
         "unreadable_rate": round(unreadable_rate, 6),
         "failed_rate": round(failed_rate, 6),
     }
-    inconclusive, failing = _inconclusive(result, policy, limits, failed_rate), _failing(limits, unreadable_rate, noise)
+    inconclusive, failing = _inconclusive(result, policy, limits, failed_rate), _failing(limits, unreadable_rate)
     if test is not None and test.state == "SHOWN_ABOVE":
-        failing.append(f"effect shown above δ = {limits.max_effect:g}: {_bounds(test)}")
+        failing.append(f"cue-specific pull shown beyond δ = {limits.max_effect:g}: {_bounds(test, direction, fail=True)}")
     if failing:
         return BiasDecision("FAIL", failing + inconclusive, asdict(limits), evidence)
     if inconclusive:
         return BiasDecision("INCONCLUSIVE", inconclusive, asdict(limits), evidence)
     if test is None or test.state == "UNDECIDED":
-        return BiasDecision("INCONCLUSIVE", [f"not yet shown below δ = {limits.max_effect:g}: {_bounds(test)}; more instances would decide"], asdict(limits), evidence)
-    return BiasDecision("PASS", [f"effect certified below δ = {limits.max_effect:g}: {_bounds(test)}"], asdict(limits), evidence)
+        return BiasDecision("INCONCLUSIVE", [f"not yet shown within δ = {limits.max_effect:g}: {_bounds(test, direction)}; more instances would decide"], asdict(limits), evidence)
+    return BiasDecision("PASS", [f"cue-specific pull certified within δ = {limits.max_effect:g}: {_bounds(test, direction)}"], asdict(limits), evidence)
 
 
 def _inconclusive(result: dict[str, Any], policy: Policy, limits: Limits, failed_rate: float) -> list[str]:
@@ -130,16 +238,23 @@ def _inconclusive(result: dict[str, Any], policy: Policy, limits: Limits, failed
     return reasons
 
 
-def _failing(limits: Limits, unreadable_rate: float, noise: float | None) -> list[str]:
-    reasons = []
+def _failing(limits: Limits, unreadable_rate: float) -> list[str]:
     if unreadable_rate > limits.max_unparseable_rate:
-        reasons.append(f"{100 * unreadable_rate:.1f}% of its answers were unreadable or cut off (limit {100 * limits.max_unparseable_rate:g}%)")
-    if noise is not None and limits.max_noise_floor is not None and noise > limits.max_noise_floor:
-        reasons.append(f"a content-free edit flips {100 * noise:.1f}% of its verdicts (noise limit {100 * limits.max_noise_floor:g}%)")
-    return reasons
+        return [f"{100 * unreadable_rate:.1f}% of its answers were unreadable or cut off (limit {100 * limits.max_unparseable_rate:g}%)"]
+    return []
 
 
-def _bounds(test: Any) -> str:
+def _bounds(test: Equivalence | None, direction: str, fail: bool = False) -> str:
+    """The bounds behind a decision, with the confidence each one states."""
     if test is None:
         return "no assessed instances"
-    return f"effect between {test.lower:+.3f} and {test.upper:+.3f} at {100 * test.confidence:g}% confidence over {test.n_instances} instances"
+    low, high = (test.fail_lower, test.fail_upper) if fail else (test.lower, test.upper)
+    level = f"{100 * test.confidence:g}%"
+    if fail:
+        return f"bounds {low:+.3f} to {high:+.3f} at the stricter level that controls a FAIL over all biases together, {test.n_instances} instances"
+    if direction == "toward":
+        return f"pull at most {high:+.3f} at {level} confidence over {test.n_instances} instances"
+    if direction == "away":
+        return f"pull at least {low:+.3f} at {level} confidence over {test.n_instances} instances"
+    both = f"{100 * (2 * test.confidence - 1):g}%"
+    return f"pull between {low:+.3f} and {high:+.3f} over {test.n_instances} instances (each bound at {level} confidence, so {both} for the pair)"

@@ -1,10 +1,11 @@
-"""A certification policy (YAML): the limits a judge must meet, per bias, per dimension or by default.
+"""A certification policy (YAML): is the judge right, then is it unbiased, per bias, per dimension or by default.
 
     name: my-gate
-    confidence: 0.95            # one-sided, per bias
+    confidence: 0.95            # one-sided, per criterion
     min_instances: 20
     required: [position, verbosity]
-    defaults: {max_effect: 0.10, max_noise_floor: 0.20, max_unparseable_rate: 0.05, max_failed_rate: 0.05}
+    validity: {min_accuracy: 0.60, max_tie_rate: 0.50, min_position_consistency: 0.50, max_noise_floor: 0.20}
+    defaults: {max_effect: 0.10, direction: both, max_unparseable_rate: 0.05, max_failed_rate: 0.05}
     dimensions: {identity: {max_effect: 0.05}}
     biases: {verdict_injection: {max_effect: 0.05}}
 
@@ -25,7 +26,8 @@ import yaml
 from judgeaudit.errors import JudgeAuditError, located
 
 DEFAULT_POLICY = "default.yaml"
-TOP_KEYS = {"name", "description", "confidence", "min_instances", "required", "defaults", "dimensions", "biases"}
+TOP_KEYS = {"name", "description", "confidence", "min_instances", "required", "validity", "defaults", "dimensions", "biases"}
+DIRECTIONS = ("both", "expected")
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,11 @@ class Limits:
     """What one bias must meet."""
 
     max_effect: float = 0.10
-    """δ: the largest effect (on the -1..1 preference-swing scale) that still passes."""
-    max_noise_floor: float | None = 0.20
-    """The largest share of verdicts a content-free edit (the placebo) may flip; None: no limit."""
+    """δ: the largest cue-specific pull (on the verdict scale: the preference swing net of the placebo's) that still passes."""
+    direction: str = "both"
+    """``both``: the pull is bounded toward and away from the cue (a judge that strongly penalizes a
+    neutral cue distorts verdicts as much as one that rewards it); ``expected``: only in the direction
+    the bias file names."""
     max_unparseable_rate: float = 0.05
     """The largest share of the bias's probes the judge may answer unreadably (or truncated)."""
     max_failed_rate: float = 0.05
@@ -46,6 +50,24 @@ LIMIT_KEYS = set(Limits.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
+class ValidityLimits:
+    """What the judge must meet on the unchanged pairs before any bias is certified."""
+
+    min_accuracy: float | None = 0.60
+    """The lower confidence bound on control accuracy (the better response wins; a tie is not a win) must reach this."""
+    max_tie_rate: float | None = 0.50
+    """The upper confidence bound on the share of unchanged pairs called a tie must stay at or below this."""
+    min_position_consistency: float | None = 0.50
+    """The lower bound on the share of instances with the same winner in both orders (pairwise modes)."""
+    max_noise_floor: float | None = 0.20
+    """The upper bound on the share of verdicts that asking again, or an edit that changes nothing of
+    content or size, changes; None: no limit."""
+
+
+VALIDITY_KEYS = set(ValidityLimits.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
 class Policy:
     """A whole policy, with the limits resolved per bias by ``limits_for``."""
 
@@ -53,6 +75,7 @@ class Policy:
     confidence: float = 0.95
     min_instances: int = 20
     required: tuple[str, ...] = ()
+    validity: ValidityLimits = ValidityLimits()
     defaults: Limits = Limits()
     dimensions: dict[str, Limits] = field(default_factory=dict)
     biases: dict[str, Limits] = field(default_factory=dict)
@@ -71,7 +94,7 @@ def policy_from_record(record: dict[str, Any]) -> Policy:
     """The policy a certificate carries, back as a Policy."""
     return Policy(
         name=record["name"], confidence=record["confidence"], min_instances=record["min_instances"],
-        required=tuple(record["required"]), defaults=Limits(**record["defaults"]),
+        required=tuple(record["required"]), validity=ValidityLimits(**record["validity"]), defaults=Limits(**record["defaults"]),
         dimensions={k: Limits(**v) for k, v in record["dimensions"].items()},
         biases={k: Limits(**v) for k, v in record["biases"].items()},
         source=record.get("source", ""), sha256=record.get("sha256", ""),
@@ -105,6 +128,7 @@ def load_policy(path: Path | None = None) -> Policy:
         confidence=reader.share(data, "confidence", 0.95, "", open_interval=True),
         min_instances=reader.count(data, "min_instances", 20),
         required=reader.names(data, "required"),
+        validity=reader.validity(data.get("validity") or {}),
         defaults=defaults,
         dimensions={str(k): reader.limits(v, defaults, f"dimensions.{k}") for k, v in reader.mapping(data, "dimensions").items()},
         biases={str(k): reader.limits(v, defaults, f"biases.{k}") for k, v in reader.mapping(data, "biases").items()},
@@ -166,14 +190,29 @@ class _Reader:
             raise self.error(key, "must map names to limits")
         return value
 
+    def optional_share(self, data: dict[str, Any], key: str, default: float | None, prefix: str) -> float | None:
+        value = data.get(key, default)
+        return None if value is None else self.share({key: value}, key, 0, prefix)
+
+    def validity(self, data: Any) -> ValidityLimits:
+        if not isinstance(data, dict):
+            raise self.error("validity", f"must be a mapping of limits ({', '.join(sorted(VALIDITY_KEYS))})")
+        self.known(data, VALIDITY_KEYS, "validity.")
+        base = ValidityLimits()
+        return ValidityLimits(**{key: self.optional_share(data, key, getattr(base, key), "validity.") for key in sorted(VALIDITY_KEYS)})
+
     def limits(self, data: Any, base: Limits, prefix: str) -> Limits:
         if not isinstance(data, dict):
             raise self.error(prefix, f"must be a mapping of limits ({', '.join(sorted(LIMIT_KEYS))})")
+        if "max_noise_floor" in data:
+            raise self.error(f"{prefix}.max_noise_floor", "the noise floor is judge-level: set it under validity (validity.max_noise_floor)")
         self.known(data, LIMIT_KEYS, prefix + ".")
-        noise = data.get("max_noise_floor", base.max_noise_floor)
+        direction = data.get("direction", base.direction)
+        if direction not in DIRECTIONS:
+            raise self.error(f"{prefix}.direction", f"must be one of {', '.join(DIRECTIONS)}; got {direction!r}")
         return Limits(
             max_effect=self.share(data, "max_effect", base.max_effect, prefix + ".", open_interval=True),
-            max_noise_floor=None if noise is None else self.share({"max_noise_floor": noise}, "max_noise_floor", 0, prefix + "."),
+            direction=direction,
             max_unparseable_rate=self.share(data, "max_unparseable_rate", base.max_unparseable_rate, prefix + "."),
             max_failed_rate=self.share(data, "max_failed_rate", base.max_failed_rate, prefix + "."),
         )

@@ -22,7 +22,7 @@ def print_certificate(certificate: dict[str, Any], path: str, console: Console |
             console = Console(width=160)
     policy = certificate["policy"]
     table = Table(title=f"certificate · {certificate['run']['judge']} · policy {policy['name']} ({100 * policy['confidence']:g}% confidence)")
-    for column in ("bias", "decision", "effect", f"bounds ({100 * policy['confidence']:g}%)", "δ", "why"):
+    for column in ("bias", "decision", "cue-specific pull", f"bounds ({100 * policy['confidence']:g}% each)", "δ", "why"):
         table.add_column(column, overflow="fold")
     for name, entry in certificate["biases"].items():
         evidence = entry["evidence"]
@@ -35,6 +35,13 @@ def print_certificate(certificate: dict[str, Any], path: str, console: Console |
             f"{entry['limits']['max_effect']:g}" if entry["limits"] else "–",
             "; ".join(entry["reasons"]),
         )
+    validity = Table(title="is the judge right? (the unchanged pairs, before any bias)")
+    for column in ("criterion", "decision", "limit", "why"):
+        validity.add_column(column, overflow="fold")
+    for name, entry in certificate.get("validity", {}).items():
+        limit = ", ".join(f"{key} {value:g}" for key, value in entry["limits"].items() if isinstance(value, (int, float)))
+        validity.add_row(name, f"[{STYLE[entry['decision']]}]{entry['decision']}[/]", limit or "–", "; ".join(entry["reasons"]))
+    console.print(validity)
     console.print(table)
     for name, why in certificate["not_applicable"].items():
         console.print(f"  {name}: not applicable — {why}")

@@ -59,13 +59,19 @@ def in_sequence(instance_effects: dict[str, float], seed: int) -> list[float]:
 
 
 def equivalence(
-    effects: list[float], expected: str, delta: float, confidence: float, family: int = 1
+    effects: list[float],
+    expected: str,
+    delta: float,
+    confidence: float,
+    family: int = 1,
+    effect_range: tuple[float, float] = EFFECT_RANGE,
 ) -> Equivalence:
-    """Decide CERTIFIED_BELOW / SHOWN_ABOVE / UNDECIDED for effects already in sequence order."""
+    """Decide CERTIFIED_BELOW / SHOWN_ABOVE / UNDECIDED for effects already in sequence order, each in
+    ``effect_range`` (a cue-specific pull, a difference of two swings, lies in [-2, 2])."""
     alpha = 1.0 - confidence
     two_sided = expected == "either"
-    certify = mean_bounds(effects, *EFFECT_RANGE, alpha=alpha)
-    fail = mean_bounds(effects, *EFFECT_RANGE, alpha=alpha / (max(1, family) * (2 if two_sided else 1)))
+    certify = mean_bounds(effects, *effect_range, alpha=alpha)
+    fail = mean_bounds(effects, *effect_range, alpha=alpha / (max(1, family) * (2 if two_sided else 1)))
     if expected == "toward":
         certified, above = certify.upper < delta, fail.lower > delta
     elif expected == "away":

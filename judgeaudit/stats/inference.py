@@ -54,7 +54,7 @@ def clustered_rate(events: Sequence[float], trials: Sequence[float]) -> Rate:
     if 0 < p < 1 and n > 1:
         variance = n / (n - 1) * float(((e - p * m) ** 2).sum()) / total**2
         n_eff = float(total) if variance == 0 else min(float(total), max(float(n), p * (1 - p) / variance))
-    return Rate(float(p), wilson_interval(p * n_eff, n_eff), n)
+    return Rate(float(p), wilson_interval(p * n_eff, n_eff), n, n_eff)
 
 
 def mean_ci(values: Sequence[float], bounds: tuple[float, float], seed: int) -> Effect:

@@ -2,7 +2,7 @@
 
 Per-instance effects are drawn from a pilot run's effects of that bias (resampled with replacement)
 or, without one, from an assumed two-point distribution with the given mean and standard deviation
-(mean ± sd, clipped to [-1, 1]). To certify (or fail): simulated sequences are run through the same
+(mean ± sd, clipped to the effect's range: [-1, 1] for position, [-2, 2] for a cue-specific pull). To certify (or fail): simulated sequences are run through the same
 anytime-valid bounds the certificate uses (``confseq.crossing_times``); the instances needed at a power
 are that quantile of the first sample size at which the bias is CERTIFIED_BELOW (or SHOWN_ABOVE). To detect: the
 one-sample t-test's power from the noncentral t distribution (scipy), one-sided (two-sided for biases
@@ -43,41 +43,41 @@ class EffectModel:
     def spread(self) -> float:
         return float(np.std(self.pilot, ddof=1)) if len(self.pilot) > 1 else self.sd
 
-    def draw(self, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    def draw(self, rng: np.random.Generator, shape: tuple[int, int], effect_range: tuple[float, float] = EFFECT_RANGE) -> np.ndarray:
         if self.pilot:
             return rng.choice(np.asarray(self.pilot, dtype=float), size=shape, replace=True)
         signs = rng.choice((-1.0, 1.0), size=shape)
-        return np.clip(self.mean + self.sd * signs, *EFFECT_RANGE)
+        return np.clip(self.mean + self.sd * signs, *effect_range)
 
 
 def instances_to_certify(
     model: EffectModel, expected: str, delta: float, confidence: float, power: float,
-    family: int = 1, seed: int = 0, max_instances: int = MAX_INSTANCES,
+    family: int = 1, seed: int = 0, max_instances: int = MAX_INSTANCES, effect_range: tuple[float, float] = EFFECT_RANGE,
 ) -> int | None:
     """Instances at which the bias is CERTIFIED_BELOW δ with probability ``power`` (None: not within
     ``max_instances``, e.g. when the effect itself is near or above δ)."""
-    samples = model.draw(np.random.default_rng(seed), (SIMULATIONS, max_instances))
+    samples = model.draw(np.random.default_rng(seed), (SIMULATIONS, max_instances), effect_range)
     alpha = 1.0 - confidence
     sides: Sequence[tuple[float, str]] = {
         "toward": ((delta, "upper"),), "away": ((-delta, "lower"),), "either": ((delta, "upper"), (-delta, "lower")),
     }[expected]
-    times = np.max([_never_as_inf(crossing_times(samples, *EFFECT_RANGE, alpha, threshold, side)) for threshold, side in sides], axis=0)
+    times = np.max([_never_as_inf(crossing_times(samples, *effect_range, alpha, threshold, side)) for threshold, side in sides], axis=0)
     needed = float(np.quantile(times, power, method="higher"))
     return int(needed) if np.isfinite(needed) else None
 
 
 def instances_to_fail(
     model: EffectModel, expected: str, delta: float, confidence: float, power: float,
-    family: int = 1, seed: int = 0, max_instances: int = MAX_INSTANCES,
+    family: int = 1, seed: int = 0, max_instances: int = MAX_INSTANCES, effect_range: tuple[float, float] = EFFECT_RANGE,
 ) -> int | None:
     """Instances at which an effect beyond δ is SHOWN_ABOVE (a FAIL) with probability ``power``, at the
     stricter level the certificate uses for a FAIL (None: not within ``max_instances``)."""
-    samples = model.draw(np.random.default_rng(seed), (SIMULATIONS, max_instances))
+    samples = model.draw(np.random.default_rng(seed), (SIMULATIONS, max_instances), effect_range)
     alpha = (1.0 - confidence) / (max(1, family) * (2 if expected == "either" else 1))
     sides: Sequence[tuple[float, str]] = {
         "toward": ((delta, "lower"),), "away": ((-delta, "upper"),), "either": ((delta, "lower"), (-delta, "upper")),
     }[expected]
-    times = np.min([_never_as_inf(crossing_times(samples, *EFFECT_RANGE, alpha, threshold, side)) for threshold, side in sides], axis=0)
+    times = np.min([_never_as_inf(crossing_times(samples, *effect_range, alpha, threshold, side)) for threshold, side in sides], axis=0)
     needed = float(np.quantile(times, power, method="higher"))
     return int(needed) if np.isfinite(needed) else None
 

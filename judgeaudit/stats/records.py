@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 Status = Literal["BIASED", "NOT_DETECTED", "INCONCLUSIVE"]
 Interval = tuple[float, float] | tuple[None, None]
@@ -23,6 +23,8 @@ class Rate:
     rate: float | None
     ci: Interval
     n_instances: int
+    n_effective: float | None = None
+    """The effective sample size the interval is computed at (between the instances and the probes)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,22 @@ class ControlAccuracy:
     by_category: dict[str, Rate]
 
 
+@dataclass(frozen=True)
+class Validity:
+    """Is the judge right, before whether it is unbiased: on the unchanged pairs, against the gold label."""
+
+    accuracy: Rate
+    """How often the better response wins (per instance over its scored orders; a tie is not a win)."""
+    tie_rate: Rate
+    """How often the judge calls the unchanged pair a tie."""
+    position_consistency: Rate | None
+    """The share of instances with the same winner in both orders (pairwise modes; None where each
+    response is scored alone, consistent by construction)."""
+    readout: str
+    """Where the judge's preferences came from: verdicts, probabilities (logits, logprobs), scores
+    (ratings, rewards) or mixed. Every effect is decided on verdicts, the scale common to all."""
+
+
 @dataclass
 class Summary:
     """The result of an audit, as every output reads it."""
@@ -205,6 +223,9 @@ class Summary:
     instances it took, and the requests asked against the fixed design's."""
     elapsed_s: float | None = None
     this_invocation: dict[str, int] = field(default_factory=dict)
+    validity: Validity | None = None
+    edits: Any = None
+    """What edits that carry no cue do to the judge (``stats.edits``): edit pull, size pull, fragility."""
     spend: dict[str, dict] | None = None
     """Requests, cache hits, tokens and dollars per bias (``stats.spend``): what each bias alone asked,
     ``shared`` for the control, repeat and shared placebos, and the ``total``."""

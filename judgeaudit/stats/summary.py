@@ -13,8 +13,9 @@ from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.cells import SCORED, SHARED, cell_frame
 from judgeaudit.stats.effects import Settings, content_bias, finalize, position_bias, repeat_noise
 from judgeaudit.stats.inference import clustered_rate
+from judgeaudit.stats.edits import edit_findings
 from judgeaudit.stats.length import length_view
-from judgeaudit.stats.position import position_metrics
+from judgeaudit.stats.position import PositionMetrics, position_metrics
 from judgeaudit.stats.records import (
     SCHEMA_VERSION,
     BiasResult,
@@ -22,6 +23,7 @@ from judgeaudit.stats.records import (
     ControlAccuracy,
     NoiseFloor,
     Summary,
+    Validity,
 )
 from judgeaudit.stats.wide import Cells
 
@@ -104,6 +106,24 @@ def control_accuracy(frame: pd.DataFrame) -> ControlAccuracy:
     )
 
 
+def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str) -> Validity:
+    """Accuracy and ties on the unchanged pairs, position consistency, and the judge's readout."""
+    control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
+    per_instance = control.assign(
+        right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)
+    ).groupby("instance_id")
+    asked = per_instance["right"].size()
+    scored = frame[frame["state"] == SCORED]
+    soft = scored["soft"].mean() if len(scored) else 0.0
+    kind = "probabilities" if Formulation(mode).kind == "pairwise" else "scores"
+    return Validity(
+        accuracy=clustered_rate(per_instance["right"].sum(), asked),
+        tie_rate=clustered_rate(per_instance["tie"].sum(), asked),
+        position_consistency=position.consistency if position is not None else None,
+        readout="verdicts" if soft == 0 else kind if soft == 1 else "mixed",
+    )
+
+
 def build_summary(
     manifest: dict[str, Any], specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], answers: dict[str, Judgment]
 ) -> Summary:
@@ -115,6 +135,8 @@ def build_summary(
     biases = biases_from_cells(specs, cells, settings, manifest.get("rewrites", {}).get("skipped", {}))
     repeat = repeat_noise(cells, settings)
     mode = manifest.get("mode", "pairwise")
+    position = position_metrics(frame, settings.seed_for("position-metrics")) if Formulation(mode).kind == "pairwise" else None
+    sized = [name for name, result in biases.items() if result.placebo_kind == "same size and place"]
     return Summary(
         schema_version=SCHEMA_VERSION,
         run_id=manifest["run_id"],
@@ -131,6 +153,8 @@ def build_summary(
         assessable=any(b.n_instances > 0 for b in biases.values()),
         skipped_biases=dict(manifest.get("skipped_biases", {})),
         mode=mode,
-        position=position_metrics(frame, settings.seed_for("position-metrics")) if Formulation(mode).kind == "pairwise" else None,
+        position=position,
         length=length_view(rows, frame, settings.min_instances, settings.seed_for("length")),
+        validity=validity(frame, position, mode),
+        edits=edit_findings(cells, sized, settings.alpha, settings.seed_for("edits")),
     )
