@@ -8,14 +8,21 @@ import re
 from pathlib import Path
 
 _SAMPLE = Path(__file__).resolve().parent.parent / "judgeaudit" / "datasets" / "data" / "sample.jsonl"
-_CHOSEN = {json.loads(line)["chosen"] for line in _SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()}
+_CHOSEN = {" ".join(json.loads(line)["chosen"].split()) for line in _SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def _words(text: str) -> str:
+    """The text with its whitespace normalized: a judge that knows the better answers knows them
+    however they are wrapped (the size-free edit changes one break)."""
+    return " ".join(text.split())
 
 
 def length_loving_reward(task: str, messages: list[dict[str, str]]) -> float:
-    """A reward model that knows the better answers (+1) and also rewards length (+0.002 per character)."""
+    """A reward model that knows the better answers (+1) and also rewards length (+0.01 per character:
+    about 100 more characters outweigh knowing the better answer)."""
     assert task == "reward" and messages[-1]["role"] == "assistant"
     response = messages[-1]["content"]
-    return float(any(chosen in response for chosen in _CHOSEN)) + 0.002 * len(response)
+    return float(any(chosen in _words(response) for chosen in _CHOSEN)) + 0.01 * len(response)
 
 
 def _shown(messages: list[dict[str, str]], label: str) -> str:
@@ -23,7 +30,7 @@ def _shown(messages: list[dict[str, str]], label: str) -> str:
 
 
 def _knows_better(messages: list[dict[str, str]]) -> str:
-    return "A" if any(chosen in _shown(messages, "A") for chosen in _CHOSEN) else "B"
+    return "A" if any(chosen in _words(_shown(messages, "A")) for chosen in _CHOSEN) else "B"
 
 
 def fair_verdict(task: str, messages: list[dict[str, str]]) -> str:
@@ -49,7 +56,7 @@ async def honest_verdict(task: str, messages: list[dict[str, str]]) -> str:
     """A pairwise judge that knows the better answers, written as a coroutine."""
     shown = messages[-1]["content"]
     first = shown.split("[The Start of Response A]\n", 1)[1].split("\n[The End of Response A]", 1)[0]
-    return "A" if first in _CHOSEN else "B"
+    return "A" if _words(first) in _CHOSEN else "B"
 
 
 @functools.cache

@@ -13,6 +13,7 @@ from judgeaudit.certify import Limits, Policy, decide, load_policy
 from judgeaudit.certify.policy import ValidityLimits, default_policy_path
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.stats import Settings, summarize_biases
+from judgeaudit.stats.effects import CUE_RANGE
 from judgeaudit.stats.equivalence import equivalence, instance_sequence
 from judgeaudit.stats.power import EffectModel, instances_to_fail
 from tests import simulation
@@ -142,19 +143,24 @@ def _certify(run_dir: Path, policy: Path) -> tuple[int, dict]:
 
 def test_certify_and_verify_end_to_end(tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
-    policy.write_text("name: gate\nmin_instances: 20\nrequired: [verbosity, authority]\ndefaults: {max_effect: 0.10}\n")
+    # δ = 0.20: the 65 sample instances bound a cue's own pull (in [-2, 2]) to ±0.176 at best.
+    policy.write_text("name: gate\nmin_instances: 20\nrequired: [verbosity, authority]\ndefaults: {max_effect: 0.20}\n")
     runs = run_python_judges(tmp_path, ("fair_verdict", "authority_follower"), "--bias", "verbosity,authority")
 
     code, certificate = _certify(runs["fair_verdict"], policy)
     assert code == 0 and certificate["verdict"] == "PASS" and certificate["exit_code"] == 0
     assert {b["decision"] for b in certificate["biases"].values()} == {"PASS"}
+    assert {v["decision"] for v in certificate["validity"].values()} == {"PASS"}
+    assert set(certificate["validity"]) == {"accuracy", "ties", "noise_floor", "position_consistency"}
     manifest = json.loads((runs["fair_verdict"] / "manifest.json").read_text())
     assert certificate["hashes"]["dataset_sha256"] == manifest["dataset"]["sha256"]
     assert set(certificate["hashes"]["bias_templates"]) == {"verbosity", "authority"}
     assert certificate["hashes"]["tool_version"] and certificate["hashes"]["prompt_template"]["hash"]
     assert certificate["policy"]["sha256"] and certificate["issued_at"]
     evidence = certificate["biases"]["verbosity"]["evidence"]["equivalence"]
-    assert evidence["state"] == "CERTIFIED_BELOW" and evidence["upper"] < 0.10 and evidence["n_instances"] == 65
+    assert evidence["state"] == "CERTIFIED_BELOW" and -0.20 < evidence["lower"] and evidence["upper"] < 0.20 and evidence["n_instances"] == 65
+    interval = certificate["biases"]["verbosity"]["evidence"]["interval"]
+    assert interval["confidence"] == 0.95 and "inverted sign-flip" in interval["method"]
 
     code, out, _ = finish(judgeaudit("verify", str(runs["fair_verdict"] / "certificate.json"), str(runs["fair_verdict"])))
     assert code == 0 and "matches" in out
@@ -193,7 +199,8 @@ def test_a_planted_effect_above_the_margin_fails_at_the_planned_power() -> None:
     pilot_probes = simulation.probes_for(200)
     pilot = summarize_biases(specs, list(zip(pilot_probes, judge(pilot_probes, np.random.default_rng(8)), strict=True)), Settings())
     model = EffectModel(pilot=tuple(pilot["authority"].instance_effects.values()))
-    n = instances_to_fail(model, "toward", 0.10, 0.95, 0.8, family=len(specs))
+    # As the certificate bounds it: both directions, on the cue-specific range.
+    n = instances_to_fail(model, "either", 0.10, 0.95, 0.8, family=len(specs), effect_range=CUE_RANGE)
     probes, rng, failed = simulation.probes_for(n), np.random.default_rng(4), 0
     for audit in range(40):
         results = summarize_biases(specs, list(zip(probes, judge(probes, rng), strict=True)), Settings(seed=audit))

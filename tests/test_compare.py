@@ -22,11 +22,14 @@ def test_a_difference_is_found_where_planted_and_called_rarely_where_not() -> No
     planted = compare_bias("authority", "toward", _effects(base + 0.2), _effects(base + rng.normal(0, 0.1, 60)), seed=1)
     finalize_comparisons([planted], 0.05, "A", "B")
     assert planted.difference > 0.1 and planted.q_value < 0.05 and planted.verdict.startswith("B is less biased")
-    called = 0
-    for trial in range(150):
+    called = excluded = 0
+    for trial in range(400):
         a, b = (base + rng.normal(0, 0.2, 60) for _ in range(2))
-        called += compare_bias("gender", "either", _effects(a), _effects(b), seed=trial).p_value < 0.05
-    assert called / 150 <= 0.08
+        result = compare_bias("gender", "either", _effects(a), _effects(b), seed=trial)
+        called += result.p_value < 0.05
+        excluded += not result.difference_ci[0] <= 0 <= result.difference_ci[1]
+    assert called / 400 <= 0.075  # 0.053 over 1,000 such trials
+    assert excluded == called  # the interval inverts the test: it excludes 0 exactly when the test rejects
 
 
 def test_the_size_of_a_bias_follows_its_direction() -> None:

@@ -99,7 +99,9 @@ def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: P
     position = biases["position"]
     assert position["flagged"] and position["status"] == "BIASED" and position["q_value"] < 0.01
     planted = sum(_fraction(i.prompt) < 0.4 for i in load_instances(sample_path()))
-    pairs_per_instance = 2 + 3 * 4  # control, repeat, and per content bias: cue on worse, on better, placebo
+    # control, repeat, the size-free edit on each response; verbosity's cue on each (its placebo is that
+    # edit); and per other content bias: the cue and the placebo on each response
+    pairs_per_instance = 2 + 2 + 2 + 3 * 4
     assert position["flips"] == planted * pairs_per_instance and planted > 10
     assert position["toward_bias"] == planted and position["direction"] == "first"
     assert position["position_consistency"]["rate"] == pytest.approx(1 - planted / summary["n_instances"])
@@ -108,7 +110,7 @@ def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: P
         assert biases[name]["flip_rate"] == 0.0 and biases[name]["effect"] == 0.0
         assert biases[name]["n_instances"] == biases[name]["n"] == summary["n_instances"]
         assert biases[name]["noise_floor"]["placebo"]["rate"] == 0.0
-    assert summary["noise_floor"]["repeat"]["rate"] == 0.0 and summary["schema_version"] == 5
+    assert summary["noise_floor"]["repeat"]["rate"] == 0.0 and summary["schema_version"] == 6
     assert summary["calls"]["failed"] == 0 and summary["calls"]["unparseable"] == 0
     assert summary["n_instances"] >= 60
     for key in ("judge", "dataset", "n_instances", "calls", "cost_usd", "biases"):
@@ -127,7 +129,9 @@ def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: P
     lines = [asdict(p) | j.to_dict() for p, j in read_judgments(run_dir / "judgments.jsonl")[0]]
     assert len(lines) == manifest["n_probes"] == summary["calls"]["probes"]
     assert {line["resolved_model"] for line in lines} == {"mock-judge-2026-01-01"}
-    assert {line["condition"] for line in lines} == {"control", "repeat", "cue_on_worse", "cue_on_better", "placebo"}
+    assert {line["condition"] for line in lines} == {
+        "control", "repeat", "edit_on_worse", "edit_on_better", "cue_on_worse", "cue_on_better", "placebo_on_worse", "placebo_on_better"
+    }
     assert "BIASED" in out and "position" in out
 
 
@@ -254,7 +258,8 @@ def test_litellm_backend_against_the_mock_server(tmp_path: Path, behaviour: Judg
                        "--bias", "position", "--bias", "authority", "--out", str(tmp_path / "runs"), "--no-cache")
         )
         assert code == 0, err
-        assert server.answered == 3 * (4 + 6)
+        # per instance: control and repeat (4), the size-free edit (4), authority's cue and placebo (8)
+        assert server.answered == 3 * (4 + 4 + 8)
     run_dir = only_run_dir(tmp_path / "runs")
     manifest = json.loads((run_dir / "manifest.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -272,11 +277,12 @@ def test_identical_probes_are_asked_once(tmp_path: Path, behaviour: JudgeBehavio
                        "--bias", "position", "--out", str(tmp_path / "runs"), "--no-cache")
         )
         assert code == 0, err
-        # two instances x (control + repeat) x two orders = 8 probes; 4 distinct requests (the repeat's key differs)
-        assert server.answered == 4
+        # two instances x (control, repeat, edit on each response) x two orders = 16 probes; 8 distinct
+        # requests (the repeat's key differs)
+        assert server.answered == 8
     run_dir = only_run_dir(tmp_path / "runs")
-    assert len(read_judgments(run_dir / "judgments.jsonl")[0]) == 8
-    assert json.loads((run_dir / "summary.json").read_text())["calls"]["total"] == 4
+    assert len(read_judgments(run_dir / "judgments.jsonl")[0]) == 16
+    assert json.loads((run_dir / "summary.json").read_text())["calls"]["total"] == 8
 
 
 @pytest.mark.parametrize("mode", ["pairwise", "pointwise"])

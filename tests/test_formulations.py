@@ -41,7 +41,8 @@ def test_requests_per_probe_and_both_orders_of_a_pointwise_probe_ask_the_same_tw
     # Each distinct response text is scored once, whatever the order or condition it appears in (the
     # repeat asks its two again, as its own replicate).
     texts = {(t, p.replicate) for p in probes for t in (p.response_a, p.response_b)}
-    assert len(keys) == len(texts) == 5 + 2
+    # chosen, rejected, the cue on each, the size-free edit of each; the repeat asks the two originals again.
+    assert len(keys) == len(texts) == 6 + 2
     request = pointwise.requests(judge, probes[0])[0]
     assert request.task == "score" and "[The Start of the Response]" in request.messages[-1]["content"]
     assert "Response B" not in request.messages[-1]["content"]
@@ -117,8 +118,12 @@ def test_reward_mode_with_a_python_reward_model_finds_its_length_bias(tmp_path: 
     biases = summary["biases"]
     assert "position" in summary["skipped_biases"] and set(biases) == {"verbosity", "authority", "markdown"}
     assert biases["verbosity"]["status"] == "BIASED" and biases["verbosity"]["pref_source"] == "logits"
-    # The soft preference is sigmoid(score difference): longer text moves it for every cue that adds text.
-    assert biases["verbosity"]["effect"] > biases["authority"]["effect"] > 0
+    # Longer text wins for every cue that adds text, and as often for the placebo of the same size:
+    # authority's total pull is the length's, its own pull none; the size preference is said once.
+    authority = biases["authority"]
+    assert authority["total_pull"]["mean"] > 0 and authority["total_pull"]["mean"] == authority["edit_pull"]["mean"]
+    assert authority["status"] == "NOT_DETECTED" and authority["effect"] == 0 < 0.5 < biases["verbosity"]["effect"]
+    assert summary["edits"]["size_pull"]["mean"] > 0 and summary["validity"]["readout"] == "scores"
 
 
 def test_a_pairwise_python_judge_and_a_mode_it_cannot_answer(tmp_path: Path) -> None:

@@ -5,9 +5,20 @@ from pathlib import Path
 import pytest
 
 from judgeaudit.biases import build_probes, load_registry, load_spec, select_biases
-from judgeaudit.biases.perturb import split_sentences
+from judgeaudit.biases.perturb import reflow, split_sentences
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.schema import CONTROL, CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO, REPEAT, Instance, Probe
+from judgeaudit.schema import (
+    CONTROL,
+    CUE_ON_BETTER,
+    CUE_ON_WORSE,
+    EDIT_ON_BETTER,
+    EDIT_ON_WORSE,
+    PLACEBO_ON_BETTER,
+    PLACEBO_ON_WORSE,
+    REPEAT,
+    Instance,
+    Probe,
+)
 
 INSTANCE = Instance(
     id="t1",
@@ -29,14 +40,20 @@ def _shown(probe: Probe) -> tuple[str, str]:
     return probe.response_b, probe.response_a
 
 
-def test_shared_control_and_repeat_in_both_orders() -> None:
+def test_shared_control_repeat_and_size_free_edit_in_both_orders() -> None:
     shared = [p for p in build_probes([INSTANCE], [], 0) if p.bias is None]
-    assert {(p.condition, p.order, p.correct, p.response_a, p.replicate) for p in shared} == {
-        (CONTROL, "chosen_first", "A", INSTANCE.chosen, 0),
-        (CONTROL, "chosen_second", "B", INSTANCE.rejected, 0),
-        (REPEAT, "chosen_first", "A", INSTANCE.chosen, 1),
-        (REPEAT, "chosen_second", "B", INSTANCE.rejected, 1),
+    reflowed = {side: reflow(getattr(INSTANCE, side)) for side in ("chosen", "rejected")}
+    assert {(p.condition, p.order, p.correct, p.response_a, p.response_b, p.replicate) for p in shared} == {
+        (CONTROL, "chosen_first", "A", INSTANCE.chosen, INSTANCE.rejected, 0),
+        (CONTROL, "chosen_second", "B", INSTANCE.rejected, INSTANCE.chosen, 0),
+        (REPEAT, "chosen_first", "A", INSTANCE.chosen, INSTANCE.rejected, 1),
+        (REPEAT, "chosen_second", "B", INSTANCE.rejected, INSTANCE.chosen, 1),
+        (EDIT_ON_WORSE, "chosen_first", "A", INSTANCE.chosen, reflowed["rejected"], 0),
+        (EDIT_ON_WORSE, "chosen_second", "B", reflowed["rejected"], INSTANCE.chosen, 0),
+        (EDIT_ON_BETTER, "chosen_first", "A", reflowed["chosen"], INSTANCE.rejected, 0),
+        (EDIT_ON_BETTER, "chosen_second", "B", INSTANCE.rejected, reflowed["chosen"], 0),
     }
+    assert all(len(reflowed[side]) == len(getattr(INSTANCE, side)) and reflowed[side] != getattr(INSTANCE, side) for side in reflowed)
 
 
 @pytest.mark.parametrize("bias", ["verbosity", "authority", "markdown"])
@@ -54,7 +71,7 @@ def test_cue_is_counterbalanced_with_the_same_wording(bias: str) -> None:
 
 
 def test_placebo_is_a_neutral_edit_of_comparable_size_on_the_worse_response() -> None:
-    cue, placebo = _probes("authority")[0], _probes("authority", condition=PLACEBO)[0]
+    cue, placebo = _probes("authority")[0], _probes("authority", condition=PLACEBO_ON_WORSE)[0]
     added_by_cue = len(_shown(cue)[1]) - len(INSTANCE.rejected)
     added_by_placebo = len(_shown(placebo)[1]) - len(INSTANCE.rejected)
     assert _shown(placebo)[0] == INSTANCE.chosen and _shown(placebo)[1].startswith(INSTANCE.rejected)
@@ -90,7 +107,7 @@ def test_markdown_keeps_every_sentence_and_code() -> None:
 
 
 def test_bandwagon_names_the_cued_response_and_nothing_else_changes() -> None:
-    for condition in (CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO):
+    for condition in (CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO_ON_WORSE, PLACEBO_ON_BETTER):
         for probe in _probes("bandwagon", condition=condition):
             assert _shown(probe) == (INSTANCE.chosen, INSTANCE.rejected)
             other = "B" if probe.edited == "A" else "A"

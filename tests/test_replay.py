@@ -30,10 +30,12 @@ def _verbosity_records() -> list[dict]:
     """A judge that picks the padded response whenever one is padded, else the better one."""
     records = []
     for instance in INSTANCES:
-        for condition, padded in (("cue_on_worse", "rejected"), ("cue_on_better", "chosen"), ("placebo", None)):
+        # verbosity's placebo is the shared size-free edit (no bias), which leaves this judge's choice alone
+        for condition, padded in (("cue_on_worse", "rejected"), ("cue_on_better", "chosen"), ("edit_on_worse", None), ("edit_on_better", None)):
             for order in ("chosen_first", "chosen_second"):
                 winner = padded or "chosen"
-                records.append({"id": instance.id, "bias": "verbosity", "condition": condition, "order": order, "winner": winner})
+                bias = None if condition.startswith("edit") else "verbosity"
+                records.append({"id": instance.id, "bias": bias, "condition": condition, "order": order, "winner": winner})
     return records
 
 
@@ -76,6 +78,12 @@ def test_a_bias_is_audited_when_its_probes_were_recorded(tmp_path: Path) -> None
     assert verbosity["status"] == "BIASED" and verbosity["effect"] == pytest.approx(1.0)  # the padded one always won
     assert verbosity["noise_floor"]["placebo"]["rate"] is not None
     assert list(summary["skipped_biases"]) == ["authority"]
+
+
+def test_an_older_files_placebo_is_the_placebo_on_the_worse_response(tmp_path: Path) -> None:
+    legacy = [{"id": INSTANCES[0].id, "bias": "authority", "condition": "placebo", "order": "chosen_first", "winner": "chosen"}]
+    code, _, err = _run(tmp_path, _control_records() + _verbosity_records() + legacy)
+    assert code == 0, err  # read as placebo_on_worse; authority, with no cue recorded, is left out
 
 
 def test_malformed_records_name_the_file_and_line(tmp_path: Path) -> None:

@@ -51,7 +51,10 @@ def test_every_status_is_rendered_with_its_finding(tmp_path: Path) -> None:
     html = (tmp_path / "report.html").read_text()
     markdown = (tmp_path / "report.md").read_text()
     assert "Biased: verbosity" in html and "Inconclusive: bandwagon" in html
-    assert "The judge moves toward the verbosity cue" in html and "The judge moves away from authority" in html
+    assert "The judge moves toward the verbosity cue itself" in html and "The judge penalizes the authority cue itself" in html
+    assert "toward the verbosity cue, of which +0.000 an edit that changes no size gets; the cue itself +1.000" in html
+    assert "Is the judge right?" in html and "What edits that carry no cue do to this judge" in html
+    assert "**Is the judge right?** Accuracy 100.0%" in markdown and "| the cue itself [95% CI] | total pull |" in markdown
     assert "unscored answers differ" in html and "cue on the better response, better shown" in html
     assert "placebo" in html.lower() and "<b>I will not</b>" not in html
     assert "| verbosity | presentation | BIASED |" in markdown and "| bandwagon | social | INCONCLUSIVE |" in markdown

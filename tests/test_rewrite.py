@@ -20,7 +20,7 @@ from judgeaudit.biases.rewrite import (
 from judgeaudit.datasets import load_instances, sample_path
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.runs import read_judgments
-from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO
+from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO_ON_BETTER, PLACEBO_ON_WORSE
 from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, chosen_texts_of
 from tests.test_end_to_end import finish, judgeaudit, only_run_dir
 
@@ -50,13 +50,18 @@ def test_rewrite_tasks_draw_one_wording_for_both_responses_and_paraphrase_the_pl
     spec = load_registry()["sentiment_negative"]
     instances = load_instances(sample_path())[:4]
     tasks = rewrite_tasks(instances, [spec], 0, _Writer(), None)
-    assert len(tasks) == 4 * 3 and {t.role for t in tasks} == {"cue:rejected", "cue:chosen", "placebo"}
+    assert len(tasks) == 4 * 4 and {t.role for t in tasks} == {"cue:rejected", "cue:chosen", "placebo:rejected", "placebo:chosen"}
     for instance in instances:
         mine = {t.role: t.request.messages[0]["content"] for t in tasks if t.instance.id == instance.id}
         moods = [m for m in spec.choices["mood"] if m in mine["cue:rejected"]]
         assert len(moods) == 1 and moods[0] in mine["cue:chosen"]  # the same drawn tone on both
         assert instance.rejected in mine["cue:rejected"] and instance.chosen in mine["cue:chosen"]
-        assert "different words" in mine["placebo"] and "tone" in mine["placebo"] and moods[0] not in mine["placebo"]
+        for side, original in (("rejected", instance.rejected), ("chosen", instance.chosen)):
+            placebo = mine[f"placebo:{side}"]  # a paraphrase of each response: the placebo on either side
+            assert "different words" in placebo and "tone" in placebo and moods[0] not in placebo and original in placebo
+    # Verbosity's placebo is the shared size-free edit: no paraphrase is asked for it.
+    verbosity = rewrite_tasks(instances, [load_registry()["verbosity"]], 0, _Writer(), None)
+    assert {t.role for t in verbosity} == {"cue:rejected", "cue:chosen"}
     # Without a rewriter the template is used: no rewrite tasks for template biases.
     assert rewrite_tasks(instances, [spec], 0, None, _Writer()) == []
     # Self-enhancement: the judge writes the cue, the rewriter (if any) the placebo.
@@ -88,8 +93,8 @@ def test_a_rewritten_run_checks_counts_and_resumes(tmp_path: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
     calls = manifest["rewrites"]["calls"]
     # Two rewritten biases (authority has no rewrite instruction), 12 instances: the cue on each
-    # response per bias, and one cue-free paraphrase of the worse response that both biases share.
-    assert calls["rewrites"] == 12 * (2 * 2 + 1) == server.rewrites
+    # response per bias, and one cue-free paraphrase of each response that both biases share.
+    assert calls["rewrites"] == 12 * (2 * 2 + 2) == server.rewrites
     assert calls["checks"] < calls["rewrites"]  # rewrites refused by the numbers check are not sent
     skipped = manifest["rewrites"]["skipped"]
     for name in ("sentiment_negative", "assertiveness"):
@@ -101,7 +106,7 @@ def test_a_rewritten_run_checks_counts_and_resumes(tmp_path: Path) -> None:
     assert summary["biases"]["authority"]["n_instances"] == 12 and not summary["biases"]["authority"]["skipped"]
     rows = [asdict(p) | j.to_dict() for p, j in read_judgments(run_dir / "judgments.jsonl")[0]]
     for row in rows:
-        if row["bias"] in ("sentiment_negative", "assertiveness") and row["condition"] in (CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO):
+        if row["bias"] in ("sentiment_negative", "assertiveness") and row["condition"] in (CUE_ON_WORSE, CUE_ON_BETTER, PLACEBO_ON_WORSE, PLACEBO_ON_BETTER):
             edited = row["response_a"] if row["edited"] == "A" else row["response_b"]
             assert edited.startswith(behaviour.rewrite_prefix)  # what was judged is the rewrite itself
     assert (run_dir / "rewrites.jsonl").exists()

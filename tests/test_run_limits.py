@@ -54,7 +54,10 @@ def test_max_cost_stops_cleanly_and_a_larger_budget_continues_without_paying_twi
         assert spend["total"]["requests"] == planned and abs(spend["total"]["cost_usd"] - summary["cost_usd"]) < 1e-5
         for field in ("requests", "prompt_tokens", "completion_tokens"):
             assert sum(spend[name][field] for name in ("verbosity", "authority", "shared")) == spend["total"][field]
-        assert spend["verbosity"]["prompt_tokens"] > spend["authority"]["prompt_tokens"]  # the padded answers are longer
+        per_request = {name: spend[name]["prompt_tokens"] / spend[name]["requests"] for name in ("verbosity", "authority")}
+        assert per_request["verbosity"] > per_request["authority"]  # the padded answers are longer
+        # verbosity's placebo is the shared size-free edit; authority asks its own placebo on each response
+        assert spend["authority"]["requests"] == 2 * spend["verbosity"]["requests"]
 
 
 def test_a_cap_on_a_judge_without_known_prices_is_refused_before_any_call(tmp_path: Path) -> None:

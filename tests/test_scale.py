@@ -68,10 +68,11 @@ def test_round_trip_keeps_every_field_and_writes_each_long_text_once(tmp_path: P
         if text and len(text) > INLINE_UP_TO
     }
     assert sorted(definitions) == sorted(long_texts)  # each long text defined exactly once
-    shared = rows[0][0].response_a  # the first control's response: shown by dozens of probes
+    first = next(row for row, (p, _) in enumerate(rows) if p.condition == "control")
+    shared = rows[first][0].response_a  # a control's response: shown by dozens of probes
     assert sum(p.response_a == shared or p.response_b == shared for p, _ in rows) > 20
     assert path.read_text(encoding="utf-8").count(json.dumps(shared)) == 1
-    assert judgments[0]["response_a"] == {"text": next(line["text"] for line in lines if line.get("value") == shared)}
+    assert judgments[first]["response_a"] == {"text": next(line["text"] for line in lines if line.get("value") == shared)}
 
 
 @pytest.mark.parametrize("write", [write_judgments, write_first_format])

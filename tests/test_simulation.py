@@ -25,6 +25,8 @@ def test_a_true_pull_is_covered_and_detected() -> None:
     tally = run_audits(pulled(tau), PROBES, AUDITS, seed=12, true_effect=2 * tau)
     covered = sum(tally.covered[name] for name in CONTENT_BIASES) / (AUDITS * len(CONTENT_BIASES))
     assert 0.93 <= covered <= 0.97, covered
+    # Net of the placebo's pull (a difference of two swings) the same effect is found less often than
+    # the total pull was: about half the time at 40 instances (benchmarks/README.md has the figures).
     power = sum(tally.flagged[name] for name in CONTENT_BIASES) / (AUDITS * len(CONTENT_BIASES))
-    assert power >= 0.8, power
+    assert power >= 0.4, power
     assert tally.flagged["position"] / AUDITS <= 0.05

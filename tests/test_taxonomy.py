@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.biases.perturb import split_sentences
+from judgeaudit.biases.probes import PLACEBO_SIZE_STEP, shared_probes, uses_size_free_placebo
 from judgeaudit.biases.placebo import DEFAULT_PLACEBO, NEUTRAL_ATTRIBUTIONS, NEUTRAL_NOTES, NEUTRAL_SENTENCES
 from judgeaudit.biases.spec import DIMENSIONS, BiasSpec
 from judgeaudit.datasets import load_instances, sample_path
 from judgeaudit.report.examples import mark_insertions
-from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, PLACEBO, Instance, Probe
+from judgeaudit.schema import (
+    CUE_ON_BETTER,
+    CUE_ON_WORSE,
+    EDIT_ON_BETTER,
+    EDIT_ON_WORSE,
+    PLACEBO_ON_BETTER,
+    PLACEBO_ON_WORSE,
+    Instance,
+    Probe,
+)
 
 REGISTRY = load_registry()
 INSTANCES = load_instances(sample_path())
@@ -104,7 +115,7 @@ def test_placebo_text_carries_no_cue_of_any_bias() -> None:
     neutral = [*NEUTRAL_SENTENCES, *NEUTRAL_NOTES, *NEUTRAL_ATTRIBUTIONS, *map(_literals, DEFAULT_PLACEBO.values())]
     for spec in TEMPLATED:
         for probe in build_probes(INSTANCES[:20], [spec], 0):
-            if probe.condition == PLACEBO:
+            if probe.condition in (PLACEBO_ON_WORSE, PLACEBO_ON_BETTER):
                 neutral += _inserted(probe, next(i for i in INSTANCES if i.id == probe.instance_id))
     leaks = {(name, word) for text in neutral for name, spec in REGISTRY.items() for word in spec.vocabulary if _contains(text, word)}
     assert not leaks, sorted(leaks)
@@ -148,6 +159,7 @@ def _check_edit(spec: BiasSpec, original: str, edited: str) -> None:
 @pytest.mark.parametrize("spec", TEMPLATED, ids=[s.name for s in TEMPLATED])
 def test_each_probe_differs_from_the_control_exactly_as_described(spec: BiasSpec) -> None:
     applied = 0
+    size_free = uses_size_free_placebo(spec)
     for instance in INSTANCES:
         probes = [p for p in build_probes([instance], [spec], seed=1) if p.bias == spec.name]
         if not probes:
@@ -155,21 +167,31 @@ def test_each_probe_differs_from_the_control_exactly_as_described(spec: BiasSpec
             assert spec.edit == "reorder" and 1 in (len(split_sentences(instance.chosen)), len(split_sentences(instance.rejected)))
             continue
         applied += 1
-        assert Counter(p.condition for p in probes) == {CUE_ON_WORSE: 2, CUE_ON_BETTER: 2, PLACEBO: 2}
+        expected = {CUE_ON_WORSE: 2, CUE_ON_BETTER: 2} | ({} if size_free else {PLACEBO_ON_WORSE: 2, PLACEBO_ON_BETTER: 2})
+        assert Counter(p.condition for p in probes) == expected
+        cues = {(p.condition, p.order): p for p in probes}
         for probe in probes:
             shown = _by_side(probe)
-            edited, other = ("worse", "better") if probe.condition in (CUE_ON_WORSE, PLACEBO) else ("better", "worse")
+            edited, other = ("worse", "better") if probe.condition in (CUE_ON_WORSE, PLACEBO_ON_WORSE) else ("better", "worse")
             original = {"better": instance.chosen, "worse": instance.rejected}
             assert probe.edited == (probe.correct if edited == "better" else ("B" if probe.correct == "A" else "A"))
-            is_cue = probe.condition != PLACEBO
+            is_cue = probe.condition in (CUE_ON_WORSE, CUE_ON_BETTER)
             if spec.apply_to == "response" and is_cue:
                 _check_edit(spec, original[edited], shown[edited])
+            elif spec.apply_to == "response":
+                # The placebo: neutral text of the cue's size (to within the rounding and a word) at the cue's place.
+                cue = _by_side(cues[CUE_ON_WORSE if edited == "worse" else CUE_ON_BETTER, probe.order])
+                place = spec.edit if spec.edit in ("prepend", "insert", "wrap") else "append"
+                _check_edit(replace(spec, edit=place), original[edited], shown[edited])
+                assert abs(len(shown[edited]) - len(cue[edited])) <= PLACEBO_SIZE_STEP // 2 + 12
+                if spec.counterpart:
+                    assert abs(len(shown[other]) - len(cue[other])) <= PLACEBO_SIZE_STEP // 2 + 12
             elif spec.apply_to == "prompt_note":
                 assert shown[edited] == original[edited] and f"Response {probe.edited}" in probe.prompt_note
             elif spec.apply_to == "attribution":
                 assert shown[edited] == original[edited] and shown[f"{edited}_header"]
                 assert not shown[f"{other}_header"]
-            if spec.counterpart and is_cue:
+            if spec.counterpart:
                 assert shown[other].endswith(original[other]) and shown[other] != original[other]
             else:
                 assert shown[other] == original[other]
@@ -177,6 +199,19 @@ def test_each_probe_differs_from_the_control_exactly_as_described(spec: BiasSpec
                 assert not probe.attribution_a and not probe.attribution_b
     # Reordering needs two sentences in both responses: 13 of the 65 sample instances have them.
     assert applied >= (13 if spec.edit == "reorder" else len(INSTANCES))
+
+
+def test_the_shared_size_free_edit_changes_one_break_and_no_size() -> None:
+    for instance in INSTANCES:
+        edits = [p for p in shared_probes(instance) if p.condition in (EDIT_ON_WORSE, EDIT_ON_BETTER)]
+        assert Counter(p.condition for p in edits) == {EDIT_ON_WORSE: 2, EDIT_ON_BETTER: 2}
+        for probe in edits:
+            shown = _by_side(probe)
+            edited, other = ("worse", "better") if probe.condition == EDIT_ON_WORSE else ("better", "worse")
+            original = {"better": instance.chosen, "worse": instance.rejected}
+            assert shown[other] == original[other] and shown[edited] != original[edited]
+            assert shown[edited].split() == original[edited].split()  # the same words in the same order
+            assert len(shown[edited]) - len(original[edited]) in (0, 1)  # 1: a line break after a word or code
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED["identity"]))
@@ -200,7 +235,7 @@ def test_verbosity_keeps_the_text_and_reaches_its_ratio() -> None:
 
 @pytest.mark.parametrize("spec", TEMPLATED, ids=[s.name for s in TEMPLATED])
 def test_wording_is_fixed_by_the_seed_and_varies_across_seeds(spec: BiasSpec) -> None:
-    instance = next(i for i in INSTANCES if build_probes([i], [spec], 0)[4:])
+    instance = next(i for i in INSTANCES if any(p.bias == spec.name for p in build_probes([i], [spec], 0)))
 
     def shown(seed: int) -> list[tuple[str, ...]]:
         return [(p.response_a, p.response_b, p.prompt_note, p.attribution_a, p.attribution_b) for p in build_probes([instance], [spec], seed)]

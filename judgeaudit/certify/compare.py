@@ -64,6 +64,12 @@ def compare_runs(run_a: Path, run_b: Path, alpha: float = 0.05) -> RunComparison
         comparison.notes.append("The runs used different seeds, so cue wordings may differ between them.")
     if summary_a.get("mode") != summary_b.get("mode"):
         comparison.notes.append(f"The runs asked in different formulations ({summary_a.get('mode')} vs {summary_b.get('mode')}).")
+    readouts = [(s.get("validity") or {}).get("readout", "unknown") for s in (summary_a, summary_b)]
+    if readouts[0] != readouts[1] or "mixed" in readouts:
+        comparison.notes.append(
+            f"The judges' readouts differ ({readouts[0]} vs {readouts[1]}): both are compared on their verdicts, "
+            "the one scale they share; their probabilities or scores are not comparable."
+        )
     for name in sorted(set(summary_a["biases"]) | set(summary_b["biases"])):
         if name not in summary_a["biases"] or name not in summary_b["biases"]:
             comparison.only_in[name] = f"only in {'A' if name in summary_a['biases'] else 'B'}"
@@ -71,7 +77,12 @@ def compare_runs(run_a: Path, run_b: Path, alpha: float = 0.05) -> RunComparison
         if templates_a.get(name) != templates_b.get(name):
             comparison.notes.append(f"{name}: the two runs used different versions of its template.")
         a, b = summary_a["biases"][name], summary_b["biases"][name]
-        result = compare_bias(name, a["expected"], a["instance_effects"], b["instance_effects"], seed=manifest_a["seed"])
+        if tuple(a.get("effect_range") or (-1, 1)) != tuple(b.get("effect_range") or (-1, 1)):
+            comparison.only_in[name] = "its effects are on different scales in the two runs (rebuild the older one with `judgeaudit report`)"
+            continue
+        result = compare_bias(
+            name, a["expected"], a["instance_effects"], b["instance_effects"], seed=manifest_a["seed"], effect_range=tuple(a.get("effect_range") or (-1, 1))
+        )
         if result is None:
             comparison.only_in[name] = "fewer than 2 instances assessed in both"
         else:

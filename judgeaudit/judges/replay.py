@@ -9,7 +9,9 @@ record per judged probe:
 - the verdict: ``verdict`` (``A`` / ``B`` / ``tie``, or the judge's raw text, read by
   ``parse_verdict``), or ``winner`` (``chosen`` / ``rejected`` / ``tie``); optionally ``p_a``;
 - optionally which probe: ``bias`` and ``condition`` (``control`` by default; ``repeat``,
-  ``cue_on_worse``, ``cue_on_better``, ``placebo``), ``replicate``.
+  ``edit_on_worse``, ``edit_on_better`` (shared: no bias), ``cue_on_worse``, ``cue_on_better``,
+  ``placebo_on_worse``, ``placebo_on_better``; an older file's ``placebo`` is ``placebo_on_worse``),
+  ``replicate``.
 
 Only recorded probes are audited: the control in both orders gives position consistency and
 accuracy; a bias is audited when its probes were recorded, and left out, with the reason, when not.
@@ -26,7 +28,7 @@ from judgeaudit.datasets import read_rows
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.prompts.parse import parse_verdict
 from judgeaudit.prompts.templates import REPLAY
-from judgeaudit.schema import CONDITIONS, Judgment, JudgeRequest, Probe
+from judgeaudit.schema import CONDITIONS, LEGACY_CONDITIONS, SHARED_CONDITIONS, Judgment, JudgeRequest, Probe
 
 ProbeKey = tuple[str, str | None, str, str, int]
 
@@ -92,17 +94,18 @@ def _record(path: Path, line_no: int, row: dict[str, Any]) -> tuple[ProbeKey, Ju
         raise located(path, line_no, "missing field 'instance_id' (or 'id')")
     order = _order(path, line_no, field("order"), field("first"), field("chosen_position"))
     condition = str(field("condition") or "control")
+    condition = LEGACY_CONDITIONS.get(condition, condition)
     if condition not in CONDITIONS:
         raise located(path, line_no, f"'condition' must be one of {', '.join(CONDITIONS)}; got {condition!r}")
     bias = field("bias")
-    if condition not in ("control", "repeat") and bias is None:
+    if condition not in SHARED_CONDITIONS and bias is None:
         raise located(path, line_no, f"condition {condition!r} needs the 'bias' it belongs to")
     replicate = int(field("replicate") or (1 if condition == "repeat" else 0))
     chosen_label = "A" if order == "chosen_first" else "B"
     verdict = _verdict(path, line_no, field("verdict"), field("winner"), chosen_label)
     p_a = field("p_a")
     judgment = Judgment(verdict=verdict, p_a=float(p_a) if p_a is not None else None, raw=str(field("verdict", "winner")))  # type: ignore[arg-type]
-    key = (str(instance_id), None if condition in ("control", "repeat") else str(bias), condition, order, replicate)
+    key = (str(instance_id), None if condition in SHARED_CONDITIONS else str(bias), condition, order, replicate)
     return key, judgment
 
 

@@ -56,7 +56,6 @@ def write_reports(run_dir: Path, summary: Summary, manifest: dict[str, Any], row
         "dimensions": by_dimension(summary),
         "references": {record["name"]: record.get("references", []) for record in manifest["biases"]},
         "injections": {record["name"]: _injection(record, manifest) for record in manifest["biases"]},
-        "all_soft": all(b.pref_source == "logits" for b in summary.biases.values()),
     }
     env = environment()
     (run_dir / "report.html").write_text(env.get_template("report.html.j2").render(**context), encoding="utf-8")

@@ -19,24 +19,23 @@ def bias_table(summary: Summary) -> Table:
         ("bias", "left"),
         ("status", "left"),
         ("n", "right"),
-        ("pull toward cue [95% CI]", "right"),
+        ("cue itself [95% CI]", "right"),
+        ("total", "right"),
+        ("placebo's", "right"),
         ("flips", "right"),
-        ("placebo", "right"),
-        ("repeat", "right"),
         ("acc ctrl→cue", "right"),
         ("q", "right"),
     ):
         table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for name, b in ordered_biases(summary):
-        floor = b.noise_floor
         table.add_row(
             name,
             _STATUS_STYLE[b.status],
             str(b.n_instances),
             f"{signed(b.effect, 2)} [{interval(b.effect_ci, digits=2)}]",
+            signed(b.total_pull.mean, 2) if b.total_pull else "–",
+            signed(b.edit_pull.mean, 2) if b.edit_pull else "–",
             pct(b.flip_rate),
-            pct(floor.placebo.rate if floor.placebo else None),
-            pct(floor.repeat.rate if floor.repeat else None),
             f"{pct(b.accuracy_control)}→{pct(b.accuracy_perturbed)}",
             pval(b.q_value),
         )
@@ -76,10 +75,26 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
             f"length, observed: the preference moves {length.slope:+.3f} (95% CI {length.slope_ci[0]:+.3f} to "
             f"{length.slope_ci[1]:+.3f}) per unit of length advantage; {pct(length.length_controlled_preference)} at equal length"
         )
+    if summary.edits:
+        edits = summary.edits
+        console.print(
+            f"edits without a cue: edit pull {edits.edit_pull.mean:+.3f} (p={pval(edits.edit_p)})"
+            + (f" · size pull {edits.size_pull.mean:+.3f} (p={pval(edits.size_p)})" if edits.size_pull else "")
+            + (f" · the size-free edit changes {pct(edits.fragility.rate)} of verdicts" if edits.fragility else "")
+        )
+        for finding in edits.findings:
+            console.print(f"  [yellow]{escape(finding)}[/]")
     calls = summary.calls
-    control = summary.control
+    if summary.validity:
+        validity = summary.validity
+        consistency = f" · position consistency {pct(validity.position_consistency.rate)}" if validity.position_consistency else ""
+        console.print(
+            f"is it right? accuracy {pct(validity.accuracy.rate)} (95% CI {interval(validity.accuracy.ci, True)}, "
+            f"{validity.accuracy.n_instances} instances) · ties {pct(validity.tie_rate.rate)}{consistency} · readout {validity.readout} "
+            "(effects on verdicts)"
+        )
     console.print(
-        f"control accuracy {pct(control.accuracy)} ({control.n} instances) · requests {calls.total} "
+        f"requests {calls.total} "
         f"(cached {calls.cached}, failed {calls.failed}, unparseable {calls.unparseable}, truncated {calls.truncated}) · "
         f"cost ${summary.cost_usd:.4f}"
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.schema import Judgment, Probe
+from judgeaudit.schema import LEGACY_CONDITIONS, Judgment, Probe
 
 FORMAT = "judgeaudit.judgments"
 VERSION = 2
@@ -119,5 +119,6 @@ def _row(record: dict[str, Any], texts: dict[str, str], shared: dict[str, str]) 
             if value["text"] not in texts:
                 raise ValueError(f"{name} refers to text {value['text']}, which no earlier line defines")
             record[name] = texts[value["text"]]
+    record["condition"] = LEGACY_CONDITIONS.get(record["condition"], record["condition"])
     probe = Probe(**{name: record[name] for name in _PROBE_FIELDS if name in record})
     return probe, Judgment.from_dict(record)

@@ -2,21 +2,21 @@
 
 For each bias both runs measured, on the instances both assessed, the *bias size* of each run is its
 mean effect read the way the bias file names: the pull toward the cue (toward), the penalty (away),
-or the distance from zero either way (either; position). The difference A − B is tested over
-instances as pairs: a paired bootstrap interval, and a permutation test that swaps the two runs'
-values within instances (scipy), with Benjamini-Hochberg across biases. A negative difference means
-A is less biased.
+or the distance from zero either way (either; position). The difference A - B is tested over
+instances as pairs by swapping the two runs' values within instances, which for these sizes is a
+sign-flip test of the per-instance differences d_i = s (a_i - b_i), s = +1 (toward), -1 (away), or the
+sign of the two runs' summed effects (either: a choice no swap changes, so the test stays exact).
+The interval inverts that same test, so it excludes 0 exactly when the test rejects at 5%;
+Benjamini-Hochberg across biases. A negative difference means A is less biased.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CONFIDENCE, PERMUTATION_RESAMPLES, benjamini_hochberg
+from judgeaudit.stats.inference import benjamini_hochberg, mean_ci, sign_flip_p
 from judgeaudit.stats.records import Interval
 
 
@@ -36,43 +36,27 @@ class BiasComparison:
     verdict: str = ""
 
 
-def _size(expected: str):  # noqa: ANN202 - a vectorised statistic for scipy
-    def size(values: np.ndarray, axis: int = -1) -> np.ndarray:
-        mean = np.mean(values, axis=axis)
-        return {"toward": mean, "away": -mean}.get(expected, np.abs(mean))
-
-    return size
+def _size(expected: str, values: np.ndarray) -> float:
+    mean = float(np.mean(values))
+    return {"toward": mean, "away": -mean}.get(expected, abs(mean))
 
 
-def compare_bias(name: str, expected: str, effects_a: dict[str, float], effects_b: dict[str, float], seed: int) -> BiasComparison | None:
+def compare_bias(
+    name: str, expected: str, effects_a: dict[str, float], effects_b: dict[str, float], seed: int, effect_range: tuple[float, float] = (-1.0, 1.0)
+) -> BiasComparison | None:
     """The paired comparison of one bias (None without common instances)."""
     common = sorted(set(effects_a) & set(effects_b))
     if len(common) < 2:
         return None
     a = np.array([effects_a[i] for i in common])
     b = np.array([effects_b[i] for i in common])
-    size = _size(expected)
-
-    def difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-        return size(x, axis) - size(y, axis)
-
-    rng = np.random.default_rng(seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if np.array_equal(a, b):
-            low = high = 0.0
-        else:
-            interval = stats.bootstrap(
-                (a, b), difference, paired=True, vectorized=True, n_resamples=BOOTSTRAP_RESAMPLES,
-                confidence_level=CONFIDENCE, method="percentile", random_state=rng,
-            ).confidence_interval
-            low, high = float(interval.low), float(interval.high)
-        test = stats.permutation_test(
-            (a, b), difference, permutation_type="samples", vectorized=True,
-            n_resamples=PERMUTATION_RESAMPLES, alternative="two-sided", random_state=rng,
-        )
+    orientation = {"toward": 1.0, "away": -1.0}.get(expected, 1.0 if (a + b).sum() >= 0 else -1.0)
+    d = orientation * (a - b)
+    width = effect_range[1] - effect_range[0]
+    difference = mean_ci(d, (-width, width), seed)
     return BiasComparison(
-        name, expected, len(common), float(size(a)), float(size(b)), float(difference(a, b)), (low, high), float(test.pvalue),
+        name, expected, len(common), _size(expected, a), _size(expected, b), float(d.mean()), difference.ci,
+        float(sign_flip_p(d, "two-sided", seed)),
     )
 
 

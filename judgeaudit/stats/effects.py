@@ -91,13 +91,15 @@ def missing_gap(cells: Cells, baseline: np.ndarray, treated: np.ndarray, alpha: 
     Leaving unscored probes out is only harmless when they are as common with the cue as without it.
     Per instance, the share of its ``treated`` probes that are unscored minus the share of its
     ``baseline`` probes, tested over instances (two-sided sign flip): a gap of at least
-    MIN_MISSING_GAP that the test finds at ``alpha`` makes the bias INCONCLUSIVE.
+    MIN_MISSING_GAP that the test finds at half of ``alpha`` makes the bias INCONCLUSIVE. (Half: this
+    is a guard, not a finding; at the full level, answers unreadable at random in every condition made
+    about 5% of biases INCONCLUSIVE, while a cue that makes the judge refuse moves the gap far more.)
     """
     base, cued = cells.states(baseline), cells.states(treated)
     per_instance = cells.share_by_instance(treated, ~cells.scored) - cells.share_by_instance(baseline, ~cells.scored)
     per_instance = per_instance[~np.isnan(per_instance)]
     gap = float(per_instance.mean()) if len(per_instance) else 0.0
-    if abs(gap) < MIN_MISSING_GAP or (sign_flip_p(per_instance, "two-sided", 0) or 1.0) >= alpha:
+    if abs(gap) < MIN_MISSING_GAP or (sign_flip_p(per_instance, "two-sided", 0) or 1.0) >= alpha / 2:
         return ""
     return (
         f"unscored answers differ: {100 * cued.missing_rate:.1f}% with the cue vs {100 * base.missing_rate:.1f}% "

@@ -135,8 +135,10 @@ def sign_flip_p(values: Sequence[float], alternative: str, seed: int) -> float |
 
     ``alternative`` is ``greater``, ``less`` or ``two-sided``. What it rejects exactly: that each
     instance's value is symmetric about zero (in particular, that the cue moves no instance at all);
-    for values with mean zero but a skewed distribution it is a large-sample test of the mean (measured
-    at n = 20-30: rejects 5.5-7% at 5%). Exact (every sign pattern) for up to ``EXACT_UP_TO`` instances,
+    for values with mean zero but a skewed distribution it is a large-sample test of the mean (+1 for a
+    fifth of the instances, -0.25 for the rest, n = 20-60: 5.2-7.3% rejected at 5% one way, 0.8-2.6%
+    the other). Studentizing would not change it: under sign flips the sum of squares is fixed, so the
+    t statistic is a monotone function of the sum. Exact (every sign pattern) for up to ``EXACT_UP_TO`` instances,
     else from random sign flips, counting the observed pattern, so the p-value is never below
     1/(resamples + 1). (Written on numpy: scipy's permutation_test is the same test but twenty times
     slower, and the simulations run it thousands of times.)
