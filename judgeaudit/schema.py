@@ -154,4 +154,3 @@ class Judgment:
 
 
 _JUDGMENT_FIELDS = tuple(Judgment.__dataclass_fields__)
-PLACEBO = PLACEBO_ON_WORSE  # TEMPORARY while the stats move to both placebos

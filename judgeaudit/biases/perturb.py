@@ -127,7 +127,7 @@ def render_edit(
     Templates may call ``pick(name)`` for one item of ``choices[name]``, ``pad_to(ratio, name)`` for
     filler items until the response reaches ``ratio`` times its length, ``insert_at(text, where)`` and
     ``conclusion_first()`` (see the functions of those names), ``neutral(n)`` for content-neutral
-    sentences of about ``n`` characters, ``neutral_note()`` for a neutral note naming the response and
+    sentences of about ``n`` characters (``neutral_text``), ``neutral_note()`` for a neutral note naming the response and
     ``neutral_attribution()`` for a neutral header attribution; ``added`` is how many characters the
     cue added (to size a placebo).
     """
@@ -153,10 +153,8 @@ def render_edit(
         return _fill(pool, len(response) * (float(ratio) - 1))
 
     def neutral(n_chars: int) -> str:
-        pool = list(NEUTRAL_SENTENCES)
-        rng.shuffle(pool)
         drawn.append("neutral")
-        return _fill(pool, max(int(n_chars), 1))
+        return neutral_text(rng, max(int(n_chars), 1))
 
     def neutral_note() -> str:
         drawn.append("neutral_note")

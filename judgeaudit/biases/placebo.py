@@ -26,9 +26,9 @@ NEUTRAL_NOTES = (
 
 NEUTRAL_ATTRIBUTIONS = ("entry 7", "item 3", "submission 12", "text 5")
 
-# The default placebo for each place a cue can go; ``added`` is how many characters the cue added.
+# The default placebo of a cue in the judge prompt's note or in a response's header (a response cue's
+# is neutral text of its size at its place: ``probes._neutral_at``).
 DEFAULT_PLACEBO = {
-    "response": "{{ response }}\n\n{{ neutral(added) }}",
     "prompt_note": "{{ neutral_note() }}",
     "attribution": "{{ neutral_attribution() }}",
 }

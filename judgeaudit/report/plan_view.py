@@ -25,7 +25,7 @@ def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
     console.print(table)
     tokens = "measured in the pilot" if plan.tokens_measured else "estimated (prompt characters / 4; answers as assumed)"
     console.print(
-        f"per instance: {plan.calls_per_instance:.1f} calls ({plan.shared_calls_per_instance:.1f} shared: the unchanged pair and its repeat); "
+        f"per instance: {plan.calls_per_instance:.1f} calls ({plan.shared_calls_per_instance:.1f} shared: the unchanged pair, its repeat and the size-free edit); "
         f"per call {plan.prompt_tokens_per_call:.0f} prompt + {plan.completion_tokens_per_call:.0f} answer tokens, {tokens}"
     )
     price = plan.prices.source if plan.prices.known else f"cost unknown: {plan.prices.source}"
