@@ -46,10 +46,11 @@ def print_needle(result: NeedleResult, console: Console | None = None) -> None:
     console.print(table)
     if analysis.regression:
         terms = "; ".join(
-            f"{TERM_NAMES[name]} {c.estimate:+.2f} [{c.ci[0]:+.2f}, {c.ci[1]:+.2f}] p={c.p_value:.2g} (Holm {c.p_holm:.2g})"
+            f"{TERM_NAMES[name]} {c.estimate:+.2f} [{c.ci[0]:+.2f}, {c.ci[1]:+.2f}] p={c.p_value:.2g} (adjusted {c.p_adjusted:.2g})"
             for name, c in analysis.regression.items() if name in TERM_NAMES
         )
         console.print(f"logistic regression (log-odds of catching the error): {terms}")
+        console.print(f"[dim]{analysis.inference}[/]")
     skipped = result.design["too_long"]["trials"]
     if skipped:
         console.print(f"[yellow]{skipped} trials did not fit the judge's context of {result.design['too_long']['context_window']} tokens: skipped, never truncated[/]")

@@ -9,16 +9,18 @@ The regression (statsmodels, binomial GLM): logit P(correct) = b0 + b1 (position
 ((position - 1/2)^2 - 1/12) + b3 log2(words / 1000). b1 is a start-versus-end slope, b2 the bend
 (positive: errors at the edges are caught more often than in the middle), b3 the change per doubling
 of length. The trials of one long-form item share its text, so the item is the unit of inference, and
-there are few items (about 12): a normal reference for item-clustered standard errors claimed effects
-of null judges about twice as often as it should. Each term is therefore tested with the wild cluster
-score bootstrap with the null imposed (Kline & Santos 2012; boottest's test after ML estimation, Roodman
-et al. 2019; on logit with few clusters, MacKinnon, Nielsen & Webb, arXiv:2406.00650): the restricted model is fitted without the term, each item's
-efficient score for it is summed, and the p-value is a sign-flip (Rademacher) test of those sums, exact
-over every sign pattern up to 13 items. Intervals are Wald intervals with item-clustered (CR1) standard
-errors on a t reference with items - 1 degrees of freedom. With fewer than ``MIN_ITEMS`` items nothing
-is tested. The statement in words claims a term only when its p-value, Holm-adjusted over the three, is
-below alpha, and quotes the observed miss rates (with item-clustered intervals) of the position bins or
-length buckets that missed most and least: never a model's prediction.
+items are few (about 12): item-clustered standard errors on a normal reference claimed effects of null
+judges twice as often as they should. Each term is tested with the wild cluster score bootstrap with
+the null imposed (Kline & Santos 2012; boottest's test after ML estimation, Roodman et al. 2019; for
+logit with few clusters, MacKinnon, Nielsen & Webb, arXiv:2406.00650): a sign-flip test, by item, of
+the items' efficient scores at the fit without the term, exact over every sign pattern up to 13 items.
+Intervals are Wald, item-clustered (CR1), on a t reference with items - 1 degrees of freedom. With
+fewer than ``MIN_ITEMS`` items nothing is tested.
+
+The statement in words claims a term only when its p-value, Bonferroni-adjusted over the three, is
+below alpha (Holm held a null judge with a true length effect at its nominal 4.8-5.8% for the position
+claim; Bonferroni holds it near 3% with the same power on the planted judges: benchmarks/README.md), and then quotes the observed miss rates, with item-clustered intervals, of the position bins
+(or length buckets) that missed most and least: what the cells show, never a model's prediction.
 """
 
 from __future__ import annotations
@@ -65,8 +67,8 @@ class Coefficient:
     """Wald, item-clustered (CR1) standard error, t reference on items - 1 degrees of freedom."""
     p_value: float
     """Two-sided, from the wild cluster score bootstrap with the term's null imposed (Rademacher weights by item)."""
-    p_holm: float
-    """Holm-adjusted over the three terms (position, edges, length): what the statement in words uses."""
+    p_adjusted: float
+    """Bonferroni-adjusted over the three terms (position, edges, length): what the statement in words uses."""
 
 
 @dataclass
@@ -98,15 +100,16 @@ def _probes(rows: list[tuple[Probe, Judgment]], places: dict[str, TrialPlace]) -
 def _cells(frame: pd.DataFrame, buckets: list[int], bins: int) -> list[NeedleCell]:
     keys = ["bucket", "bin"]
     scored = frame[frame["state"] == SCORED].groupby([*keys, "instance_id"])["correct"].agg(["sum", "size"])
-    per_cell = {cell: group for cell, group in scored.groupby(level=keys)}
+    per_trial = dict(iter(scored.groupby(level=keys)))
     trials = frame.groupby(keys)["instance_id"].nunique()
     unscored = (frame["state"] != SCORED).groupby([frame[k] for k in keys]).sum()
-    empty = pd.DataFrame({"sum": [], "size": []})
-    return [
-        NeedleCell(bucket, k, int(trials.get((bucket, k), 0)), clustered_rate(per_cell.get((bucket, k), empty)["sum"], per_cell.get((bucket, k), empty)["size"]),
-                   int(unscored.get((bucket, k), 0)))
-        for bucket in buckets for k in range(bins)
-    ]
+    cells = []
+    for bucket in buckets:
+        for k in range(bins):
+            counts = per_trial.get((bucket, k), pd.DataFrame({"sum": [], "size": []}))
+            accuracy = clustered_rate(counts["sum"], counts["size"])
+            cells.append(NeedleCell(bucket, k, int(trials.get((bucket, k), 0)), accuracy, int(unscored.get((bucket, k), 0))))
+    return cells
 
 
 def _design(position: np.ndarray, words: np.ndarray) -> np.ndarray:
@@ -142,7 +145,7 @@ def _fit(scored: pd.DataFrame) -> tuple[object | None, str]:
     return model, ""
 
 
-def score_bootstrap_p(X: np.ndarray, y: np.ndarray, groups: np.ndarray, column: int) -> float:
+def _score_bootstrap_p(X: np.ndarray, y: np.ndarray, groups: np.ndarray, column: int) -> float:
     """Two-sided p-value that ``column``'s coefficient is zero: the wild cluster score bootstrap with the
     null imposed (Kline & Santos 2012), Rademacher weights by cluster.
 
@@ -183,7 +186,7 @@ def _extremes(rates: dict[int, Rate]) -> tuple[int, int]:
 
 def _statement(coefficients: dict[str, Coefficient], scored: pd.DataFrame, bins: int, items: int, alpha: float) -> str:
     parts = []
-    position_p = min(coefficients["position"].p_holm, coefficients["edges"].p_holm)
+    position_p = min(coefficients["position"].p_adjusted, coefficients["edges"].p_adjusted)
     if position_p < alpha:
         rates = _missed(scored, "bin")
         worst, best = _extremes(rates)
@@ -192,14 +195,14 @@ def _statement(coefficients: dict[str, Coefficient], scored: pd.DataFrame, bins:
             return f"{k / bins:.2f}–{(k + 1) / bins:.2f}"
 
         parts.append(
-            f"where the error sits matters (Holm p = {position_p:.2g}, {items} items): errors {span(worst)} of the way into a "
+            f"where the error sits matters (adjusted p = {position_p:.2g}, {items} items): errors {span(worst)} of the way into a "
             f"response were missed {_quote(rates[worst])}, errors {span(best)} of the way in {_quote(rates[best])}"
         )
-    if coefficients["log2_length"].p_holm < alpha:
+    if coefficients["log2_length"].p_adjusted < alpha:
         rates = _missed(scored, "bucket")
         longest, shortest = max(rates), min(rates)
         parts.append(
-            f"the length matters (Holm p = {coefficients['log2_length'].p_holm:.2g}): errors in responses of about {longest:,} words "
+            f"the length matters (adjusted p = {coefficients['log2_length'].p_adjusted:.2g}): errors in responses of about {longest:,} words "
             f"were missed {_quote(rates[longest])}, in responses of about {shortest:,} words {_quote(rates[shortest])}"
         )
     if not parts:
@@ -222,8 +225,8 @@ def analyze_needle(rows: list[tuple[Probe, Judgment]], places: dict[str, TrialPl
 
         X, y = model.model.exog, model.model.endog  # type: ignore[attr-defined]
         groups = pd.factorize(scored["item"])[0]
-        p_values = [score_bootstrap_p(X, y, groups, i) for i in range(len(TERMS))]
-        adjusted = [p_values[0], *multipletests(p_values[1:], method="holm")[1]]  # the intercept is never claimed
+        p_values = [_score_bootstrap_p(X, y, groups, i) for i in range(len(TERMS))]
+        adjusted = [p_values[0], *multipletests(p_values[1:], method="bonferroni")[1]]  # the intercept is never claimed
         low, high = np.asarray(model.conf_int()).T  # type: ignore[attr-defined]
         coefficients = {
             term: Coefficient(float(model.params[i]), (float(low[i]), float(high[i])), p_values[i], float(adjusted[i]))  # type: ignore[attr-defined]
