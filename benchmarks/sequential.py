@@ -1,7 +1,7 @@
 """Sequential stopping against the fixed design, on simulated judges, through the real code.
 
-A judge that reads out probabilities (tests/simulation.py ``soft``) with one strong bias (authority,
-true effect 0.50) and four absent ones. Two fixed designs ask every bias on the instances
+A judge that gives verdicts (tests/simulation.py ``pulled``: the cue's own pull on the verdict scale is
+exactly 2 tau) with one strong bias (authority, true effect 0.50) and four absent ones. Two fixed designs ask every bias on the instances
 ``judgeaudit plan`` gives for certifying the absent biases at power 0.8: planned from its default
 assumption (effects with sd 0.3; a team without a pilot) and planned from a 200-instance pilot of
 this very judge (the best a fixed design can do). The sequential design asks the same answers in
@@ -9,7 +9,8 @@ batches of instances, in the seeded order, and stops each bias once decided (as 
 does). Reported: probes asked (one probe is one call pairwise), how often the sequential decision is
 the fixed design's, error rates under repeated looks (a judge whose every bias sits exactly at δ must
 not be certified below it more than 5% of the time; a judge with no bias must not be failed), and
-the coverage of the reported 95% effect intervals with stopping on.
+the coverage of the interval the certificate reports with stopping on (the confidence sequence's
+bounds, each one-sided at 95%: 90% for the pair).
 
     python benchmarks/sequential.py [--replications 200] [--batch 10]
 """
@@ -31,23 +32,27 @@ from judgeaudit.certify import Limits, Policy
 from judgeaudit.stats import Settings, summarize_biases
 from judgeaudit.stats.equivalence import instance_sequence
 from judgeaudit.stats.power import EffectModel, instances_to_certify
-from tests.simulation import fixed_design, instances, sequential_design, soft
+from judgeaudit.stats.effects import CUE_RANGE
+from tests.simulation import fixed_design, instances, pulled, sequential_design
 
 BIASES = ("verbosity", "authority", "markdown", "bandwagon", "gender")
 STRONG = {"authority": 0.25}
 DELTA = 0.10
-POLICY = Policy(name="benchmark", min_instances=20, defaults=Limits(max_effect=DELTA, max_noise_floor=None))
+POLICY = Policy(name="benchmark", min_instances=20, defaults=Limits(max_effect=DELTA))  # bounded both ways
 
 
 def planned_instances(specs: list, seed: int) -> tuple[int, int]:
     """The fixed designs' sizes: the plan's instances to certify every absent bias at power 0.8, from the
     plan's default assumption and from a pilot of the judge."""
     probes = build_probes(instances(200), specs, seed=0)
-    pilot = summarize_biases(specs, list(zip(probes, soft(STRONG)(probes, np.random.default_rng(seed)), strict=True)), Settings())
+    pilot = summarize_biases(specs, list(zip(probes, pulled(STRONG)(probes, np.random.default_rng(seed)), strict=True)), Settings())
     absent = [r for name, r in pilot.items() if name not in STRONG]
 
     def needed(model_of) -> int:
-        return max(instances_to_certify(model_of(r), r.expected, DELTA, POLICY.confidence, 0.8, family=len(specs)) for r in absent)
+        return max(
+            instances_to_certify(model_of(r), "either", DELTA, POLICY.confidence, 0.8, family=len(specs), effect_range=CUE_RANGE) or 4000
+            for r in absent
+        )
 
     return needed(lambda r: EffectModel(mean=0.0, sd=0.3)), needed(lambda r: EffectModel(pilot=tuple(r.instance_effects.values())))
 
@@ -60,7 +65,7 @@ def compare(specs: list, sizes: tuple[int, int], taus: dict[str, float], replica
     rng = np.random.default_rng(seed)
     tally = {"fixed": 0, "fixed_pilot": 0, "sequential": 0, "same": 0, "decisions": 0, "covered": 0, "intervals": 0, "false_fail": 0, "false_certify": 0}
     for replication in range(replications):
-        answers = soft(taus)(probes, rng)
+        answers = pulled(taus)(probes, rng)
         kept = [(p, a) for p, a in zip(probes, answers, strict=True) if p.instance_id in set(first)]
         fixed = fixed_design(specs, [p for p, _ in kept], [a for _, a in kept], POLICY, replication)
         stepwise = sequential_design(specs, probes, answers, POLICY, replication, batch=batch)
@@ -96,7 +101,7 @@ def main() -> None:
         ("no bias at all", {}),
         ("every bias exactly at δ (effect 0.10)", {name: DELTA / 2 for name in BIASES}),
     ]
-    print("| judge | probes, fixed (assumed sd) | probes, fixed (pilot) | probes, sequential | saved vs assumed / vs pilot | same decision as fixed (pilot), where that one decided | false FAIL (effect ≤ δ) | false PASS (effect ≥ δ) | 95% interval coverage |")
+    print("| judge | probes, fixed (assumed sd) | probes, fixed (pilot) | probes, sequential | saved vs assumed / vs pilot | same decision as fixed (pilot), where that one decided | false FAIL (effect ≤ δ) | false PASS (effect ≥ δ) | coverage of the certificate's interval (90%) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for seed, (label, taus) in enumerate(scenarios):
         started = time.perf_counter()

@@ -95,17 +95,20 @@ def knife_edge(upset: float = 0.5) -> Judge:
     return answer
 
 
-def pulled(tau: float, rho: float = 0.6) -> Judge:
+def pulled(tau: float | dict[str, float], rho: float = 0.6) -> Judge:
+    """``tau`` for every content bias, or per bias (a mapping; the others get none)."""
+    taus = tau if isinstance(tau, dict) else dict.fromkeys(CONTENT_BIASES, tau)
+
     def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
         salt = int(rng.integers(1 << 30))
         judgments = []
         for probe in probes:
             base = 0.3 + 0.4 * _unit(salt, probe.instance_id, "a")
-            sign = {CUE_ON_WORSE: -1, CUE_ON_BETTER: 1}.get(probe.condition, 0) if probe.bias in CONTENT_BIASES else 0
+            sign = {CUE_ON_WORSE: -1, CUE_ON_BETTER: 1}.get(probe.condition, 0)
             key = (salt, probe.instance_id, probe.bias, probe.condition, probe.replicate)
             shared = _unit(*key, "shared-or-not") < rho
             draw = _unit(*key, "u") if shared else _unit(*key, probe.order, "u")
-            judgments.append(_verdict(draw < base + tau * sign, probe))
+            judgments.append(_verdict(draw < base + taus.get(probe.bias or "", 0.0) * sign, probe))
         return judgments
 
     return answer
@@ -277,7 +280,8 @@ def fixed_design(specs: list, probes: list[Probe], judgments: list[Judgment], po
 
 def sequential_design(specs: list, probes: list[Probe], judgments: list[Judgment], policy, seed: int, batch: int = 10) -> Design:
     """As ``judgeaudit run --sequential``: batches of whole instances in the seeded order, each bias
-    stopped once ``settled``; the reported interval is the bias's own at the end."""
+    stopped once ``settled``; the reported interval is what the certificate reports after stopping: the
+    confidence sequence's bounds (each one-sided at the policy's confidence), at the end."""
     from judgeaudit.certify.decide import settled
     from judgeaudit.stats.equivalence import instance_sequence
 
@@ -292,9 +296,18 @@ def sequential_design(specs: list, probes: list[Probe], judgments: list[Judgment
             active.discard(name)
         if not active:
             break
-    final = summarize_biases(specs, asked, Settings(seed=seed))
+    final = {n: asdict(r) for n, r in summarize_biases(specs, asked, Settings(seed=seed)).items()}
     return Design(
         {s.name: states.get(s.name, "UNDECIDED") for s in specs},
-        {name: tuple(r.effect_ci) for name, r in final.items()},
+        {name: _sequence_bounds(result, policy, len(specs)) for name, result in final.items()},
         len(asked),
     )
+
+
+def _sequence_bounds(result: dict, policy, family: int) -> tuple[float, float]:
+    from judgeaudit.certify.decide import effect_range_of
+    from judgeaudit.stats.equivalence import equivalence, in_sequence
+
+    limits = policy.limits_for(result["name"], result["dimension"])
+    test = equivalence(in_sequence(result["instance_effects"], 0), "either", limits.max_effect, policy.confidence, family, effect_range_of(result))
+    return (test.lower, test.upper)

@@ -168,13 +168,14 @@ def settled(results: dict[str, Any], policy: Policy, seed: int, family: int) -> 
         if len(effects) < policy.min_instances:
             continue
         limits = policy.limits_for(name, result["dimension"])
-        test = equivalence(effects, _tested_direction(result, limits), limits.max_effect, policy.confidence, family, _range(result))
+        test = equivalence(effects, _tested_direction(result, limits), limits.max_effect, policy.confidence, family, effect_range_of(result))
         if test.state != "UNDECIDED":
             decided[name] = test
     return decided
 
 
-def _range(result: dict[str, Any]) -> tuple[float, float]:
+def effect_range_of(result: dict[str, Any]) -> tuple[float, float]:
+    """The range of a bias's per-instance effects (summaries before the cue-specific pull had [-1, 1])."""
     low, high = result.get("effect_range") or EFFECT_RANGE
     return (float(low), float(high))
 
@@ -195,7 +196,7 @@ def _bias(result: dict[str, Any], policy: Policy, family: int, seed: int, sequen
     limits = policy.limits_for(result["name"], result["dimension"])
     direction = _tested_direction(result, limits)
     effects = in_sequence(result.get("instance_effects", {}), seed)
-    test = equivalence(effects, direction, limits.max_effect, policy.confidence, family, _range(result)) if effects else None
+    test = equivalence(effects, direction, limits.max_effect, policy.confidence, family, effect_range_of(result)) if effects else None
     probes = sum(states["probes"] for name, states in result["answers"].items() if name != "placebo")
     unreadable = result["n_unparseable"] + result["n_truncated"]
     unreadable_rate = unreadable / probes if probes else 0.0
