@@ -35,6 +35,7 @@ def test_explicit_verdicts(text: str, expected: str) -> None:
         "",
         "   ",
         "A is better written but B is more accurate, hard to say.",
+        "Assistant A is better as a quick reference, B as a tutorial.",
         "the answer is a mess",
         "I cannot decide between them.",
     ],
@@ -339,6 +340,74 @@ def test_gaps_the_second_held_out_corpus_showed(text: str, expected: str) -> Non
 )
 def test_no_verdict_in_what_the_second_held_out_corpus_showed(text: str) -> None:
     assert parse_verdict(text) == "unparseable"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The losing answer's possessive under a verdict heading is about it, not a verdict for it.
+        ("Final Verdict:\nAssistant A's loop never terminates, whereas Assistant B's loop stops at n.\n\n[[B>A]]", "B"),
+        ("**Final Verdict:**\n\nResponse B’s date is wrong; Response A’s is right.\n\nMy final verdict is [[A>B]]", "A"),
+        ("Final Verdict:\nAssistant A's loop never terminates, whereas Assistant B's loop stops at n.", "unparseable"),
+        ("Conclusion:\nAssistant B's proof assumes what it sets out to show.", "unparseable"),
+        ("Final verdict: B's answer skips the units.", "unparseable"),
+        ("So A's estimate is off by a factor of ten.", "unparseable"),
+        # A possessive that is followed by what it says of the winner still reads.
+        ("Final verdict:\nAssistant B’s response is more accurate.", "B"),
+        ("Final verdict: ‘A’", "A"),
+    ],
+)
+def test_a_possessive_never_ends_a_verdict_value(text: str, expected: str) -> None:
+    assert parse_verdict(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A reason given after the token does not make the verdict conditional.
+        ("My final verdict is [[B>A]] because it would save the user a migration.", "B"),
+        ("My final verdict is: [[A>B]], since a beginner could follow it more easily.", "A"),
+        ("Final verdict: [[B>>A]] as it may be pasted into the shell unchanged.", "B"),
+        ("Response B is better because it could handle the empty input.", "B"),
+        # A condition, a question or an alternative still does.
+        ("My final verdict is [[A>B]] if the user values brevity.", "unparseable"),
+        ("My final verdict is [[A>B]] as long as brevity matters.", "unparseable"),
+        ("My final verdict is [[A>B]] because it is short, or [[B>A]] if depth matters.", "unparseable"),
+        ("My final verdict is [[A>B]] since it might suit them, but if they need depth, Assistant B is better.", "unparseable"),
+        ("[[B>A]] because it would be better if the user wants depth.", "unparseable"),
+        ("Is the verdict [[B>A]] because B is shorter?", "unparseable"),
+    ],
+)
+def test_a_reason_after_the_verdict_is_no_hedge(text: str, expected: str) -> None:
+    assert parse_verdict(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Brackets and letters in code are not verdicts; the token after it is.
+        ("Assistant A reshapes with `x.reshape([[1], [2]])`, which fails.\n\nMy final verdict is [[B>A]]", "B"),
+        ("```python\nm = [[1]\n```\nAssistant B closes the bracket.\n\nFinal verdict: [[B>A]]", "B"),
+        ("~~~lua\nlocal s = [[A]]\n~~~\nMy final verdict is [[B>A]]", "B"),
+        ("Code: ```lua\nlocal s = [[A]]\n```\nMy final verdict is [[B>A]]", "B"),
+        ("```\nresult = A\n```", "unparseable"),
+        ("In Lua, `[[A]]` is a long string.", "unparseable"),
+        # A number in brackets is a rating or a list, not a label, unless the prompt made it one.
+        ("x = [[1], [2]]", "unparseable"),
+        ("[[2]]", "unparseable"),
+        ("Assistant A's table is {[[1]]} in Python, which raises.\n\n[[B]]", "B"),
+        # An inline span that is the verdict's own line or value is formatting; JSON in a fence is read.
+        ("Assistant B handles the edge case.\n\n`[[B>A]]`", "B"),
+        ("Final verdict: `B`", "B"),
+        ('```json\n{"winner": "Response A", "note": "cites [[1]]"}\n```', "A"),
+    ],
+)
+def test_code_is_never_the_verdict(text: str, expected: str) -> None:
+    assert parse_verdict(text) == expected
+
+
+def test_a_bracketed_number_is_a_label_where_the_prompt_made_numbers_labels() -> None:
+    assert parse_verdict("[[2]]", numbers_are_labels=True) == "B"
 
 
 def _corpus(name: str) -> list[dict]:

@@ -5,7 +5,8 @@ whenever the text does not commit to one overall verdict. How it reads:
 
 1. Thinking (``<think>…</think>``) is set aside; thinking that never closes means no verdict yet.
    Full-width forms are folded (NFKC) and Chinese verdict cues are read as their English
-   (``verdict_chinese``).
+   (``verdict_chinese``). Code is masked (``verdict_code``): ``np.array([[1], [2]])`` or a Lua
+   ``[[A]]`` is no verdict; only the JSON reader reads inside it.
 2. Every verdict statement is collected with its strength: the explicit verdict formats of the
    benchmarks (``[[A]]``, ``[[A>B]]``, an unclosed ``[[B]``, ``[RESULT] B``, ``\\boxed{A}``, a JSON
    verdict field, "Final verdict: …" — also with the value on the line under the heading) above
@@ -14,13 +15,14 @@ whenever the text does not commit to one overall verdict. How it reads:
    winner the line concludes with counts ("A is more detailed, but B is correct, so B").
 3. Statements that restate the instructions (``"[[A]]" if assistant A is better``, a legend listing
    several labels), hedge ("if brevity mattered, [[B]] might be preferable"), split ("A for speed, B for
-   accuracy"), judge one criterion, or head a section are not verdicts; a conditional statement
-   for one label voids a plain one for the other in the same sentence ("A is better if you want
-   brevity; B is better for depth").
+   accuracy"), judge one criterion, or head a section are not verdicts (a reason given after one,
+   "[[B>A]] because it would help more", is no hedge); a conditional statement for one label voids
+   a plain one for the other in the same sentence ("A is better if you want brevity; B is better for
+   depth").
 4. The strongest kind present decides, and only if its statements agree.
 
 Numbers are labels only where the prompt made them so (``numbers_are_labels``): a solution's
-``\\boxed{1}`` or "preference: 1.0" is not a verdict for the first response.
+``\\boxed{1}``, a ``[[1]]`` or "preference: 1.0" is not a verdict for the first response.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import unicodedata
 
 from judgeaudit.prompts.verdict_chinese import to_english
 from judgeaudit.prompts.verdict_clauses import CLAUSE_REACH, Clauses, void_splits
+from judgeaudit.prompts.verdict_code import mask_code
 from judgeaudit.prompts.verdict_json import json_statements, key_spans
 from judgeaudit.prompts.verdict_labels import (
     EXPLICIT,
@@ -80,6 +83,8 @@ _KEY_LINE = re.compile(
     rf"(?im)^[ \t#>]*(?:\d+[.)][ \t]*)?(?:(?:my|the|our)[ \t]+)?(?P<key>{_FINAL_LABELS}|{_OTHER_LABELS})[ \t]*"
     r"(?:is)?[ \t]*[:.\-—–]?[ \t]*(?P<rest>)$"
 )
+# A verdict key right before an inline code span: "My final verdict is `[[B>A]]`" formats the verdict as code.
+_KEY_BEFORE = re.compile(rf"\b{_FINAL_LABELS}[ \t]*(?:is|:|-|=|—|–)?[ \t*_:\"'“]*$", re.IGNORECASE)
 # "I select one at random: Output (a)": a choice set after a colon, read like "Choice: …".
 _CHOOSE = re.compile(
     r"\bI(?:'d|\s+would|'ll|\s+will)?\s+(?:choose|pick|select|go\s+with)\b[^.\n:]{0,40}:[ \t]*(?=(?P<rest>[^\n]*))", re.IGNORECASE
@@ -118,7 +123,8 @@ class _Reader:
     """Collects the verdict statements of one text, leaving out those that are no verdict."""
 
     def __init__(self, text: str, numbers_are_labels: bool) -> None:
-        self.text, self.numbers_are_labels = text, numbers_are_labels
+        self.source, self.numbers_are_labels = text, numbers_are_labels
+        self.text = text = mask_code(text, _KEY_BEFORE)  # code is no verdict (nor hedge); JSON reads the source
         self.clauses = Clauses(text)
         self.instructions = instruction_spans(text) + key_spans(text)
         self.criteria = criterion_spans(text)
@@ -143,7 +149,8 @@ class _Reader:
             return
         if any(NOT_CHOSEN.search(text, max(0, s - 80, text.rfind("\n", 0, s) + 1), s) for s, _ in spans):
             return  # "Response 1 / Response 2 / Tie", "neither A nor B is superior"
-        hedges = {self.clauses.hedge(s, e) for s, e in spans}
+        reason = self.clauses.reason(end)  # "[[B>A]] because it would help more": a reason, no hedge
+        hedges = {self.clauses.hedge(s, e, reason) for s, e in spans}
         if "revised" in hedges:
             return
         if "conditional" in hedges:
@@ -159,12 +166,13 @@ class _Reader:
         for m in _ARENA.finditer(self.text):
             self.add(relation(*m.groups()), EXPLICIT, m.span())
         for m in _BRACKETED.finditer(self.text):
-            self.add(read_value(m.group(1)), EXPLICIT, m.span())
+            value = m.group(1)
+            self.add(self._number(value) if is_number(value) else read_value(value), EXPLICIT, m.span())
         for m in _RESULT.finditer(self.text):
             self.add(read_value(m.group(1)), EXPLICIT, m.span())
         for m in _BOXED.finditer(self.text):
             self.add(self._number(m.group(1)) if is_number(m.group(1)) else read_value(m.group(1)), EXPLICIT, m.span())
-        self.found += json_statements(self.text, self.numbers_are_labels)  # a JSON verdict field stands on its own
+        self.found += json_statements(self.source, self.numbers_are_labels)  # a JSON verdict field stands on its own
 
     def _labelled(self) -> None:
         """Keys and their values: "Final verdict: B", the value under a heading, "I select one: Output (a)"."""
@@ -225,7 +233,7 @@ def parse_verdict(text: str, *, numbers_are_labels: bool = False) -> Verdict:
         visible = visible[: opened.start()]  # thinking that never closed
     visible = to_english(unicodedata.normalize("NFKC", visible))
     plain = visible.replace("**", "").replace("__", "")
-    statements = _Reader(plain, numbers_are_labels).statements() + bare_statements(visible)
+    statements = _Reader(plain, numbers_are_labels).statements() + bare_statements(mask_code(visible, _KEY_BEFORE))
     if not statements:
         return "unparseable"
     strongest = max(s.strength for s in statements)

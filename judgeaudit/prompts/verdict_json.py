@@ -78,7 +78,7 @@ def _decode(text: str) -> object:
         if depth == 0:
             try:
                 return ast.literal_eval(text[: end + 1])
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                 return None
     return None
 

@@ -106,6 +106,8 @@ _LABELLED_SCORE = re.compile(
     rf"(?:{NAMED})[\s_]*\(?([ab12])\)?\s*(?:'s\s+)?(?:score|rating)?\s*[:=\-]\s*(\d+(?:\.\d+)?)(?:\s*/\s*\d+)?\.?",
     re.IGNORECASE,
 )
+_RATING = re.compile(r"[*_\"'`\s]*\[+\s*\d+(?:\.\d+)?\s*\]+[*_\"'`.!\s]*")
+"""A number in brackets: a rating ("[[7]]"), not a label, as a line of its own."""
 _SCORES = re.compile(r"(?:scores?\s*:\s*)?[\"'`“\[(]*(\d+(?:\.\d+)?)\s*[, ]\s*(\d+(?:\.\d+)?)[\"'`”\])]*", re.IGNORECASE)
 
 
@@ -123,7 +125,7 @@ def bare_statements(text: str) -> list[Statement]:
         start = text.find(line)
         line = re.sub(r"^(?:(?:my|the)\s+)?(?:final\s+)?answer\s*:\s*", "", line, flags=re.IGNORECASE)  # "Answer: B" as the last line
         head = re.match(r"^[*_\"'`(\[\s]*(.+?)[*_\"'`)\].!\s]*$", line)
-        if head and (verdict := read_value(head.group(1))) is not None:
+        if head and (verdict := read_value(head.group(1))) is not None and not _RATING.fullmatch(line):
             statements.append(Statement(verdict, BARE, start, start + len(line)))
         lead = re.match(r"^[*_\s]*(A|B)[*_]*\s*[.:)\-—]\s+\S", line)  # "A. Response A is more accurate ..."
         if lead and index == 0:

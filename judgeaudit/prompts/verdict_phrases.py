@@ -19,17 +19,18 @@ BETTER = (
 """What a judge says of the winner: "is better", "wins", "is the stronger answer"."""
 _STYLE = r"(?:\s+\w+)?\s+(?:written|formatted|organi[sz]ed|structured|presented|worded|phrased)\b"
 _RESPECT = (
-    r"(?:\s+\w+)?,?\s+(?:for|in|at|on|of|regarding|with)\s+(?!(?:this|these|that|the\s+(?:user|question|task|prompt|"
+    r"(?:\s+\w+)?,?\s+(?:(?:for|in|at|on|of|regarding|with)\s+(?!(?:this|these|that|the\s+(?:user|question|task|prompt|"
     r"request|given|context|purpose|end|two)|every|all|both|most|general|balance|sum|short|my|its|their|being|nearly|"
-    r"almost|virtually|answering|addressing|following|meeting|solving)\b)"
+    r"almost|virtually|answering|addressing|following|meeting|solving)\b)|as\s+an?\s)"  # "better as a quick reference"
 )
 QUALIFIED = re.compile(rf"(?P<style>{_STYLE})|{_RESPECT}", re.IGNORECASE)
 """What limits "is better" to one respect: in form ("written"), or for some ("for beginners", "on style")."""
 _OVERALL_BETTER = rf"(?:{BETTER})(?!{_STYLE})(?!{_RESPECT})"
 
 _SKIP = r"[*_`\s\"'“”‘’\[(]*"
-# What may follow a label that is the value itself: "B.", "B — because …", "Response 2 (more accurate)".
-_ENDS_VALUE = r"(?=[ \t]*(?:$|[.!;,:)\]}(—–\-\"'”’`*_]|[ \t]+(?:because|since|as|due|given)\b))"
+# What may follow a label that is the value itself: "B.", "B — because …", "Response 2 (more accurate)";
+# never a possessive ("Assistant A's answer contains an error" is about A, not a verdict for it).
+_ENDS_VALUE = r"(?=[ \t]*(?:$|[.!;,:)\]}(—–\-\"”`*_]|['’](?!s\b)|[ \t]+(?:because|since|as|due|given)\b))"
 _ENDS_CONCLUSION = rf"(?:{_ENDS_VALUE}|(?=\s+(?:{_OVERALL_BETTER})|\s+the\s+winner))"
 _LEAD_TIE = re.compile(
     rf"{_SKIP}(?:that\s+)?(?:it'?s\s+)?(?:a\s+)?(?:tie|tied|draw|equal|even|neither|same)\b"
@@ -46,7 +47,7 @@ CONCLUSION = re.compile(
     re.IGNORECASE,
 )
 """A conclusion naming the winner: "…, so B.", "therefore Response 2", "making A the winner"."""
-PROSE_BETTER = re.compile(rf"(?P<label>{LABEL})\s*(?:'s\s+(?:response|answer|output)\s+)?(?:{BETTER})", re.IGNORECASE)
+PROSE_BETTER = re.compile(rf"(?P<label>{LABEL})\s*(?:['’]s\s+(?:response|answer|output)\s+)?(?:{BETTER})", re.IGNORECASE)
 """A label said to be better: "Response B is better", "Assistant A's answer is superior", "B wins"."""
 ALTERNATIVE = re.compile(
     rf"^[^.;!?\n]*?\b(?:or|and|/|nor)\b\s*(?:the\s+)?(?:{ANY_LABEL})"
