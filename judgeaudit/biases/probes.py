@@ -120,7 +120,7 @@ def _render(instance: Instance, spec: BiasSpec, side: str, order: Order, seed: i
     copy of the same stream, so paired lists pair item by item.
     """
     stream = (seed, instance.id, spec.name, "cue")
-    label, other_label = labels(order) if side == "chosen" else labels(order)[::-1]
+    label, other_label = _label(side, order), _label(_other(side), order)
     rendered = render_edit(spec, spec.template, getattr(instance, side), label, derived_rng(*stream))
     if not spec.counterpart:
         return Edit(rendered.text, None, rendered.variant)
@@ -189,39 +189,41 @@ def _added(original: str, edited: str) -> int:
     return round(max(0, len(edited) - len(original)) / PLACEBO_SIZE_STEP) * PLACEBO_SIZE_STEP
 
 
+def _label(side: str, order: Order) -> str:
+    """The letter ``side`` (chosen or rejected) is shown under in ``order``."""
+    return labels(order)[0] if side == "chosen" else labels(order)[1]
+
+
+def _placebo_edit(instance: Instance, spec: BiasSpec, cue: Edit, side: str, order: Order, seed: int) -> Edit | None:
+    """The placebo of one placement: the bias file's own ``placebo`` template; else for a note or a
+    header a neutral one naming the response; else neutral text of the cue's size at its place on that
+    side (and of the counterpart's size on the other side). None when the cue adds no text there."""
+    response = getattr(instance, side)
+    if spec.placebo:
+        added = max(1, len(cue.text) - (len(response) if spec.apply_to == "response" else 0))
+        rendered = render_edit(spec, spec.placebo, response, _label(side, order), derived_rng(seed, instance.id, spec.name, "placebo"), added=added)
+        return Edit(rendered.text, None, rendered.variant)
+    if spec.apply_to != "response":
+        stream = derived_rng(seed, instance.id, "placebo", spec.apply_to)
+        rendered = render_edit(spec, DEFAULT_PLACEBO[spec.apply_to], response, _label(side, order), stream)
+        return Edit(rendered.text, None, rendered.variant)
+    size = _added(response, cue.text)
+    if size == 0:
+        return None
+    text, variant = _neutral_at(response, spec.edit, size, seed, instance.id)
+    if cue.other is None:
+        return Edit(text, None, variant)
+    other = getattr(instance, _other(side))
+    other_size = _added(other, cue.other)
+    other_text, other_variant = _neutral_at(other, spec.edit, other_size, seed, instance.id) if other_size else (other, "none")
+    return Edit(text, other_text, f"{variant}/{other_variant}")
+
+
 def _placebo_edits(instance: Instance, spec: BiasSpec, cue: dict[tuple[str, Order], Edit], seed: int) -> dict[tuple[str, Order], Edit] | None:
-    """The placebo per (side, order): the bias file's own ``placebo`` template, else for a response cue, neutral text of the cue's size at its
-    place on that side (and of the counterpart's size on the other side); for a note or a header, a
-    neutral one naming the response. None when the placebo is the shared size-free edit."""
-    edits: dict[tuple[str, Order], Edit] = {}
-    for side in SIDES:
-        for order in ORDERS:
-            if spec.placebo:
-                label = labels(order)[0] if side == "chosen" else labels(order)[1]
-                added = max(1, len(cue[side, order].text) - (len(getattr(instance, side)) if spec.apply_to == "response" else 0))
-                stream = derived_rng(seed, instance.id, spec.name, "placebo")
-                rendered = render_edit(spec, spec.placebo, getattr(instance, side), label, stream, added=added)
-                edits[side, order] = Edit(rendered.text, None, rendered.variant)
-                continue
-            if spec.apply_to != "response":
-                label = labels(order)[0] if side == "chosen" else labels(order)[1]
-                stream = derived_rng(seed, instance.id, "placebo", spec.apply_to)
-                rendered = render_edit(spec, DEFAULT_PLACEBO[spec.apply_to], getattr(instance, side), label, stream)
-                edits[side, order] = Edit(rendered.text, None, rendered.variant)
-                continue
-            size = _added(getattr(instance, side), cue[side, order].text)
-            if size == 0:
-                return None
-            text, variant = _neutral_at(getattr(instance, side), spec.edit, size, seed, instance.id)
-            other_text = cue[side, order].other
-            if other_text is None:
-                edits[side, order] = Edit(text, None, variant)
-                continue
-            other = _other(side)
-            other_size = _added(getattr(instance, other), other_text)
-            counterpart = _neutral_at(getattr(instance, other), spec.edit, other_size, seed, instance.id) if other_size else (getattr(instance, other), "")
-            edits[side, order] = Edit(text, counterpart[0], f"{variant}/{counterpart[1] or 'none'}")
-    return edits
+    """The placebo per (side, order); None when the cue adds no text on a side (the stats then take the
+    shared size-free edit as this instance's placebo)."""
+    edits = {(side, order): _placebo_edit(instance, spec, cue[side, order], side, order, seed) for side in SIDES for order in ORDERS}
+    return None if None in edits.values() else edits  # type: ignore[return-value]
 
 
 def _rewritten_placebo(instance: Instance, spec: BiasSpec, rewrites: Rewrites | None) -> dict[tuple[str, Order], Edit] | None:

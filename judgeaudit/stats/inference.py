@@ -171,13 +171,6 @@ def _kept_sums(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(sums), np.concatenate(counts)
 
 
-def mcnemar_exact(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value from the discordant counts ``b`` and ``c``."""
-    if b + c == 0:
-        return 1.0
-    return float(stats.binomtest(b, b + c, 0.5, alternative="two-sided").pvalue)
-
-
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     """Benjamini-Hochberg adjusted q-values, in the input order."""
     if not p_values:

@@ -87,38 +87,39 @@ def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgm
     )
 
 
+def _control_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per instance (index), over its scored control probes: ``right`` (the better won), ``tie``,
+    ``asked`` and its ``category``."""
+    control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
+    return control.assign(right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)).groupby(
+        "instance_id"
+    ).agg(right=("right", "sum"), tie=("tie", "sum"), asked=("right", "size"), category=("category", "first"))
+
+
 def control_accuracy(frame: pd.DataFrame) -> ControlAccuracy:
     """How often the better response wins the unperturbed pair, per instance over its scored orders
     (``frame``: the run's cell frame)."""
-    control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
-    per_instance = control.assign(right=(control["outcome"] == "better").astype(int)).groupby("instance_id")
-    right, asked = per_instance["right"].sum(), per_instance["right"].size()
-    categories = control.drop_duplicates("instance_id").set_index("instance_id")["category"].reindex(right.index)
-    overall = clustered_rate(right, asked)
+    counts = _control_counts(frame)
+    overall = clustered_rate(counts["right"], counts["asked"])
     return ControlAccuracy(
         n=overall.n_instances,
         accuracy=overall.rate,
         ci=overall.ci,
         by_category={
-            str(category): clustered_rate(right[categories == category], asked[categories == category])
-            for category in sorted(categories.unique())
+            str(category): clustered_rate(group["right"], group["asked"]) for category, group in counts.groupby("category", sort=True)
         },
     )
 
 
 def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str) -> Validity:
     """Accuracy and ties on the unchanged pairs, position consistency, and the judge's readout."""
-    control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
-    per_instance = control.assign(
-        right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)
-    ).groupby("instance_id")
-    asked = per_instance["right"].size()
+    counts = _control_counts(frame)
     scored = frame[frame["state"] == SCORED]
     soft = scored["soft"].mean() if len(scored) else 0.0
     kind = "probabilities" if Formulation(mode).kind == "pairwise" else "scores"
     return Validity(
-        accuracy=clustered_rate(per_instance["right"].sum(), asked),
-        tie_rate=clustered_rate(per_instance["tie"].sum(), asked),
+        accuracy=clustered_rate(counts["right"], counts["asked"]),
+        tie_rate=clustered_rate(counts["tie"], counts["asked"]),
         position_consistency=position.consistency if position is not None else None,
         readout="verdicts" if soft == 0 else kind if soft == 1 else "mixed",
     )

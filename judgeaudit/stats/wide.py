@@ -96,10 +96,6 @@ class Cells:
         """How many distinct instances the ``rows`` belong to."""
         return int(np.count_nonzero(np.bincount(self.instance[rows], minlength=len(self.instance_ids))))
 
-    def any_by_instance(self, rows: np.ndarray) -> np.ndarray:
-        """Per instance (all of the run's), whether any of the ``rows`` belongs to it."""
-        return np.bincount(self.instance[rows], minlength=len(self.instance_ids)) > 0
-
     def share_by_instance(self, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Per instance (all of the run's), the share of its ``rows`` that are in ``mask``; NaN where it has none."""
         size = len(self.instance_ids)
