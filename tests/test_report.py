@@ -55,9 +55,19 @@ def test_every_status_is_rendered_with_its_finding(tmp_path: Path) -> None:
     assert "toward the verbosity cue, of which +0.000 an edit that changes no size gets; the cue itself +1.000" in html
     assert "Is the judge right?" in html and "What edits that carry no cue do to this judge" in html
     assert "**Is the judge right?** Accuracy 100.0%" in markdown and "| the cue itself [95% CI] | total pull |" in markdown
+    assert "Not shown to be right" not in html
     assert "unscored answers differ" in html and "cue on the better response, better shown" in html
     assert "placebo" in html.lower() and "<b>I will not</b>" not in html
     assert "| verbosity | presentation | BIASED |" in markdown and "| bandwagon | social | INCONCLUSIVE |" in markdown
+
+
+def test_a_judge_not_shown_to_be_right_is_said_so_first(tmp_path: Path) -> None:
+    rows = [(p, Judgment(verdict="A")) for p in PROBES]  # "A" to every pair: right half of the time
+    summary = build_summary(MANIFEST, SPECS, rows, {str(i): j for i, (_, j) in enumerate(rows)})
+    write_reports(tmp_path, summary, MANIFEST, rows)
+    html = (tmp_path / "report.html").read_text()
+    assert html.index("Not shown to be right") < html.index("Is the judge right?")
+    assert "Not shown to be right" in (tmp_path / "report.md").read_text()
 
 
 CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)

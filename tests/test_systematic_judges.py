@@ -120,3 +120,25 @@ def test_a_cue_that_makes_the_judge_refuse_is_still_caught() -> None:
 
     results = summarize_biases(simulation.specs(), list(zip(probes, refuses_authority(probes, rng), strict=True)), Settings())
     assert results["authority"].status == "INCONCLUSIVE" and "unscored answers differ" in results["authority"].reason
+
+
+def test_answers_cut_off_on_long_responses_blame_only_the_cue_that_is_length() -> None:
+    """A judge cut off more often the longer the longest response shown: verbosity's padding changes how
+    often it fails (INCONCLUSIVE, the honest state), while cues that add text are compared with a
+    placebo of their own size, equally cut off, and are not blamed."""
+    specs = [load_registry()[name] for name in ("verbosity", "authority", "sycophancy", "distraction", "self_reflection", "gender")]
+    probes, rng = build_probes(simulation.instances(60), specs, seed=0), np.random.default_rng(3)
+
+    def cut_when_long(probes, rng):
+        draws = rng.random(len(probes))
+        return [
+            Judgment(verdict=j.verdict, truncated=True) if d < min(0.9, max(0.0, (max(len(p.response_a), len(p.response_b)) - 60) / 200)) else j
+            for p, j, d in zip(probes, simulation.noisy(0.8)(probes, rng), draws, strict=True)
+        ]
+
+    blamed = dict.fromkeys((s.name for s in specs), 0)
+    for audit in range(20):
+        for name, result in summarize_biases(specs, list(zip(probes, cut_when_long(probes, rng), strict=True)), Settings(seed=audit)).items():
+            blamed[name] += "unscored answers differ" in result.reason
+    assert blamed["verbosity"] == 20, blamed  # measured: 40 of 40
+    assert all(count <= 2 for name, count in blamed.items() if name != "verbosity"), blamed  # measured: at most 1 of 40

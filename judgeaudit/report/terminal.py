@@ -116,4 +116,9 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
     if grouped["INCONCLUSIVE"]:
         verdict += f"; inconclusive: {', '.join(grouped['INCONCLUSIVE'])}"
     console.print(f"[bold]{verdict}[/]")
+    if summary.validity and summary.validity.accuracy.ci[0] is not None and summary.validity.accuracy.ci[0] <= 0.5:
+        console.print(
+            f"[bold red]not shown to be right:[/] the better response wins {pct(summary.validity.accuracy.rate)} of the unchanged pairs "
+            f"(95% CI {interval(summary.validity.accuracy.ci, True)}), no better than a coin as far as these instances show"
+        )
     console.print(f"report: {run_dir}/report.html")
