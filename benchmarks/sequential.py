@@ -1,7 +1,8 @@
 """Sequential stopping against the fixed design, on simulated judges, through the real code.
 
-A judge that gives verdicts (tests/simulation.py ``pulled``: the cue's own pull on the verdict scale is
-exactly 2 tau) with one strong bias (authority, true effect 0.50) and four absent ones. Two fixed designs ask every bias on the instances
+A judge that gives verdicts (tests/simulation.py ``pulled``), right and consistent on nearly every
+instance (P(better) uniform on [0.95, 1] before any pull), with one strong bias (authority, tau 0.25:
+true effect 0.275, since a probability cannot pass 1) and four absent ones. Two fixed designs ask every bias on the instances
 ``judgeaudit plan`` gives for certifying the absent biases at power 0.8: planned from its default
 assumption (effects with sd 0.3; a team without a pilot) and planned from a 200-instance pilot of
 this very judge (the best a fixed design can do). The sequential design asks the same answers in
@@ -37,7 +38,9 @@ from tests.simulation import fixed_design, instances, pulled, sequential_design
 
 BIASES = ("verbosity", "authority", "markdown", "bandwagon", "gender")
 STRONG = {"authority": 0.25}
+AT_DELTA = 0.075  # the tau whose true effect is exactly δ = 0.10 for this judge
 DELTA = 0.10
+JUDGE_BASE = (0.95, 1.0)  # P(better) before the pull: a judge right and consistent on nearly every instance
 POLICY = Policy(name="benchmark", min_instances=20, defaults=Limits(max_effect=DELTA))  # bounded both ways
 
 
@@ -45,7 +48,7 @@ def planned_instances(specs: list, seed: int) -> tuple[int, int]:
     """The fixed designs' sizes: the plan's instances to certify every absent bias at power 0.8, from the
     plan's default assumption and from a pilot of the judge."""
     probes = build_probes(instances(200), specs, seed=0)
-    pilot = summarize_biases(specs, list(zip(probes, pulled(STRONG)(probes, np.random.default_rng(seed)), strict=True)), Settings())
+    pilot = summarize_biases(specs, list(zip(probes, pulled(STRONG, base=JUDGE_BASE)(probes, np.random.default_rng(seed)), strict=True)), Settings())
     absent = [r for name, r in pilot.items() if name not in STRONG]
 
     def needed(model_of) -> int:
@@ -57,6 +60,13 @@ def planned_instances(specs: list, seed: int) -> tuple[int, int]:
     return needed(lambda r: EffectModel(mean=0.0, sd=0.3)), needed(lambda r: EffectModel(pilot=tuple(r.instance_effects.values())))
 
 
+def true_effect(tau: float) -> float:
+    """The cue's pull net of the placebo's for ``pulled`` at JUDGE_BASE: the mean over instances of
+    P(better | cue on better) − P(better | cue on worse), each probability clipped to [0, 1]."""
+    grid = np.linspace(*JUDGE_BASE, 100_001)
+    return float(np.mean(np.clip(grid + tau, 0, 1) - np.clip(grid - tau, 0, 1)))
+
+
 def compare(specs: list, sizes: tuple[int, int], taus: dict[str, float], replications: int, batch: int, seed: int) -> dict[str, float]:
     pool = instances(max(sizes))
     probes = build_probes(pool, specs, seed=0)
@@ -64,16 +74,17 @@ def compare(specs: list, sizes: tuple[int, int], taus: dict[str, float], replica
     per_instance = len(probes) / len(pool)
     rng = np.random.default_rng(seed)
     tally = {"fixed": 0, "fixed_pilot": 0, "sequential": 0, "same": 0, "decisions": 0, "covered": 0, "intervals": 0, "false_fail": 0, "false_certify": 0}
+    planned = set(first)
     for replication in range(replications):
-        answers = pulled(taus)(probes, rng)
-        kept = [(p, a) for p, a in zip(probes, answers, strict=True) if p.instance_id in set(first)]
+        answers = pulled(taus, base=JUDGE_BASE)(probes, rng)
+        kept = [(p, a) for p, a in zip(probes, answers, strict=True) if p.instance_id in planned]
         fixed = fixed_design(specs, [p for p, _ in kept], [a for _, a in kept], POLICY, replication)
         stepwise = sequential_design(specs, probes, answers, POLICY, replication, batch=batch)
         tally["fixed"] += per_instance * sizes[0]
         tally["fixed_pilot"] += fixed.probes_asked
         tally["sequential"] += stepwise.probes_asked
         for name in stepwise.states:
-            truth = 2 * taus.get(name, 0.0)
+            truth = round(true_effect(taus.get(name, 0.0)), 9)
             tally["decisions"] += 1
             tally["same"] += stepwise.states[name] == fixed.states[name] or fixed.states[name] == "UNDECIDED"
             low, high = stepwise.intervals[name]
@@ -97,9 +108,9 @@ def main() -> None:
         f"200-instance pilot; sequential batches of {args.batch}; {args.replications} replications\n"
     )
     scenarios = [
-        ("one strong bias (authority, effect 0.50), four absent", STRONG),
+        (f"one strong bias (authority, effect {true_effect(STRONG['authority']):.3f}), four absent", STRONG),
         ("no bias at all", {}),
-        ("every bias exactly at δ (effect 0.10)", {name: DELTA / 2 for name in BIASES}),
+        (f"every bias exactly at δ (effect {true_effect(AT_DELTA):.3f})", dict.fromkeys(BIASES, AT_DELTA)),
     ]
     print("| judge | probes, fixed (assumed sd) | probes, fixed (pilot) | probes, sequential | saved vs assumed / vs pilot | same decision as fixed (pilot), where that one decided | false FAIL (effect ≤ δ) | false PASS (effect ≥ δ) | coverage of the certificate's interval (90%) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -95,20 +95,22 @@ def knife_edge(upset: float = 0.5) -> Judge:
     return answer
 
 
-def pulled(tau: float | dict[str, float], rho: float = 0.6) -> Judge:
-    """``tau`` for every content bias, or per bias (a mapping; the others get none)."""
+def pulled(tau: float | dict[str, float], rho: float = 0.6, base: tuple[float, float] = (0.3, 0.7)) -> Judge:
+    """``tau`` for every content bias, or per bias (a mapping; the others get none); each instance's
+    P(better) before the pull is drawn uniformly from ``base``."""
+    low, high = base
     taus = tau if isinstance(tau, dict) else dict.fromkeys(CONTENT_BIASES, tau)
 
     def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
         salt = int(rng.integers(1 << 30))
         judgments = []
         for probe in probes:
-            base = 0.3 + 0.4 * _unit(salt, probe.instance_id, "a")
+            p_better = low + (high - low) * _unit(salt, probe.instance_id, "a")
             sign = {CUE_ON_WORSE: -1, CUE_ON_BETTER: 1}.get(probe.condition, 0)
             key = (salt, probe.instance_id, probe.bias, probe.condition, probe.replicate)
             shared = _unit(*key, "shared-or-not") < rho
             draw = _unit(*key, "u") if shared else _unit(*key, probe.order, "u")
-            judgments.append(_verdict(draw < base + taus.get(probe.bias or "", 0.0) * sign, probe))
+            judgments.append(_verdict(draw < p_better + taus.get(probe.bias or "", 0.0) * sign, probe))
         return judgments
 
     return answer
