@@ -16,7 +16,7 @@ from typing import Any
 from judgeaudit import __version__
 from judgeaudit.biases import build_probes, load_registry, select_biases
 from judgeaudit.biases.probes import Rewrites
-from judgeaudit.biases.rewrite import MEANING_CHECK, PARAPHRASE, RewriteTask, can_write, rewrite_tasks
+from judgeaudit.biases.rewrite import MEANING_CHECK, PARAPHRASE, RewriteTask, rewrite_tasks
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
@@ -186,11 +186,11 @@ def plan_run(config: RunConfig, out_dir: Path, probes: bool = True) -> PlannedRu
             )
     rewriter = _rewriter(config, judge)
     skipped = {spec.name: why for spec in specs if (why := formulation.not_applicable(spec))}
-    skipped |= {spec.name: CANNOT_WRITE for spec in specs if spec.method == "self" and not can_write(judge)}
+    skipped |= {spec.name: CANNOT_WRITE for spec in specs if spec.method == "self" and not judge.can_write}
     if embedded_default and not config.biases:
         skipped |= {spec.name: EMBEDDED_SKIPS[spec.name] for spec in specs if spec.name in EMBEDDED_SKIPS}
     specs = [spec for spec in specs if spec.name not in skipped]
-    tasks = rewrite_tasks(instances, specs, config.seed, rewriter, judge if can_write(judge) else None)
+    tasks = rewrite_tasks(instances, specs, config.seed, rewriter, judge if judge.can_write else None)
     identity = {
         "design": DESIGN_VERSION,
         "mode": mode,
@@ -225,7 +225,7 @@ def _rewriter(config: RunConfig, judge: Judge) -> Judge | None:
         rewriter = judge
     else:
         rewriter = resolve_judge(config.rewriter, api_base=config.rewriter_api_base, timeout_s=config.timeout_s)
-    if not can_write(rewriter):
+    if not rewriter.can_write:
         raise JudgeAuditError(f"--rewriter {config.rewriter}: this backend cannot generate text")
     return rewriter
 
@@ -240,10 +240,9 @@ def attach_probes(plan: PlannedRun, rewrites: Rewrites | None) -> None:
     probes were recorded is left out with the reason.
     """
     plan.probes, plan.probe_keys, plan.requests = [], [], {}
-    covers = getattr(plan.judge, "covers", None)
     probes = build_probes(plan.instances, plan.specs, plan.config.seed, rewrites)
-    if covers is not None:
-        probes = [probe for probe in probes if covers(probe)]
+    if plan.judge.recorded_only:
+        probes = [probe for probe in probes if plan.judge.covers(probe)]
         if not any(probe.bias is None for probe in probes):
             raise JudgeAuditError(f"{plan.config.judge}: no control verdicts recorded for the instances of the dataset")
         recorded = {probe.bias for probe in probes}
@@ -273,7 +272,7 @@ PLAN_CHUNK = 1
 def can_stream(plan: PlannedRun) -> bool:
     """Whether the run's probes can be planned while it asks: not for a replay, which must see every
     probe first to know which biases were recorded."""
-    return getattr(plan.judge, "covers", None) is None
+    return not plan.judge.recorded_only
 
 
 async def planned_feed(
@@ -507,8 +506,7 @@ async def _ask_sequentially(
         }
         got, batch_counts = await engine.ask(wanted)
         answers |= got
-        for field_name in ("resumed", "cache_hits", "calls", "retries", "failed", "prompt_tokens", "completion_tokens", "cost_usd"):
-            setattr(counts, field_name, getattr(counts, field_name) + getattr(batch_counts, field_name))
+        counts += batch_counts
         rows, _ = _answered_rows(plan, answers)
         specs = [spec for spec in plan.specs if spec.name in active]
         results = {name: asdict(result) for name, result in summarize_biases(specs, rows, settings).items()}

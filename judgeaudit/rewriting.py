@@ -9,33 +9,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from judgeaudit.biases.rewrite import (
     RewriteOutcome,
     RewriteTask,
-    TextWriter,
     check_request,
     precheck,
     tally,
     verdict_of_check,
 )
 from judgeaudit.engine import EngineCounts, Journal, ResponseCache, RetryPolicy, execute
+from judgeaudit.judges.base import Judge
 from judgeaudit.schema import Judgment, JudgeRequest
 
 REWRITE_JOURNAL = "rewrites.jsonl"
 
 
-class TextBackend:
-    """A text-writing backend as the engine sees a judge: its answers are texts, not verdicts."""
+class TextBackend(Judge):
+    """A writer as the engine sees a judge: its answers are the texts it writes, not verdicts."""
 
-    def __init__(self, writer: TextWriter) -> None:
+    tasks = frozenset({"text"})
+
+    def __init__(self, writer: Judge) -> None:
         self._writer = writer
         self.backend, self.model = writer.backend, writer.model
-        self.max_concurrency = getattr(writer, "max_concurrency", None)
-        self.api_base = getattr(writer, "api_base", None)
+        self.max_concurrency, self.api_base = writer.max_concurrency, writer.api_base
+
+    def rate_scope(self) -> str:
+        return self._writer.rate_scope()
 
     async def judge(self, request: JudgeRequest) -> Judgment:
         return await self._writer.generate(request)
+
+    def describe(self) -> dict[str, Any]:
+        return self._writer.describe()
 
 
 @dataclass
@@ -47,12 +55,12 @@ class RewriteStage:
     concurrency: int
     retry: RetryPolicy
     checks: tuple[str, ...]
-    checker: TextWriter | None
+    checker: Judge | None
     on_start: Callable[[str, int], None] | None = None
     on_answer: Callable[[Judgment], None] | None = None
 
 
-async def _ask(stage: RewriteStage, requests: dict[str, tuple[JudgeRequest, TextWriter]], what: str) -> tuple[dict[str, Judgment], EngineCounts]:
+async def _ask(stage: RewriteStage, requests: dict[str, tuple[JudgeRequest, Judge]], what: str) -> tuple[dict[str, Judgment], EngineCounts]:
     """Ask ``requests`` through the engine, one writer at a time."""
     answers: dict[str, Judgment] = {}
     total = EngineCounts()
@@ -66,8 +74,7 @@ async def _ask(stage: RewriteStage, requests: dict[str, tuple[JudgeRequest, Text
             concurrency=stage.concurrency, retry=stage.retry, on_answer=stage.on_answer,
         )
         answers |= got
-        for name in ("resumed", "cache_hits", "calls", "retries", "failed"):
-            setattr(total, name, getattr(total, name) + getattr(counts, name))
+        total += counts
     return answers, total
 
 
@@ -78,7 +85,7 @@ async def run_rewrites(tasks: list[RewriteTask], stage: RewriteStage) -> tuple[R
     )
     refusals: dict[tuple[str, str, str], str | None] = {}
     texts: dict[tuple[str, str, str], str] = {}
-    checks: dict[str, tuple[JudgeRequest, TextWriter]] = {}
+    checks: dict[str, tuple[JudgeRequest, Judge]] = {}
     check_keys: dict[tuple[str, str, str], str] = {}
     for task in tasks:
         answer = rewrites[task.request.key]

@@ -17,7 +17,6 @@ from judgeaudit.engine.batch import (
     STATE_NAME,
     BatchCounts,
     SubmittedBatch,
-    batch_provider,
     execute_batch,
     load_state,
     save_state,
@@ -26,6 +25,7 @@ from judgeaudit.engine.batch import (
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation
 from judgeaudit.judges.anthropic_judge import AnthropicJudge
+from judgeaudit.judges.base import Judge
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 from judgeaudit.schema import Judgment, JudgeRequest, Probe
 from tests.mock_batch_server import BatchBehaviour, MockBatchServer
@@ -120,7 +120,7 @@ def test_requests_are_split_into_batches_at_the_limits(provider: str, tmp_path: 
         try:
             answers, counts = await _batch(judge, requests, tmp_path / "count", max_requests=5)
             assert counts.batches == 3 and all(j.ok for j in answers.values()) and len(answers) == 12
-            provider_lines = [(k, batch_provider(judge).line(k, r)) for k, r in requests.items()]
+            provider_lines = [(k, judge.batch_provider().line(k, r)) for k, r in requests.items()]
             max_bytes = 2 * max(len(line) + 1 for _, line in provider_lines)  # two lines a batch at most
             answers, counts = await _batch(judge, requests, tmp_path / "bytes", max_bytes=max_bytes)
             assert counts.batches == len(split(provider_lines, 100, max_bytes)) >= 6
@@ -282,8 +282,14 @@ def test_a_server_without_the_batch_api_says_to_run_without_batch(tmp_path: Path
 
 
 def test_a_judge_without_a_batch_api_is_refused(tmp_path: Path) -> None:
-    class LocalJudge:
+    class LocalJudge(Judge):
         backend, model = "llamacpp", "local"
+
+        async def judge(self, request):
+            raise AssertionError("nothing is asked")
+
+        def describe(self):
+            return {}
 
     with pytest.raises(JudgeAuditError, match=r"^judge llamacpp:local has no batch API: --batch works with openai/<model>"):
         asyncio.run(_batch(LocalJudge(), {}, tmp_path))

@@ -12,6 +12,7 @@ import pytest
 
 from judgeaudit.engine import Journal, RetryPolicy, execute, is_retryable, unanswered_reason
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.base import Judge
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 from judgeaudit.prompts import PAIRWISE_VERDICT
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -30,7 +31,7 @@ class APIConnectionError(Exception):
     """Named like openai's connection error (no status code)."""
 
 
-class ScriptedJudge:
+class ScriptedJudge(Judge):
     """Raises the scripted errors in turn (None answers), then ``always`` or answers "A"; records every call."""
 
     backend = "fake"
@@ -53,9 +54,6 @@ class ScriptedJudge:
 
     def describe(self) -> dict[str, Any]:
         return {}
-
-    async def aclose(self) -> None:
-        return None
 
 
 def requests(n: int) -> dict[str, JudgeRequest]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from judgeaudit.engine import Budget, BudgetReached, Journal, LimiterRegistry, ResponseCache, RetryPolicy, execute, judge_scope
+from judgeaudit.engine import Budget, BudgetReached, Journal, LimiterRegistry, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 from judgeaudit.pricing import Prices
@@ -170,7 +170,7 @@ def test_judges_on_one_key_and_model_share_a_scope(monkeypatch: pytest.MonkeyPat
     first, second, other_model = OpenAICompatJudge("gpt-x"), OpenAICompatJudge("gpt-x"), OpenAICompatJudge("gpt-y")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-two-secret")
     other_key = OpenAICompatJudge("gpt-x")
-    scopes = [judge_scope(j) for j in (first, second, other_model, other_key)]
+    scopes = [j.rate_scope() for j in (first, second, other_model, other_key)]
     assert scopes[0] == scopes[1] and len(set(scopes)) == 3
     assert not any("secret" in scope for scope in scopes)
     for judge in (first, second, other_model, other_key):

@@ -12,8 +12,8 @@ from judgeaudit.engine.limiter import (
     LimiterRegistry,
     RateLimiter,
     estimated_tokens,
-    scope_key,
 )
+from judgeaudit.judges.endpoint import scope_key
 from judgeaudit.schema import JudgeRequest
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from judgeaudit.judges.base import Judge
+
 from tests.test_end_to_end import finish, judgeaudit
 
 
@@ -45,11 +47,12 @@ def test_a_judge_that_always_answers_a_misses_half_and_bad_input_is_one_line(tmp
     assert code == 2 and "no reference answers" in err
 
 
-class _ShortContextJudge:
+
+class _ShortContextJudge(Judge):
     """A judge with a tokenizer and a small context window (only what planning reads)."""
 
     backend, model, params, readout, max_concurrency = "fake", "short", {}, "logits", 1
-    tasks = frozenset({"verdict"})
+    counts_tokens = True
     context_window = 2500
 
     def __init__(self) -> None:
@@ -59,6 +62,12 @@ class _ShortContextJudge:
 
     def count_tokens(self, messages) -> int:
         return sum(len(m["content"].split()) for m in messages)
+
+    async def judge(self, request):
+        raise AssertionError("planning asks nothing")
+
+    def describe(self):
+        return {}
 
 
 def test_trials_that_do_not_fit_the_context_are_skipped_and_counted_per_cell() -> None:

@@ -119,13 +119,19 @@ def test_a_rewritten_run_checks_counts_and_resumes(tmp_path: Path) -> None:
 def test_self_enhancement_is_skipped_and_said_so_for_a_judge_that_cannot_write(tmp_path: Path, monkeypatch) -> None:
     from judgeaudit import audit
     from judgeaudit.config import RunConfig
+    from judgeaudit.judges.base import Judge
     from judgeaudit.prompts.templates import PAIRWISE_VERDICT
 
-    class VerdictOnly:
-        """A judge that gives verdicts and cannot write text (no ``generate``)."""
+    class VerdictOnly(Judge):
+        """A judge that gives verdicts and cannot write text (the base's ``can_write``)."""
 
-        backend, model, template, params, max_concurrency = "fake", "verdicts", PAIRWISE_VERDICT, {}, None
-        readout, tasks = "text", frozenset({"verdict"})
+        backend, model, template, params = "fake", "verdicts", PAIRWISE_VERDICT, {}
+
+        async def judge(self, request):
+            raise AssertionError("planning asks nothing")
+
+        def describe(self):
+            return {}
 
     monkeypatch.setattr(audit, "resolve_judge", lambda *args, **kwargs: VerdictOnly())
     plan = audit.plan_run(RunConfig(judge="fake/verdicts", biases=("self_enhancement", "authority"), limit=3), tmp_path)

@@ -7,12 +7,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from judgeaudit.biases.perturb import derived_rng, render_edit
 from judgeaudit.biases.probes import uses_size_free_placebo
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.base import Judge
 from judgeaudit.schema import Instance, JudgeRequest, Judgment, stable_hash
 
 PARAPHRASE = (
@@ -55,22 +55,6 @@ _YES_NO = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
 _ROLES = ("cue:rejected", "cue:chosen", "placebo:rejected", "placebo:chosen")
 
 
-class TextWriter(Protocol):
-    """A judge backend that can also write text."""
-
-    backend: str
-    model: str
-
-    def generation_params(self, max_tokens: int) -> dict[str, Any]: ...
-
-    async def generate(self, request: JudgeRequest) -> Judgment: ...
-
-
-def can_write(judge: object) -> bool:
-    """Whether a backend can generate text (and so rewrite, or be audited for self-enhancement)."""
-    return callable(getattr(judge, "generate", None)) and callable(getattr(judge, "generation_params", None))
-
-
 @dataclass(frozen=True)
 class RewriteTask:
     """One response to rewrite: for which instance, bias and role, by which writer, with which request."""
@@ -80,14 +64,14 @@ class RewriteTask:
     role: str
     original: str
     request: JudgeRequest
-    writer: TextWriter
+    writer: Judge
 
     @property
     def slot(self) -> tuple[str, str, str]:
         return (self.instance.id, self.bias, self.role)
 
 
-def _request(writer: TextWriter, instruction: str, template: str, original: str) -> JudgeRequest:
+def _request(writer: Judge, instruction: str, template: str, original: str) -> JudgeRequest:
     max_tokens = 128 + len(original) // 2  # about twice the original's tokens
     return JudgeRequest(
         backend=writer.backend,
@@ -100,7 +84,7 @@ def _request(writer: TextWriter, instruction: str, template: str, original: str)
 
 
 def rewrite_tasks(
-    instances: Iterable[Instance], specs: Iterable[BiasSpec], seed: int, rewriter: TextWriter | None, judge: TextWriter | None
+    instances: Iterable[Instance], specs: Iterable[BiasSpec], seed: int, rewriter: Judge | None, judge: Judge | None
 ) -> list[RewriteTask]:
     """The rewrites a run needs: the cue on each response and a cue-free paraphrase of each as the
     placebo (none where the placebo is the shared size-free edit).
@@ -134,7 +118,7 @@ def numbers_kept(original: str, rewrite: str) -> bool:
     return not kept_numbers and all(block in rewrite for block in _CODE.findall(original))
 
 
-def check_request(task: RewriteTask, rewrite: str, checker: TextWriter) -> JudgeRequest:
+def check_request(task: RewriteTask, rewrite: str, checker: Judge) -> JudgeRequest:
     """The meaning-check call for one rewrite."""
     question = MEANING_CHECK.format(prompt=task.instance.prompt, original=task.original, rewrite=rewrite)
     return JudgeRequest(

@@ -1,16 +1,18 @@
 """The execution engine: cache, journal (resume), failure classes, retry, rate limits, cost cap and the
 concurrent runner."""
 
+from judgeaudit.engine.answers import AnswerBook, EngineCounts
 from judgeaudit.engine.budget import Budget, BudgetReached
 from judgeaudit.engine.cache import ResponseCache, default_cache_path
 from judgeaudit.engine.failures import Failure, classify
 from judgeaudit.engine.journal import JOURNAL_NAME, Journal
-from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegistry, RateLimiter, judge_scope
+from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegistry, RateLimiter
 from judgeaudit.engine.retry import RetryPolicy, is_retryable, unanswered_reason
-from judgeaudit.engine.runner import EngineCounts, execute
+from judgeaudit.engine.runner import execute
 
 __all__ = [
     "AdaptiveConcurrency",
+    "AnswerBook",
     "Budget",
     "BudgetReached",
     "EngineCounts",
@@ -26,6 +28,5 @@ __all__ = [
     "default_cache_path",
     "execute",
     "is_retryable",
-    "judge_scope",
     "unanswered_reason",
 ]

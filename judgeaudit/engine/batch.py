@@ -15,14 +15,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
+from judgeaudit.engine.answers import AnswerBook, EngineCounts
 from judgeaudit.engine.cache import ResponseCache
 from judgeaudit.engine.journal import Journal
 from judgeaudit.engine.retry import is_retryable
-from judgeaudit.engine.runner import EngineCounts
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
+from judgeaudit.judges.batching import BatchProvider
 from judgeaudit.schema import Judgment, JudgeRequest
 
 STATE_NAME = "batches.json"
@@ -30,49 +30,6 @@ STATE_NAME = "batches.json"
 MAX_POLL_FAILURES = 10
 """Polls of one batch failing in a row (rate limits, server errors, dropped connections) before the run stops."""
 _CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what both providers accept as a custom_id
-
-
-@dataclass(frozen=True)
-class BatchStatus:
-    """A batch as its provider reports it. ``failure``: why it ended without answering (part of) its
-    requests (failed validation, expired, cancelled), the error of every request it did not answer;
-    ``results_at``: once it ended, where its result lines are (files, a URL)."""
-
-    status: str
-    ended: bool
-    failure: str | None = None
-    results_at: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BatchResults:
-    """What an ended batch answered: a Judgment per key it holds a line for (an errored, expired or
-    cancelled line as an error), and the errored keys worth submitting again at once because the judge
-    now asks them differently (a server that refused logprobs)."""
-
-    answers: dict[str, Judgment]
-    ask_again: frozenset[str] = frozenset()
-
-
-class BatchProvider(Protocol):
-    """One provider's batch API, asking with a judge's request bodies and reading with its reader."""
-
-    max_requests: int
-    max_bytes: int
-
-    def line(self, key: str, request: JudgeRequest) -> bytes:
-        """``request`` as one line of a batch, ``key`` as its custom_id (JSON, no newline)."""
-        ...
-
-    async def submit(self, lines: list[bytes]) -> str:
-        """Create a batch of ``lines``; its id."""
-        ...
-
-    async def status(self, batch_id: str) -> BatchStatus: ...
-
-    async def results(self, status: BatchStatus, requests: Mapping[str, JudgeRequest]) -> BatchResults:
-        """The answers of an ended batch (only keys of ``requests`` are read)."""
-        ...
 
 
 @dataclass
@@ -95,23 +52,12 @@ class SubmittedBatch:
     submitted_at: float
 
 
-def batch_provider(judge: Judge, max_requests: int | None = None, max_bytes: int | None = None) -> BatchProvider:
-    """The batch API behind ``judge`` (OpenAI or Anthropic), with its limits per batch or the ones given."""
-    from judgeaudit.judges.anthropic_judge import AnthropicJudge
-    from judgeaudit.judges.openai_compat import OpenAICompatJudge
-
-    provider: BatchProvider
-    if isinstance(judge, OpenAICompatJudge):
-        from judgeaudit.engine.batch_openai import OpenAIBatches
-
-        provider = OpenAIBatches(judge)
-    elif isinstance(judge, AnthropicJudge):
-        from judgeaudit.engine.batch_anthropic import AnthropicBatches
-
-        provider = AnthropicBatches(judge)
-    else:
+def _provider(judge: Judge, max_requests: int | None, max_bytes: int | None) -> BatchProvider:
+    """The batch API behind ``judge``, with its limits per batch or the ones given."""
+    provider = judge.batch_provider()
+    if provider is None:
         raise JudgeAuditError(
-            f"judge {judge.backend}:{judge.model} has no batch API: --batch works with openai/<model> and "
+            f"judge {judge.identity} has no batch API: --batch works with openai/<model> and "
             "anthropic/<model>; run without --batch"
         )
     provider.max_requests = max_requests or provider.max_requests
@@ -139,8 +85,8 @@ def save_state(run_dir: Path, judge: Judge, batches: list[SubmittedBatch]) -> No
         return
     state = {
         "version": 1,
-        "judge": f"{judge.backend}:{judge.model}",
-        "api_base": getattr(judge, "api_base", None),
+        "judge": judge.identity,
+        "api_base": judge.api_base,
         "batches": [{"id": b.id, "submitted_at": b.submitted_at, "keys": list(b.keys)} for b in batches],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,10 +120,9 @@ _RESUME = "answers so far are kept: rerun the same command to resume"
 def _stopped(judge: Judge, what: str, exc: BaseException, hint: str = _RESUME) -> JudgeAuditError:
     """The one-line error that stops a batch run: what failed, how the server said so, what to do."""
     status = getattr(exc, "status_code", None)
-    where = getattr(judge, "api_base", None) or "its default endpoint"
     http = f" (HTTP {status})" if status else ""
     said = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
-    return JudgeAuditError(f"judge {judge.backend}:{judge.model} at {where}: {what} failed{http}: {said}; {hint}")
+    return JudgeAuditError(f"judge {judge.identity} at {judge.where}: {what} failed{http}: {said}; {hint}")
 
 
 async def execute_batch(
@@ -205,41 +150,20 @@ async def execute_batch(
     judgments and are asked again on the next run. Rerun after an interruption, it polls the batches
     recorded in ``run_dir`` instead of submitting their requests again.
     """
-    provider = batch_provider(judge, max_requests, max_bytes)
+    provider = _provider(judge, max_requests, max_bytes)
     counts = BatchCounts()
-    answers: dict[str, Judgment] = {}
-    recorded = journal.load()
+    book = AnswerBook(journal, cache, counts, on_answer)
+    answers = book.answers
     in_flight = load_state(run_dir)
     waiting = {key for batch in in_flight for key in batch.keys}
-    pending: list[str] = []
-    for key, request in requests.items():
-        if key in recorded:
-            answers[key] = recorded[key]
-            counts.resumed += 1
-        elif cache is not None and (hit := cache.get(key)) is not None:
-            answers[key] = hit
-            journal.append(key, hit)
-            counts.cache_hits += 1
-        elif key not in waiting:
-            pending.append(key)
-        if key in answers and on_answer is not None:
-            on_answer(answers[key])
+    pending = [key for key in book.settle(requests) if key not in waiting]
 
     def record(key: str, judgment: Judgment) -> None:
-        counts.calls += 1
-        counts.prompt_tokens += judgment.prompt_tokens
-        counts.completion_tokens += judgment.completion_tokens
         if price is not None and judgment.ok:
             judgment.cost_usd = judgment.cost_usd or price(judgment)
-        counts.cost_usd += judgment.cost_usd
         if not judgment.ok:
             counts.failed += 1
-        answers[key] = judgment
-        journal.append(key, judgment)
-        if cache is not None:
-            cache.put(key, requests[key].backend, requests[key].model, judgment)
-        if on_answer is not None:
-            on_answer(judgment)
+        book.record(key, requests[key], judgment)
 
     open_batches = [b for b in in_flight if any(k in requests and k not in answers for k in b.keys)]
     counts.resumed_batches = len(open_batches)
@@ -302,5 +226,5 @@ async def execute_batch(
             if open_batches:
                 await asyncio.sleep(poll_interval_s)
     finally:
-        journal.close()
+        book.close()
     return answers, counts

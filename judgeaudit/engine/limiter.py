@@ -6,8 +6,8 @@ API
   and ``tokens`` tokens are available; ``settle(charged, used)`` corrects the charge with the real usage
   (refund or extra charge); ``pause(seconds)`` stops the whole scope (a server's Retry-After).
 - ``LIMITERS.get(scope, rpm, tpm)``: the process-wide limiter of a scope, so that engines calling the same
-  model with the same key share one bucket. ``judge_scope(judge)`` names a judge's scope:
-  ``backend|endpoint|sha256(key)[:12]|model`` (the key itself is never kept).
+  model with the same key share one bucket; a judge names its scope (``Judge.rate_scope``:
+  ``backend|endpoint|sha256(key)[:12]|model``, the key itself never kept).
 - ``estimated_tokens(request)``: the (prompt, answer) tokens a request is charged before it is sent.
 - ``AdaptiveConcurrency(ceiling, clock)``: ``async with`` it around a call; ``congested()`` on a 429 or
   an overload halves the cap (once per ``cooldown_s``), ``answered()`` grows it back by one after
@@ -23,11 +23,10 @@ deadlocks, and its correction is capped the same way.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from judgeaudit.pricing import prompt_tokens
 from judgeaudit.schema import JudgeRequest
@@ -147,19 +146,6 @@ class RateLimiter:
             self._requests.refund(requests, now)
         if self._tokens:
             self._tokens.refund(tokens, now)
-
-
-def scope_key(backend: str, model: str, api_base: str | None, api_key: str | None) -> str:
-    """Who shares a rate limit: one backend and endpoint, one API key (as a short sha256), one model."""
-    key_id = hashlib.sha256(api_key.encode()).hexdigest()[:12] if api_key else "-"
-    return f"{backend}|{api_base or '-'}|{key_id}|{model}"
-
-
-def judge_scope(judge: Any) -> str:
-    """The scope of a judge. The key is read from its SDK client (``client.api_key``) where it has one;
-    a judge without one (litellm, a wrapped writer) is scoped by backend, endpoint and model alone."""
-    api_key = getattr(getattr(judge, "client", None), "api_key", None)
-    return scope_key(judge.backend, judge.model, getattr(judge, "api_base", None), api_key if isinstance(api_key, str) else None)
 
 
 class LimiterRegistry:

@@ -26,12 +26,13 @@ import asyncio
 from dataclasses import dataclass
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 
+from judgeaudit.engine.answers import AnswerBook, EngineCounts
 from judgeaudit.engine.budget import Budget
 from judgeaudit.engine.cache import ResponseCache
 from judgeaudit.engine.collector import young_collections_only
 from judgeaudit.engine.failures import CONGESTION, PER_REQUEST, classify, unanswered_reason
 from judgeaudit.engine.journal import Journal
-from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegistry, estimated_tokens, judge_scope
+from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegistry, estimated_tokens
 from judgeaudit.engine.retry import RetryPolicy
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
@@ -41,22 +42,6 @@ from judgeaudit.schema import Judgment, JudgeRequest
 MAX_CONSECUTIVE_FAILURES = 20
 # This many attempts (across workers, retries included) getting no answer, before any call succeeded: stop.
 MAX_UNANSWERED_ATTEMPTS = 3
-
-
-@dataclass
-class EngineCounts:
-    """What this invocation did: answers taken from the journal or cache, and calls made (with the
-    tokens and dollars of those calls; cache hits and resumed answers cost nothing here)."""
-
-    resumed: int = 0
-    cache_hits: int = 0
-    calls: int = 0
-    retries: int = 0
-    failed: int = 0
-    failed_in_a_row: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
 
 
 @dataclass
@@ -75,9 +60,8 @@ class _ReachGuard:
             return
         self.unanswered += 1
         if self.unanswered >= self.limit:
-            where = getattr(self.judge, "api_base", None) or "its default endpoint"
             raise JudgeAuditError(
-                f"cannot reach the judge {self.judge.backend}:{self.judge.model} at {where}: {reason} "
+                f"cannot reach the judge {self.judge.identity} at {self.judge.where}: {reason} "
                 f"({self.unanswered} attempts, no answer yet); nothing was asked — check --api-base / the server"
             )
 
@@ -129,163 +113,159 @@ async def execute(
     unresolved, reset, timed out) stop it at once: the endpoint is most likely wrong or down.
     """
     counts = EngineCounts()
-    answers: dict[str, Judgment] = {}
-    recorded = journal.load()
-    seen: list[str] = []
-    queue: asyncio.Queue[tuple[str, JudgeRequest] | None] = asyncio.Queue()
-    room = asyncio.Event()  # set when the queue has run low enough to read more of the feed
-    workers = min(concurrency, judge.max_concurrency or concurrency)
+    book = AnswerBook(journal, cache, counts, on_answer, budget)
+    stops = (max_consecutive_failures, max_unanswered_attempts)
+    await _Execution(judge, book, concurrency, retry, stops, budget, limiters, (rpm, tpm), on_concurrency).run(requests)
+    return book.answers, counts
 
-    async def produce() -> None:
+
+class _Execution:
+    """One engine invocation: a producer sorting the fed requests into answered and to ask, and workers
+    asking the judge under the limiter, the adaptive cap on calls in flight and the cost cap."""
+
+    def __init__(
+        self, judge: Judge, book: AnswerBook, concurrency: int, retry: RetryPolicy, stops: tuple[int, int],
+        budget: Budget | None, limiters: LimiterRegistry, rates: tuple[float | None, float | None],
+        on_concurrency: Callable[[int], None] | None,
+    ) -> None:
+        """``stops``: failures in a row, and unanswered attempts before any answer, that stop the run;
+        ``rates``: requests and tokens per minute."""
+        self.judge, self.book, self.retry, self.budget = judge, book, retry, budget
+        self.workers = min(concurrency, judge.max_concurrency or concurrency)
+        self.clock = limiters.clock
+        self.limiter = limiters.get(judge.rate_scope(), *rates)
+        self.gate = AdaptiveConcurrency(self.workers, self.clock, on_change=on_concurrency)
+        self.max_failed_in_a_row, unanswered = stops
+        self.guard = _ReachGuard(judge, unanswered)
+        self.failed_in_a_row = 0
+        self.queue: asyncio.Queue[tuple[str, JudgeRequest] | None] = asyncio.Queue()
+        self.room = asyncio.Event()  # set when the queue has run low enough to read more of the feed
+        self.settled = asyncio.Condition()  # notified whenever a call's cost hold is released
+        self.halt: JudgeAuditError | None = None  # what stops the run once the calls in flight are done
+        self.out_of_budget = False
+        self.seen: list[str] = []
+        if on_concurrency is not None:
+            on_concurrency(self.gate.limit)
+
+    async def run(self, requests: Mapping[str, JudgeRequest] | RequestFeed) -> None:
+        """Answer every request; raise what stopped the run, once the calls in flight are journaled."""
+        tasks = [asyncio.create_task(self._produce(requests)), *(asyncio.create_task(self._work()) for _ in range(self.workers))]
+        try:
+            with young_collections_only():
+                await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.book.close()
+        if self.halt is not None:
+            raise self.halt
+        if self.out_of_budget and self.budget is not None:
+            answers = self.book.answers
+            raise self.budget.reached(sum(1 for key in self.seen if key not in answers or not answers[key].ok))
+
+    def _stopping(self) -> bool:
+        return self.halt is not None or self.out_of_budget
+
+    async def _produce(self, requests: Mapping[str, JudgeRequest] | RequestFeed) -> None:
         """Sort the fed requests into answered (journal, cache) and to ask; then tell the workers it is over."""
         try:
             async for chunk in _chunks(requests):
-                if halt is not None:
+                if self.halt is not None:
                     break
-                hits = cache.get_many([key for key in chunk if key not in recorded]) if cache is not None else {}
-                for key, request in chunk.items():
-                    seen.append(key)
-                    if key in recorded:
-                        answers[key] = recorded[key]
-                        counts.resumed += 1
-                        if budget is not None and not recorded[key].cached:
-                            budget.earlier += recorded[key].cost_usd
-                    elif key in hits:
-                        answers[key] = hits[key]
-                        journal.append(key, hits[key])
-                        counts.cache_hits += 1
-                    else:
-                        queue.put_nowait((key, request))
-                        continue
-                    if on_answer is not None:
-                        on_answer(answers[key])
-                while queue.qsize() >= QUEUED_PER_WORKER * workers and halt is None and not out_of_budget:
-                    room.clear()
-                    await room.wait()
+                self.seen.extend(chunk)
+                for key in self.book.settle(chunk):
+                    self.queue.put_nowait((key, chunk[key]))
+                while self.queue.qsize() >= QUEUED_PER_WORKER * self.workers and not self._stopping():
+                    self.room.clear()
+                    await self.room.wait()
         finally:
-            for _ in range(workers):
-                queue.put_nowait(None)
+            for _ in range(self.workers):
+                self.queue.put_nowait(None)
 
-    clock = limiters.clock
-    limiter = limiters.get(judge_scope(judge), rpm, tpm)
-    gate = AdaptiveConcurrency(workers, clock, on_change=on_concurrency)
-    guard = _ReachGuard(judge, max_unanswered_attempts)
-    settled = asyncio.Condition()  # notified whenever a call's cost hold is released
-    halt: JudgeAuditError | None = None  # what stops the run once the calls in flight are done
-    out_of_budget = False
-    if on_concurrency is not None:
-        on_concurrency(gate.limit)
-
-    def count_retry() -> None:
-        counts.retries += 1
-
-    def attempt_failed(exc: BaseException) -> None:
-        if halt is not None:  # the run is stopping: no more retries
-            raise halt
-        guard.attempt_failed(exc)
-        failure = classify(exc)
-        if failure.fatal:
-            raise JudgeAuditError(failure.stop_message(f"{judge.backend}:{judge.model}"))
-        if failure.kind in CONGESTION:
-            gate.congested()
-        if failure.retry_after_s:
-            limiter.pause(failure.retry_after_s)
-
-    async def attempt(request: JudgeRequest, tokens: int) -> Judgment:
-        async with gate:
-            charged = await limiter.acquire(tokens)
-            if halt is not None:  # the run is stopping: launch nothing more
-                raise halt
-            judgment = await judge.judge(request)
-            if used := judgment.prompt_tokens + judgment.completion_tokens:
-                limiter.settle(charged, used)
-            gate.answered()
-        return judgment
-
-    async def ask(request: JudgeRequest, tokens: int) -> Judgment:
+    async def _work(self) -> None:
+        """Take requests off the queue and ask them until the queue ends or the run stops."""
         try:
-            judgment = await retry.call(
-                attempt, request, tokens, on_retry=count_retry, on_failure=attempt_failed, sleep=clock.sleep
+            while not self._stopping() and (item := await self.queue.get()) is not None:
+                if self.queue.qsize() < QUEUED_PER_WORKER * self.workers:
+                    self.room.set()
+                try:
+                    await self._call(*item)
+                except JudgeAuditError as error:
+                    self.halt = self.halt or error
+        finally:
+            self.room.set()  # a worker that stops must not leave the feed waiting for room
+
+    async def _call(self, key: str, request: JudgeRequest) -> None:
+        """Hold the call's cost, ask, release the hold, record the answer."""
+        estimate = estimated_tokens(request)
+        held = await self._hold(estimate)
+        if held is None:
+            self.out_of_budget = True
+            return
+        judgment: Judgment | None = None
+        try:
+            judgment = await self._ask(request, sum(estimate))
+        finally:
+            if self.budget is not None:
+                self.budget.settle(held, judgment)
+                async with self.settled:
+                    self.settled.notify_all()
+        self.book.record(key, request, judgment)
+        if self.failed_in_a_row >= self.max_failed_in_a_row:
+            raise JudgeAuditError(
+                f"{self.failed_in_a_row} judge calls in a row failed after retries (last: {judgment.error}); "
+                "stopping. Answers so far are kept: rerun the same command to resume"
+            )
+
+    async def _hold(self, estimate: tuple[int, int]) -> float | None:
+        """The call's cost hold; None when the cap leaves no room even once the calls in flight are done."""
+        if self.budget is None:
+            return 0.0
+        while (held := self.budget.reserve(*estimate)) is None and self.budget.holds:
+            async with self.settled:
+                await self.settled.wait()
+        return held
+
+    async def _ask(self, request: JudgeRequest, tokens: int) -> Judgment:
+        """The judge's answer after retries; a failure that is an outcome (not a stop) as an error judgment."""
+        try:
+            judgment = await self.retry.call(
+                self._attempt, request, tokens, on_retry=self._count_retry, on_failure=self._attempt_failed, sleep=self.clock.sleep
             )
         except JudgeAuditError:
             raise
         except Exception as exc:  # a transport or API failure is an outcome, not a crash
             failure = classify(exc)
-            counts.failed += 1
+            self.book.counts.failed += 1
             if failure.kind not in PER_REQUEST:
-                counts.failed_in_a_row += 1
+                self.failed_in_a_row += 1
             return Judgment(verdict="error", error=failure.error)
-        guard.answered = True
-        counts.failed_in_a_row = 0
+        self.guard.answered = True
+        self.failed_in_a_row = 0
         return judgment
 
-    async def hold(estimate: tuple[int, int]) -> float | None:
-        """The call's cost hold; None when the cap leaves no room even once the calls in flight are done."""
-        if budget is None:
-            return 0.0
-        while (held := budget.reserve(*estimate)) is None and budget.holds:
-            async with settled:
-                await settled.wait()
-        return held
+    async def _attempt(self, request: JudgeRequest, tokens: int) -> Judgment:
+        async with self.gate:
+            charged = await self.limiter.acquire(tokens)
+            if self.halt is not None:  # the run is stopping: launch nothing more
+                raise self.halt
+            judgment = await self.judge.judge(request)
+            if used := judgment.prompt_tokens + judgment.completion_tokens:
+                self.limiter.settle(charged, used)
+            self.gate.answered()
+        return judgment
 
-    def record(key: str, request: JudgeRequest, judgment: Judgment) -> None:
-        counts.calls += 1
-        counts.prompt_tokens += judgment.prompt_tokens
-        counts.completion_tokens += judgment.completion_tokens
-        counts.cost_usd += judgment.cost_usd
-        answers[key] = judgment
-        journal.append(key, judgment)
-        if cache is not None:
-            cache.put(key, request.backend, request.model, judgment)
-        if on_answer is not None:
-            on_answer(judgment)
-        if counts.failed_in_a_row >= max_consecutive_failures:
-            raise JudgeAuditError(
-                f"{counts.failed_in_a_row} judge calls in a row failed after retries (last: {judgment.error}); "
-                "stopping. Answers so far are kept: rerun the same command to resume"
-            )
+    def _count_retry(self) -> None:
+        self.book.counts.retries += 1
 
-    async def call(key: str, request: JudgeRequest) -> None:
-        """Hold the call's cost, ask, release the hold, record the answer."""
-        nonlocal out_of_budget
-        estimate = estimated_tokens(request)
-        held = await hold(estimate)
-        if held is None:
-            out_of_budget = True
-            return
-        judgment: Judgment | None = None
-        try:
-            judgment = await ask(request, sum(estimate))
-        finally:
-            if budget is not None:
-                budget.settle(held, judgment)
-                async with settled:
-                    settled.notify_all()
-        record(key, request, judgment)
-
-    async def worker() -> None:
-        nonlocal halt
-        try:
-            while halt is None and not out_of_budget and (item := await queue.get()) is not None:
-                if queue.qsize() < QUEUED_PER_WORKER * workers:
-                    room.set()
-                try:
-                    await call(*item)
-                except JudgeAuditError as error:
-                    halt = halt or error
-        finally:
-            room.set()  # a worker that stops must not leave the feed waiting for room
-
-    tasks = [asyncio.create_task(produce()), *(asyncio.create_task(worker()) for _ in range(workers))]
-    try:
-        with young_collections_only():
-            await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()
-        journal.close()
-    if halt is not None:
-        raise halt
-    if out_of_budget and budget is not None:
-        raise budget.reached(sum(1 for key in seen if key not in answers or not answers[key].ok))
-    return answers, counts
+    def _attempt_failed(self, exc: BaseException) -> None:
+        if self.halt is not None:  # the run is stopping: no more retries
+            raise self.halt
+        self.guard.attempt_failed(exc)
+        failure = classify(exc)
+        if failure.fatal:
+            raise JudgeAuditError(failure.stop_message(self.judge.identity))
+        if failure.kind in CONGESTION:
+            self.gate.congested()
+        if failure.retry_after_s:
+            self.limiter.pause(failure.retry_after_s)

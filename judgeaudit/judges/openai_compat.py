@@ -8,7 +8,9 @@ import time
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.batching import BatchProvider
 from judgeaudit.judges.endpoint import endpoint_identity
+from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.judges.text_verdict import ChatTextJudge, TokenChoices, label_probability, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_JSON, PAIRWISE_VERDICT, VERDICT_SCHEMA, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
@@ -45,6 +47,7 @@ class OpenAICompatJudge(ChatTextJudge):
         # Retries are the engine's job (uniform backoff, counted); the SDK must not retry on its own.
         # aiohttp transport: far less CPU per request than httpx's pool at high concurrency.
         # Public: the batch engine submits and reads batches through it.
+        self._credential = api_key
         self.client = AsyncOpenAI(
             base_url=api_base,
             api_key=api_key,
@@ -78,6 +81,11 @@ class OpenAICompatJudge(ChatTextJudge):
     async def generate(self, request: JudgeRequest) -> Judgment:
         """The model's text answer to ``request`` (no verdict read)."""
         return await self._complete(request, "text")
+
+    def batch_provider(self) -> BatchProvider:
+        from judgeaudit.judges.openai_batches import OpenAIBatches
+
+        return OpenAIBatches(self)
 
     def request_body(self, request: JudgeRequest) -> dict[str, Any]:
         """The Chat Completions body that asks ``request``: what a direct call posts and a batch line carries."""
@@ -144,3 +152,11 @@ class OpenAICompatJudge(ChatTextJudge):
 
     async def aclose(self) -> None:
         await self.client.close()
+
+
+def from_spec(model: str, options: JudgeOptions) -> OpenAICompatJudge:
+    """``openai/<model>``, at ``--api-base`` for any OpenAI-compatible server."""
+    return OpenAICompatJudge(
+        model, api_base=options.api_base, temperature=options.temperature, max_tokens=options.max_tokens,
+        timeout_s=options.timeout_s, template=options.prompt("text"), structured=options.structured, logprobs=options.logprobs,
+    )

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.judges.base import Judge
+from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -35,7 +37,7 @@ def load_function(target: str) -> Callable[..., Any]:
     return function
 
 
-class PythonCallableJudge:
+class PythonCallableJudge(Judge):
     """A judge that is a Python function (see the module docstring)."""
 
     backend = "python"
@@ -44,7 +46,6 @@ class PythonCallableJudge:
         self.function = load_function(target)
         self.model = target
         self.template = template
-        self.max_concurrency: int | None = None
         self.readout = "score"
         self.tasks = frozenset({"verdict", "score", "reward"})
         # The function's code decides every answer: its source text is part of the judge's identity.
@@ -59,9 +60,6 @@ class PythonCallableJudge:
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "model": self.model, "params": self.params}
-
-    async def aclose(self) -> None:
-        return None
 
 
 def _source_hash(function: Callable[..., Any]) -> str:
@@ -84,3 +82,8 @@ def _judgment(task: str, answer: Any, latency_s: float) -> Judgment:
     label = str(answer).strip().upper() if isinstance(answer, str) else ""
     verdict = {"A": "A", "B": "B", "TIE": "tie"}.get(label, "unparseable")
     return Judgment(verdict=verdict, raw=raw, latency_s=latency_s)  # type: ignore[arg-type]
+
+
+def from_spec(target: str, options: JudgeOptions) -> PythonCallableJudge:
+    """``python:<package.module>:<function>``."""
+    return PythonCallableJudge(target, template=options.prompt("text"))

@@ -1,14 +1,34 @@
-"""Resolve a ``--judge`` string to a backend; backends (and their heavy imports) load lazily."""
+"""Resolve a ``--judge`` string to a backend through a registry of lazily imported factories.
+
+A backend is one module with a factory ``(name, options) -> Judge`` and one line in ``BACKENDS``: a
+prefix (``name:...``, ``provider/...``, or a whole word) and the factory as ``"module:function"``,
+imported only when a judge of that form is asked for (so an SDK is loaded only where it is used).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+from collections.abc import Callable
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
-from judgeaudit.prompts.templates import TEMPLATES, PromptTemplate
+from judgeaudit.judges.options import JudgeOptions
+from judgeaudit.prompts.templates import PromptTemplate
 
 DEFAULT_JUDGE = "smollm2"
+BACKENDS: dict[str, str] = {
+    "smollm2": "judgeaudit.judges.llamacpp:embedded",
+    "embedded": "judgeaudit.judges.llamacpp:embedded",
+    "llamacpp:": "judgeaudit.judges.llamacpp:from_spec",
+    "hf:": "judgeaudit.judges.hf:causal_from_spec",
+    "hf-rm:": "judgeaudit.judges.hf:reward_from_spec",
+    "replay:": "judgeaudit.judges.replay:from_spec",
+    "python:": "judgeaudit.judges.python_callable:from_spec",
+    "openai/": "judgeaudit.judges.openai_compat:from_spec",
+    "anthropic/": "judgeaudit.judges.anthropic_judge:from_spec",
+}
+"""Prefix -> factory. Any other ``provider/model`` goes to litellm (``LITELLM``), if it knows the provider."""
+LITELLM = "judgeaudit.judges.litellm_judge:from_spec"
 JUDGE_FORMS = (
     "smollm2 (embedded SmolLM2-135M-Instruct, offline)",
     "llamacpp:<path/to/model.gguf>",
@@ -20,10 +40,32 @@ JUDGE_FORMS = (
     "hf:<model dir or hub id> (a transformers causal LM, read from its logits) / hf-rm:<...> (a reward model)",
 )
 
+Factory = Callable[[str, JudgeOptions], Judge]
 
-def _unknown(spec: str, why: str = "") -> JudgeAuditError:
+
+def unknown_judge(spec: str, why: str = "") -> JudgeAuditError:
+    """The error for a ``--judge`` string no backend takes, listing the forms that are valid."""
     reason = f" ({why})" if why else ""
     return JudgeAuditError(f"unknown judge {spec!r}{reason}; valid forms: " + "; ".join(JUDGE_FORMS))
+
+
+def _factory(target: str) -> Factory:
+    module, _, function = target.partition(":")
+    factory: Factory = getattr(importlib.import_module(module), function)
+    return factory
+
+
+def _lookup(spec: str) -> tuple[str, str]:
+    """The factory for ``spec`` and the name it is given (the part after the prefix)."""
+    if spec in BACKENDS:
+        return BACKENDS[spec], spec
+    for prefix, target in BACKENDS.items():
+        if prefix[-1] in ":/" and spec.startswith(prefix):
+            return target, spec.removeprefix(prefix)
+    provider, sep, model = spec.partition("/")
+    if not sep or not provider or not model:
+        raise unknown_judge(spec)
+    return LITELLM, spec
 
 
 def resolve_judge(
@@ -39,60 +81,8 @@ def resolve_judge(
     context_tokens: int | None = None,
 ) -> Judge:
     """Build the judge named by ``spec`` (see JUDGE_FORMS) with ``template``, or the built-in prompt for
-    ``kind`` (pairwise or pointwise) in the form its backend reads (text, or logits). ``structured``
-    asks an OpenAI-compatible server for the verdict as JSON by schema (with the pairwise_json prompt).
-    ``context_tokens`` sets the context a local GGUF model is run with (default 4096)."""
-    spec = spec.strip()
-    prompt = kind if kind in ("pairwise", "pointwise") else "pairwise"
-    if spec in (DEFAULT_JUDGE, "embedded"):
-        from judgeaudit.judges.llamacpp import SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
-
-        return LlamaCppJudge(
-            smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT,
-            template=template or TEMPLATES[prompt, "logits"], **({"n_ctx": context_tokens} if context_tokens else {}),
-        )
-    if spec.startswith(("hf:", "hf-rm:")):
-        from judgeaudit.judges.hf import HFJudge
-
-        reward = spec.startswith("hf-rm:")
-        return HFJudge(spec.split(":", 1)[1], reward=reward, template=template or TEMPLATES[prompt, "logits"])
-    if spec.startswith("replay:"):
-        from judgeaudit.judges.replay import ReplayJudge
-
-        return ReplayJudge(Path(spec.removeprefix("replay:")).expanduser())
-    if spec.startswith("python:"):
-        from judgeaudit.judges.python_callable import PythonCallableJudge
-
-        return PythonCallableJudge(spec.removeprefix("python:"), template=template or TEMPLATES[prompt, "text"])
-    if spec.startswith("llamacpp:"):
-        from judgeaudit.judges.llamacpp import LlamaCppJudge
-
-        return LlamaCppJudge(
-            Path(spec.removeprefix("llamacpp:")).expanduser(), template=template or TEMPLATES[prompt, "logits"],
-            **({"n_ctx": context_tokens} if context_tokens else {}),
-        )
-    provider, sep, model = spec.partition("/")
-    if not sep or not provider or not model:
-        raise _unknown(spec)
-    if provider == "openai":
-        from judgeaudit.judges.openai_compat import OpenAICompatJudge
-
-        return OpenAICompatJudge(
-            model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
-            template=template or TEMPLATES[prompt, "text"], structured=structured, logprobs=logprobs,
-        )
-    if provider == "anthropic":
-        from judgeaudit.judges.anthropic_judge import AnthropicJudge
-
-        return AnthropicJudge(
-            model, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
-            template=template or TEMPLATES[prompt, "text"],
-        )
-    from judgeaudit.judges.litellm_judge import LiteLLMJudge, litellm_providers
-
-    if provider not in litellm_providers():
-        raise _unknown(spec, f"litellm knows no provider {provider!r}")
-    return LiteLLMJudge(
-        spec, api_base=api_base, temperature=temperature, max_tokens=max_tokens, timeout_s=timeout_s,
-        template=template or TEMPLATES[prompt, "text"],
-    )
+    ``kind`` (pairwise or pointwise) in the form its backend reads (text, or logits); the other options
+    as ``JudgeOptions`` documents them."""
+    options = JudgeOptions(api_base, temperature, max_tokens, timeout_s, kind, template, structured, logprobs, context_tokens)
+    target, name = _lookup(spec.strip())
+    return _factory(target)(name, options)

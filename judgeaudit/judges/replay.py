@@ -26,6 +26,8 @@ from typing import Any
 
 from judgeaudit.datasets import read_rows
 from judgeaudit.errors import JudgeAuditError, located
+from judgeaudit.judges.base import Judge
+from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.prompts.parse import parse_verdict
 from judgeaudit.prompts.templates import REPLAY
 from judgeaudit.schema import CONDITIONS, LEGACY_CONDITIONS, SHARED_CONDITIONS, Judgment, JudgeRequest, Probe
@@ -33,16 +35,16 @@ from judgeaudit.schema import CONDITIONS, LEGACY_CONDITIONS, SHARED_CONDITIONS, 
 ProbeKey = tuple[str, str | None, str, str, int]
 
 
-class ReplayJudge:
+class ReplayJudge(Judge):
     """Recorded verdicts as a judge (see the module docstring)."""
 
     backend = "replay"
+    recorded_only = True
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.model = self.path.name
         self.template = REPLAY
-        self.max_concurrency: int | None = None
         self.tasks = frozenset({"verdict"})
         self.recorded = _load(self.path)
         self.readout = "logits" if all(j.p_a is not None for j in self.recorded.values()) else "text"
@@ -61,9 +63,6 @@ class ReplayJudge:
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "model": self.model, "path": str(self.path), "params": self.params}
-
-    async def aclose(self) -> None:
-        return None
 
 
 def _key(probe: Probe) -> ProbeKey:
@@ -133,3 +132,8 @@ def _verdict(path: Path, line_no: int, verdict: Any, winner: Any, chosen_label: 
     if verdict is None:
         raise located(path, line_no, "missing field 'verdict' (or 'winner')")
     return parse_verdict(str(verdict))
+
+
+def from_spec(path: str, options: JudgeOptions) -> ReplayJudge:
+    """``replay:<verdicts.jsonl|csv>``."""
+    return ReplayJudge(Path(path).expanduser())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import math
 from dataclasses import replace
 
 from typing import Any
 
+from judgeaudit.judges.base import Judge
 from judgeaudit.prompts.parse import parse_score, parse_verdict
 from judgeaudit.schema import Judgment, JudgeRequest
 
@@ -61,29 +60,20 @@ def label_probability(tokens: list[TokenChoices], verdict: str) -> float | None:
     return mass["A"] / (mass["A"] + mass["B"]) if mass["A"] > 0 and mass["B"] > 0 else None
 
 
-class ChatTextJudge(ABC):
+class ChatTextJudge(Judge):
     """What the judges that answer in text share (OpenAI-compatible, Anthropic, litellm): verdicts and
     scores read from the text they write; a subclass sets ``backend``, ``model``, ``template``,
     ``params`` and ``api_base`` and implements ``generate``."""
 
-    backend: str
-    model: str
-    params: dict[str, Any]
-    api_base: str | None
     readout = "text"
     tasks = frozenset({"verdict", "score", "text"})
-    max_concurrency: int | None = None
 
-    @abstractmethod
-    async def generate(self, request: JudgeRequest) -> Judgment:
-        """The model's text answer to ``request`` (no verdict read)."""
+    @property
+    def can_write(self) -> bool:
+        return True
 
     async def judge(self, request: JudgeRequest) -> Judgment:
         return read_answer(await self.generate(request), request.task)
-
-    def generation_params(self, max_tokens: int) -> dict[str, Any]:
-        """What decides a generated text: the judge's settings with its own token limit."""
-        return self.params | {"max_tokens": max_tokens}
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "model": self.model, "api_base": self.api_base, "params": self.params}

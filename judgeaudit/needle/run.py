@@ -17,12 +17,11 @@ from typing import Any
 from judgeaudit import __version__
 from judgeaudit.audit import judge_identity
 from judgeaudit.biases.probes import shared_probes
-from judgeaudit.biases.rewrite import can_write
 from judgeaudit.config import run_id
 from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation
-from judgeaudit.judges import DEFAULT_JUDGE, resolve_judge
+from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
 from judgeaudit.needle.material import bundled_longform, load_longform
 from judgeaudit.needle.writing import CHECK, WRITE, write_modifications
 from judgeaudit.needle.placement import LENGTH_BUCKETS, POSITION_BINS, NeedleTrial, balanced_design, candidates, count_words
@@ -87,16 +86,15 @@ class _Plan:
     too_long: dict[str, int] = field(default_factory=dict)
 
 
-def _ask_plan(trials: list[NeedleTrial], judge: Any, formulation: Formulation) -> _Plan:
+def _ask_plan(trials: list[NeedleTrial], judge: Judge, formulation: Formulation) -> _Plan:
     """Probes (the unchanged pair in both orders) and requests; trials that do not fit are set aside."""
     plan = _Plan(trials)
-    window = getattr(judge, "context_window", None)
-    count = getattr(judge, "count_tokens", None)
+    window = judge.context_window
     for trial in trials:
         probes = [p for p in shared_probes(trial.instance()) if p.condition == CONTROL]
         built = [formulation.requests(judge, probe) for probe in probes]
-        if window and count:
-            longest = max(count(request.messages) for requests in built for request in requests)
+        if window and judge.counts_tokens:
+            longest = max(judge.count_tokens(request.messages) for requests in built for request in requests)
             if longest + ANSWER_ROOM > window:
                 plan.too_long[trial.id] = longest
                 continue
@@ -126,7 +124,7 @@ def _design_record(trials: list[NeedleTrial], short: dict[tuple[int, int], int],
 async def _written(config: NeedleConfig, items: list, out_dir: Path, cache_path: Path | None) -> tuple[list, dict[str, Any]]:
     """The items with modifications written by ``config.rewriter`` (its own resumable folder)."""
     writer = resolve_judge(config.rewriter, api_base=config.rewriter_api_base, timeout_s=config.timeout_s)  # type: ignore[arg-type]
-    if not can_write(writer):
+    if not writer.can_write:
         raise JudgeAuditError(f"--rewriter {config.rewriter}: this backend cannot generate text")
     folder = out_dir / run_id(
         f"needle-writing-{config.rewriter}",
@@ -167,7 +165,7 @@ async def run_needle(
     writing: dict[str, Any] = {}
     if config.rewriter:
         items, writing = await _written(config, items, out_dir, cache_path)
-    counter = getattr(judge, "count_text_tokens", None) or count_words
+    counter = judge.count_text_tokens if judge.counts_tokens else count_words
     grid = candidates(items, config.buckets, config.bins, counter)
     trials, short = balanced_design(grid, config.per_cell or (EMBEDDED_PER_CELL if embedded else PER_CELL), config.seed)
     plan = _ask_plan(trials, judge, formulation)
@@ -177,7 +175,7 @@ async def run_needle(
     }
     run_dir = out_dir / run_id(f"needle-{config.judge}", identity)
     run_dir.mkdir(parents=True, exist_ok=True)
-    design = _design_record(trials, short, plan, getattr(judge, "context_window", None))
+    design = _design_record(trials, short, plan, judge.context_window)
     design |= {"tokens": "the judge's tokenizer" if counter is not count_words else "words (no tokenizer: a constant tokens-per-word factor cancels in the position)"}
     if on_start is not None:
         on_start(f"needle · {config.judge} · {formulation.mode} · {design['asked']} trials", len(plan.requests))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from judgeaudit.biases.rewrite import TextWriter
+from judgeaudit.judges.base import Judge
 from judgeaudit.engine import EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.needle.material import PARAGRAPH_BREAK, LongformItem, Modification
 from judgeaudit.needle.placement import chunk_spans, count_words
@@ -64,14 +64,14 @@ class WritingTask:
     request: JudgeRequest
 
 
-def _request(writer: TextWriter, content: str, max_tokens: int, template: str) -> JudgeRequest:
+def _request(writer: Judge, content: str, max_tokens: int, template: str) -> JudgeRequest:
     return JudgeRequest(
         backend=writer.backend, model=writer.model, messages=({"role": "user", "content": content},),
         params=writer.generation_params(max_tokens), template_hash=stable_hash(template, length=16), task="text",
     )
 
 
-def writing_tasks(items: list[LongformItem], writer: TextWriter) -> list[WritingTask]:
+def writing_tasks(items: list[LongformItem], writer: Judge) -> list[WritingTask]:
     """A task per chunk whose last sentence occurs once in its response (the anchor to insert after)."""
     tasks = []
     for item in items:
@@ -110,7 +110,7 @@ def _false_first(task: WritingTask, seed: int) -> bool:
 
 
 async def write_modifications(
-    items: list[LongformItem], writer: TextWriter, checker: TextWriter | None, checks: tuple[str, ...], seed: int,
+    items: list[LongformItem], writer: Judge, checker: Judge | None, checks: tuple[str, ...], seed: int,
     run_dir: Path, cache: ResponseCache | None, concurrency: int, retry: RetryPolicy,
 ) -> tuple[list[LongformItem], dict[str, Any]]:
     """The items with the accepted written modifications added, and the tally (written, kept, refused by reason, calls)."""

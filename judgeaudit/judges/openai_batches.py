@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from judgeaudit.engine.batch import BatchResults, BatchStatus
+from judgeaudit.judges.batching import BatchResults, BatchStatus
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 from judgeaudit.schema import Judgment, JudgeRequest
 
