@@ -4,19 +4,14 @@ Only the unchanged pairs are asked (both orders); accuracy is per instance over 
 Wilson interval at the effective sample size (as the audit reports it). Used to choose the embedded
 judge's default formulation (README, "What the default audit shows").
 
-    python benchmarks/formulation_accuracy.py [--modes pairwise,pointwise,...] [--judge smollm2]
+    python -m benchmarks.formulation_accuracy [--modes pairwise,pointwise,...] [--judge smollm2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from judgeaudit.biases.probes import shared_probes
 from judgeaudit.datasets import load_instances, sample_path

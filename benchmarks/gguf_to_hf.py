@@ -3,7 +3,7 @@
 Lets the hf: judge be checked against the llama.cpp judge on the same weights (the embedded SmolLM2
 GGUF). Needs ``pip install gguf accelerate`` besides the hf extra.
 
-    python benchmarks/gguf_to_hf.py DIR_OF_GGUF FILE.gguf OUT_DIR
+    python -m benchmarks.gguf_to_hf DIR_OF_GGUF FILE.gguf OUT_DIR
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ default) of one judge, all at once so that the hf: judge batches them, and print
 it sets them beside a saved file: the largest and mean difference, the correlation, and how many
 verdicts agree. Used to check hf: on a GPU against the embedded llama.cpp judge (benchmarks/README.md).
 
-    python benchmarks/hf_backend.py --judge smollm2 --save llamacpp.json
-    python benchmarks/hf_backend.py --judge hf:/path/to/model --batch-sizes 8,32,64 --compare llamacpp.json
+    python -m benchmarks.hf_backend --judge smollm2 --save llamacpp.json
+    python -m benchmarks.hf_backend --judge hf:/path/to/model --batch-sizes 8,32,64 --compare llamacpp.json
 """
 
 from __future__ import annotations
@@ -15,14 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from judgeaudit.biases.probes import shared_probes
 from judgeaudit.datasets import load_instances, sample_path

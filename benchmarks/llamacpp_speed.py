@@ -12,7 +12,7 @@ temporary folder): fresh-evaluation tokens/s, and max |ΔP(A)| against the Q4_1 
 Every measurement runs in a fresh process: ggml's OpenMP keeps a thread team per calling thread, and
 a second team in a process (say, the bare loop's) slows the other one down.
 
-    python benchmarks/llamacpp_speed.py [--requests 200] [--rounds 3] [--gguf FILE] [--formats]
+    python -m benchmarks.llamacpp_speed [--requests 200] [--rounds 3] [--gguf FILE] [--formats]
 """
 
 from __future__ import annotations
@@ -22,16 +22,12 @@ import asyncio
 import multiprocessing
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.datasets import load_instances, sample_path

@@ -1,32 +1,27 @@
 """How often the needle analysis claims a position effect for judges that have none, and finds one that has.
 
-Simulated judges (tests/test_needle_analysis.py) answer the bundled long-form material's real design
+Simulated judges (tests/needle/test_needle_analysis.py) answer the bundled long-form material's real design
 (12 items, 4 lengths x 8 position bins x ``--per-cell`` trials, a fresh seeded design per audit), and
 the real analysis writes its sentence (score bootstrap, Bonferroni over the three terms). For comparison,
 the same bootstrap p-values with Holm in place of Bonferroni, and the same fits read with the
 item-clustered (CR1) standard errors on a t reference with items - 1 df and on a normal reference (the
 rule before), both with Holm.
-Usage: python benchmarks/needle_null.py [--audits 500] [--power-audits 200] [--per-cell 10] [--judge "length only"]
+Usage: python -m benchmarks.needle_null [--audits 500] [--power-audits 200] [--per-cell 10] [--judge "length only"]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from judgeaudit.needle import balanced_design, bundled_longform, candidates, load_longform  # noqa: E402
-from judgeaudit.needle.placement import LENGTH_BUCKETS, POSITION_BINS, count_words  # noqa: E402
-from judgeaudit.stats.needle import NeedleAnalysis  # noqa: E402
-from tests.test_needle_analysis import (  # noqa: E402
+from judgeaudit.needle import balanced_design, bundled_longform, candidates, load_longform
+from judgeaudit.needle.placement import LENGTH_BUCKETS, POSITION_BINS, count_words
+from judgeaudit.stats.needle import NeedleAnalysis
+from tests.needle.test_needle_analysis import (
     NULL_JUDGES, claims_position, guesses_in_the_middle, middle_blind, quoted_beyond_cells, simulated_audit,
 )
 

@@ -1,6 +1,6 @@
 """How the verdict parser reads the judge-output corpora: right, wrong, missed and invented, per format.
 
-Usage: python benchmarks/parse_corpus.py [tests/data/verdict_corpus.jsonl ...] (default: all three corpora)
+Usage: python -m benchmarks.parse_corpus [tests/data/verdict_corpus.jsonl ...] (default: all three corpora)
 "wrong" is a different verdict than the one written (the failure that must never happen); "missed" is
 unparseable where a careful reader finds a verdict; "false verdict" is a verdict read where there is
 none. Per file: wrong verdicts, the share of clear verdicts read, and false verdicts.
@@ -13,10 +13,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from judgeaudit.prompts.parse import parse_verdict
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT = (
     "tests/data/verdict_corpus.jsonl",

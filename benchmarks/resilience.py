@@ -7,8 +7,8 @@
     reports the calls asked again (at most the concurrency per kill) and checks that the summary's
     results equal an uninterrupted run's.
 
-    python benchmarks/resilience.py faults --limit 30 --share 0.2
-    python benchmarks/resilience.py kill --limit 30 --kills 5
+    python -m benchmarks.resilience faults --limit 30 --share 0.2
+    python -m benchmarks.resilience kill --limit 30 --kills 5
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from judgeaudit.datasets import sample_path
+from judgeaudit.engine import Journal
+from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, chosen_texts_of
 
-from judgeaudit.datasets import sample_path  # noqa: E402
-from judgeaudit.engine import Journal  # noqa: E402
-from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, chosen_texts_of  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def behaviour(latency_s: float) -> JudgeBehaviour:

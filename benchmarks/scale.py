@@ -12,7 +12,7 @@ With ``--run``, it times instead a whole ``judgeaudit run`` of about that many r
 every template bias, concurrency 64, no cache) on synthetic instances, answered by a Python judge
 (``scale_verdict``): planning, engine, judgments.jsonl, statistics and reports, with the run's peak RSS.
 
-    python benchmarks/scale.py [--judgments 100000] [--biases all|N] [--keep DIR] [--run]
+    python -m benchmarks.scale [--judgments 100000] [--biases all|N] [--keep DIR] [--run]
 """
 
 from __future__ import annotations
@@ -31,14 +31,13 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from judgeaudit.biases import build_probes, load_registry
+from judgeaudit.biases.spec import BiasSpec
+from judgeaudit.config import RunConfig
+from judgeaudit.runs import JUDGMENTS, MANIFEST, spec_record, write_json, write_judgments
+from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, Instance, Judgment, Probe
 
-from judgeaudit.biases import build_probes, load_registry  # noqa: E402
-from judgeaudit.biases.spec import BiasSpec  # noqa: E402
-from judgeaudit.config import RunConfig  # noqa: E402
-from judgeaudit.runs import JUDGMENTS, MANIFEST, spec_record, write_json, write_judgments  # noqa: E402
-from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, Instance, Judgment, Probe  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PULLED = {"verbosity": 0.15, "authority": 0.10, "bandwagon": 0.05}
 """The fake judge's true pull toward these cues (on the probability that the better response wins)."""

@@ -13,20 +13,15 @@ not be certified below it more than 5% of the time; a judge with no bias must no
 the coverage of the interval the certificate reports with stopping on (the confidence sequence's
 bounds, each one-sided at 95%: 90% for the pair).
 
-    python benchmarks/sequential.py [--replications 200] [--batch 10]
+    python -m benchmarks.sequential [--replications 200] [--batch 10]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.certify import Limits, Policy

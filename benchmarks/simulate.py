@@ -2,7 +2,7 @@
 judges that misbehave systematically, content-blind judges, rescaled scores and unreadable answers.
 
 Through the real probe builder, statistics and certificate (see tests/simulation.py for the judges).
-Usage: python benchmarks/simulate.py [--audits 200] [--instances 60] [--part all|noise|coverage|systematic|certificate|missing]
+Usage: python -m benchmarks.simulate [--audits 200] [--instances 60] [--part all|noise|coverage|systematic|certificate|missing]
 """
 
 from __future__ import annotations
@@ -10,19 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from judgeaudit.biases import build_probes, load_registry  # noqa: E402
-from judgeaudit.certify.decide import decide  # noqa: E402
-from judgeaudit.certify.policy import load_policy  # noqa: E402
-from judgeaudit.schema import Judgment  # noqa: E402
-from judgeaudit.stats import Settings, summarize_biases  # noqa: E402
-from tests.simulation import (  # noqa: E402
+from judgeaudit.biases import build_probes, load_registry
+from judgeaudit.certify.decide import decide
+from judgeaudit.certify.policy import load_policy
+from judgeaudit.schema import Judgment
+from judgeaudit.stats import Settings, summarize_biases
+from tests.simulation import (
     CONTENT_BIASES,
     SIMULATED_BIASES,
     always_a,

@@ -17,7 +17,7 @@ Two judgeaudit measurements:
 Bare loops: ``AsyncOpenAI`` on its default httpx transport and on aiohttp, and optionally litellm's
 ``acompletion`` (``--litellm``). Each round asks every client in turn; medians are reported.
 
-    python benchmarks/throughput.py --server threaded --requests 4000 --concurrency 64 --latency 0.2
+    python -m benchmarks.throughput --server threaded --requests 4000 --concurrency 64 --latency 0.2
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 class _ThreadedJudge(BaseHTTPRequestHandler):
@@ -83,7 +82,7 @@ def serve_threaded(latency_s: float) -> None:
 
 def start_server(kind: str, latency_s: float) -> tuple[subprocess.Popen, str]:
     if kind == "threaded":
-        command = [sys.executable, __file__, "--serve", "--latency", str(latency_s)]
+        command = [sys.executable, "-m", "benchmarks.throughput", "--serve", "--latency", str(latency_s)]
     else:
         command = [sys.executable, "-m", "tests.mock_judge_server", "--latency", str(latency_s)]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)

@@ -1,7 +1,7 @@
 """Simulated judges for validating the statistics through the real code (probes -> stats).
 
 Each scenario answers the probes that judgeaudit's own probe builder makes for synthetic instances;
-the real statistics then decide. Used by tests/test_simulation.py (fast) and benchmarks/simulate.py.
+the real statistics then decide. Used by tests/stats/test_simulation.py (fast) and benchmarks/simulate.py.
 
 - ``noisy``: sampling noise only, every probe drawn independently (a text judge at temperature > 0).
 - ``knife_edge``: a judge with no direction whose verdict any edit may upset: each instance has a
