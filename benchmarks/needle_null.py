@@ -22,7 +22,12 @@ from judgeaudit.needle import balanced_design, bundled_longform, candidates, loa
 from judgeaudit.needle.placement import LENGTH_BUCKETS, POSITION_BINS, count_words
 from judgeaudit.stats.needle import NeedleAnalysis
 from tests.needle.test_needle_analysis import (
-    NULL_JUDGES, claims_position, guesses_in_the_middle, middle_blind, quoted_beyond_cells, simulated_audit,
+    NULL_JUDGES,
+    claims_position,
+    guesses_in_the_middle,
+    middle_blind,
+    quoted_beyond_cells,
+    simulated_audit,
 )
 
 ALPHA = 0.05

@@ -203,7 +203,7 @@ def write_dataset(path: Path, count: int) -> None:
 
 def time_whole_run(folder: Path, requests: int) -> dict[str, float]:
     """A ``judgeaudit run`` of about ``requests`` requests in a fresh process: its time, calls and peak RSS."""
-    from judgeaudit.audit import plan_run
+    from judgeaudit.prepare import plan_run
 
     dataset = folder / "scale.jsonl"
     write_dataset(dataset, 5)

@@ -26,9 +26,9 @@ import numpy as np
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.certify import Limits, Policy
 from judgeaudit.stats import Settings, summarize_biases
+from judgeaudit.stats.effects import CUE_RANGE
 from judgeaudit.stats.equivalence import instance_sequence
 from judgeaudit.stats.power import EffectModel, instances_to_certify
-from judgeaudit.stats.effects import CUE_RANGE
 from tests.simulation import fixed_design, instances, pulled, sequential_design
 
 BIASES = ("verbosity", "authority", "markdown", "bandwagon", "gender")

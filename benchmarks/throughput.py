@@ -123,7 +123,7 @@ def audit_config(url: str, dataset: Path, concurrency: int):  # noqa: ANN201 - i
 
 
 def _planned_requests(config) -> int:  # noqa: ANN001
-    from judgeaudit.audit import plan_run
+    from judgeaudit.prepare import plan_run
 
     with tempfile.TemporaryDirectory() as tmp:
         plan = plan_run(config, Path(tmp))

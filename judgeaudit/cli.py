@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, ParamSpec, TypeVar
 
 import typer
+
+from judgeaudit import cli_options as opt
+from judgeaudit.errors import JudgeAuditError
 
 if TYPE_CHECKING:
     from judgeaudit.config import RunConfig
@@ -23,50 +29,68 @@ EXIT_BUDGET = 4
 """``run`` stopped by ``--max-cost``: what was answered is kept, a rerun with a larger budget continues."""
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=code)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_line_errors(command: Callable[_P, _R]) -> Callable[_P, _R]:
+    """The command, its bad input or unusable judge (a JudgeAuditError) ending it with one line and exit 2."""
+
+    @functools.wraps(command)
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return command(*args, **kwargs)
+        except JudgeAuditError as exc:
+            _fail(str(exc))
+
+    return checked
+
+
 @app.command()
+@_one_line_errors
 def run(
-    judge: str = typer.Option("smollm2", "--judge", "-j", help="smollm2 | llamacpp:<gguf> | openai/<model> | <provider>/<model>"),
-    api_base: Optional[str] = typer.Option(None, "--api-base", help="Base URL of an OpenAI-compatible server."),
-    mode: Optional[str] = typer.Option(None, "--mode", "-m", help="pairwise | pointwise | pairwise-reference | pointwise-reference | reward (default: pairwise; the embedded judge: pointwise, with the reference where every instance has one)."),
-    prompt: Optional[str] = typer.Option(None, "--prompt", help="A built-in prompt (pairwise_verdict, pairwise_json, pointwise_score, ...) or your own prompt file (YAML with user/system/kind, or a Jinja text)."),
-    structured: bool = typer.Option(False, "--structured", help="Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json)."),
-    logprobs: bool = typer.Option(True, "--logprobs/--no-logprobs", help="Ask an OpenAI-compatible server for the verdict token's probabilities, so verdicts carry a soft preference (a server that rejects them is asked without)."),
-    dataset: Optional[Path] = typer.Option(None, "--dataset", "-d", help="JSONL/CSV with prompt, chosen, rejected."),
-    field: list[str] = typer.Option([], "--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction."),
-    bias: list[str] = typer.Option([], "--bias", "-b", help="Biases to audit, e.g. verbosity,authority (repeatable); default: all."),
-    dimension: list[str] = typer.Option([], "--dimension", help="Audit every bias of these dimensions, e.g. tone,social."),
-    exclude: list[str] = typer.Option([], "--exclude", help="Leave these biases out, e.g. position."),
-    bias_dir: list[Path] = typer.Option([], "--bias-dir", help="Extra folder of bias YAML files."),
-    rewriter: Optional[str] = typer.Option(None, "--rewriter", help="Inject tone, assertiveness, sentiment... by having this model (any --judge form) rewrite the response."),
-    rewriter_api_base: Optional[str] = typer.Option(None, "--rewriter-api-base", help="Base URL of the rewriter's server."),
-    rewrite_check: str = typer.Option("llm,numbers", "--rewrite-check", help="Meaning checks of a rewrite: llm (a second call), numbers (numbers and code kept), both, or none."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Audit N instances, taken round-robin across categories (default: all; 10 for the embedded judge on the bundled sample)."),
-    seed: int = typer.Option(0, "--seed"),
-    concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Requests in flight at once."),
-    max_retries: int = typer.Option(5, "--max-retries", min=0),
-    timeout: float = typer.Option(60.0, "--timeout", help="Per-request timeout in seconds."),
-    temperature: float = typer.Option(0.0, "--temperature"),
-    max_tokens: int = typer.Option(4096, "--max-tokens", min=1, help="Answer token limit for text judges: room for judges that reason first (an answer cut off here is truncated, never scored)."),
-    alpha: float = typer.Option(0.05, "--alpha", help="FDR level: a bias is BIASED when q < alpha."),
-    min_instances: int = typer.Option(10, "--min-instances", min=1, help="Fewer assessable instances: INCONCLUSIVE."),
-    sequential: bool = typer.Option(False, "--sequential", help="Ask in batches of whole instances and stop each bias as soon as the equivalence test decides it at the policy's margin (anytime-valid: as reliable as asking everything)."),
-    batch_instances: int = typer.Option(10, "--batch-instances", min=1, help="Instances per batch with --sequential."),
-    policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Policy YAML whose margins --sequential stops at (default: the bundled policy)."),
-    max_failed: float = typer.Option(0.05, "--max-failed", min=0.0, max=1.0, help="Exit 3 when more calls than this share failed."),
-    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder that holds run folders."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite cache file (default ~/.cache/judgeaudit)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Count the probes, calls, tokens and dollars (litellm's offline price table), call nothing."),
-    rpm: Optional[float] = typer.Option(None, "--rpm", min=0.001, help="Requests per minute allowed to this provider key and model (shared by runs in this process)."),
-    tpm: Optional[float] = typer.Option(None, "--tpm", min=1, help="Tokens per minute allowed to this provider key and model."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", min=0.0, help="Stop asking before the calls would cost more than this many dollars (litellm's price table); rerun with a larger budget to continue."),
-    batch: bool = typer.Option(False, "--batch", help="Ask through the provider's batch API (OpenAI Batch, Anthropic Message Batches; about half the price, answers within 24 h). Rerun to resume polling."),
-    poll_interval: float = typer.Option(60.0, "--poll-interval", min=0.01, help="Seconds between polls of a provider batch."),
+    judge: opt.Judge = "smollm2",
+    api_base: opt.ApiBase = None,
+    mode: Annotated[Optional[str], typer.Option("--mode", "-m", help="pairwise | pointwise | pairwise-reference | pointwise-reference | reward (default: pairwise; the embedded judge: pointwise, with the reference where every instance has one).")] = None,
+    prompt: Annotated[Optional[str], typer.Option("--prompt", help="A built-in prompt (pairwise_verdict, pairwise_json, pointwise_score, ...) or your own prompt file (YAML with user/system/kind, or a Jinja text).")] = None,
+    structured: Annotated[bool, typer.Option("--structured", help="Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json).")] = False,
+    logprobs: opt.Logprobs = True,
+    dataset: Annotated[Optional[Path], typer.Option("--dataset", "-d", help="JSONL/CSV with prompt, chosen, rejected.")] = None,
+    field_map: Annotated[list[str], typer.Option("--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction.")] = [],  # noqa: B006 - typer's way
+    biases: Annotated[list[str], typer.Option("--bias", "-b", help="Biases to audit, e.g. verbosity,authority (repeatable); default: all.")] = [],  # noqa: B006
+    dimensions: Annotated[list[str], typer.Option("--dimension", help="Audit every bias of these dimensions, e.g. tone,social.")] = [],  # noqa: B006
+    exclude: Annotated[list[str], typer.Option("--exclude", help="Leave these biases out, e.g. position.")] = [],  # noqa: B006
+    bias_dirs: Annotated[list[Path], typer.Option("--bias-dir", help="Extra folder of bias YAML files.")] = [],  # noqa: B006
+    rewriter: opt.Rewriter = None,
+    rewriter_api_base: opt.RewriterApiBase = None,
+    rewrite_checks: Annotated[str, typer.Option("--rewrite-check", help="Meaning checks of a rewrite: llm (a second call), numbers (numbers and code kept), both, or none.")] = "llm,numbers",
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Audit N instances, taken round-robin across categories (default: all; 15 for the embedded judge on the bundled sample).")] = None,
+    seed: opt.Seed = 0,
+    concurrency: opt.Concurrency = 16,
+    max_retries: opt.MaxRetries = 5,
+    timeout_s: opt.Timeout = 60.0,
+    temperature: opt.Temperature = 0.0,
+    max_tokens: opt.MaxTokens = 4096,
+    alpha: Annotated[float, typer.Option("--alpha", help="FDR level: a bias is BIASED when q < alpha.")] = 0.05,
+    min_instances: Annotated[int, typer.Option("--min-instances", min=1, help="Fewer assessable instances: INCONCLUSIVE.")] = 10,
+    sequential: Annotated[bool, typer.Option("--sequential", help="Ask in batches of whole instances and stop each bias as soon as the equivalence test decides it at the policy's margin (anytime-valid: as reliable as asking everything).")] = False,
+    batch_instances: Annotated[int, typer.Option("--batch-instances", min=1, help="Instances per batch with --sequential.")] = 10,
+    policy: Annotated[Optional[Path], typer.Option("--policy", "-p", help="Policy YAML whose margins --sequential stops at (default: the bundled policy).")] = None,
+    max_failed_rate: Annotated[float, typer.Option("--max-failed", min=0.0, max=1.0, help="Exit 3 when more calls than this share failed.")] = 0.05,
+    out: opt.Out = DEFAULT_OUT,
+    cache: opt.Cache = None,
+    no_cache: opt.NoCache = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count the probes, calls, tokens and dollars (litellm's offline price table), call nothing.")] = False,
+    rpm: Annotated[Optional[float], typer.Option("--rpm", min=0.001, help="Requests per minute allowed to this provider key and model (shared by runs in this process).")] = None,
+    tpm: Annotated[Optional[float], typer.Option("--tpm", min=1, help="Tokens per minute allowed to this provider key and model.")] = None,
+    max_cost_usd: Annotated[Optional[float], typer.Option("--max-cost", min=0.0, help="Stop asking before the calls would cost more than this many dollars (litellm's price table); rerun with a larger budget to continue.")] = None,
+    batch: Annotated[bool, typer.Option("--batch", help="Ask through the provider's batch API (OpenAI Batch, Anthropic Message Batches; about half the price, answers within 24 h). Rerun to resume polling.")] = False,
+    poll_interval_s: Annotated[float, typer.Option("--poll-interval", min=0.01, help="Seconds between polls of a provider batch.")] = 60.0,
 ) -> None:
     """Audit a judge: place each cue on the worse and the better response, with a placebo and a repeat,
     ask every probe in both orders, and measure the pull toward each cue. Rerun the same command to resume.
@@ -77,11 +101,11 @@ def run(
     """
     import asyncio
 
-    from judgeaudit.audit import EMBEDDED_SAMPLE_LIMIT, run_audit
+    from judgeaudit.audit import run_audit
     from judgeaudit.engine import default_cache_path
     from judgeaudit.engine.budget import BudgetReached
-    from judgeaudit.errors import JudgeAuditError
     from judgeaudit.judges import DEFAULT_JUDGE
+    from judgeaudit.prepare import EMBEDDED_SAMPLE_LIMIT
     from judgeaudit.report.progress import AuditProgress
     from judgeaudit.report.terminal import print_summary
 
@@ -104,38 +128,42 @@ def run(
             )
     except BudgetReached as exc:
         _fail(str(exc), code=EXIT_BUDGET)
-    except JudgeAuditError as exc:
-        _fail(str(exc))
     except KeyboardInterrupt:
         typer.echo("interrupted: answers so far are kept; rerun the same command to resume", err=True)
         raise typer.Exit(code=130) from None
     print_summary(result.summary, str(result.run_dir))
-    _exit_if_incomplete(result.summary, max_failed)
+    _exit_if_incomplete(result.summary, max_failed_rate)
 
 
-def _run_config(params: dict) -> "RunConfig":
+def _run_config(params: dict[str, Any]) -> RunConfig:
     """The RunConfig from the parsed options of ``run`` (also what ``plan`` parses)."""
     from judgeaudit.biases.rewrite import parse_checks
     from judgeaudit.config import RunConfig
     from judgeaudit.datasets import parse_field_map
 
-    return RunConfig(
-        judge=params["judge"], api_base=params["api_base"], mode=params["mode"], prompt=params["prompt"],
-        structured=params["structured"], logprobs=params["logprobs"],
-        dataset=str(params["dataset"]) if params["dataset"] else None, field_map=parse_field_map(params["field"]),
-        biases=tuple(params["bias"]), dimensions=tuple(params["dimension"]), exclude=tuple(params["exclude"]),
-        bias_dirs=tuple(str(d) for d in params["bias_dir"]), rewriter=params["rewriter"],
-        rewriter_api_base=params["rewriter_api_base"], rewrite_checks=parse_checks(params["rewrite_check"]),
-        limit=params["limit"], seed=params["seed"], temperature=params["temperature"], max_tokens=params["max_tokens"],
-        alpha=params["alpha"], min_instances=params["min_instances"], sequential=params["sequential"],
-        batch_instances=params["batch_instances"], policy=str(params["policy"]) if params["policy"] else None,
-        max_failed_rate=params["max_failed"], concurrency=params["concurrency"], max_retries=params["max_retries"],
-        timeout_s=params["timeout"], rpm=params["rpm"], tpm=params["tpm"], max_cost_usd=params["max_cost"],
-        batch=params["batch"], poll_interval_s=params["poll_interval"],
+    return _config(
+        RunConfig, params, field_map=parse_field_map(params["field_map"]), rewrite_checks=parse_checks(params["rewrite_checks"])
     )
 
 
+_C = TypeVar("_C")
+
+
+def _config(kind: type[_C], params: dict[str, Any], **parsed: Any) -> _C:
+    """A config dataclass from the options named as its fields (paths as text, lists as tuples) and
+    the values ``parsed`` from the others."""
+    names = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(plain(item) for item in value)
+        return str(value) if isinstance(value, Path) else value
+
+    return kind(**{name: plain(value) for name, value in params.items() if name in names} | parsed)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@_one_line_errors
 def plan(
     ctx: typer.Context,
     pilot: Optional[Path] = typer.Option(None, "--pilot", help="A finished run whose per-instance effects (and token counts) stand for the judge's."),
@@ -150,7 +178,6 @@ def plan(
     of `judgeaudit run` (judge, dataset, biases, --policy, ...)."""
     import click
 
-    from judgeaudit.errors import JudgeAuditError
     from judgeaudit.planning import plan_audit
     from judgeaudit.report.plan_view import print_plan
     from judgeaudit.stats.power import EffectModel
@@ -160,12 +187,9 @@ def plan(
         params = run_command.make_context("judgeaudit plan", list(ctx.args)).params
     except click.ClickException as exc:
         _fail(exc.format_message())
-    try:
-        audit_plan = plan_audit(
-            _run_config(params), params["out"], pilot, power, detect, EffectModel(mean=assume_effect, sd=assume_sd), answer_tokens
-        )
-    except JudgeAuditError as exc:
-        _fail(str(exc))
+    audit_plan = plan_audit(
+        _run_config(params), params["out"], pilot, power, detect, EffectModel(mean=assume_effect, sd=assume_sd), answer_tokens
+    )
     print_plan(audit_plan)
 
 
@@ -199,20 +223,18 @@ def _exit_if_incomplete(summary: Summary, max_failed: float) -> None:
 
 
 @app.command()
+@_one_line_errors
 def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/<run-id>.")) -> None:
     """Rebuild summary.json, report.html and report.md from a run folder, without calling any judge."""
     from judgeaudit.audit import rebuild
-    from judgeaudit.errors import JudgeAuditError
     from judgeaudit.report.terminal import print_summary
 
-    try:
-        summary = rebuild(run_dir)
-    except JudgeAuditError as exc:
-        _fail(str(exc))
+    summary = rebuild(run_dir)
     print_summary(summary, str(run_dir))
 
 
 @app.command()
+@_one_line_errors
 def certify(
     run_dir: Path = typer.Argument(..., help="A finished run folder, e.g. reports/<run-id>."),
     policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Policy YAML (default: the bundled policy, see README)."),
@@ -221,19 +243,16 @@ def certify(
     """Decide PASS / FAIL / INCONCLUSIVE per bias and overall under a policy, write certificate.json,
     and exit 0 / 1 / 2 accordingly (a deployment gate can run exactly this)."""
     from judgeaudit.certify import build_certificate, load_policy, write_certificate
-    from judgeaudit.errors import JudgeAuditError
     from judgeaudit.report.certificate_view import print_certificate
 
-    try:
-        certificate = build_certificate(run_dir, load_policy(policy))
-        path = write_certificate(run_dir, certificate, out)
-    except JudgeAuditError as exc:
-        _fail(str(exc))
+    certificate = build_certificate(run_dir, load_policy(policy))
+    path = write_certificate(run_dir, certificate, out)
     print_certificate(certificate, str(path))
     raise typer.Exit(code=certificate["exit_code"])
 
 
 @app.command()
+@_one_line_errors
 def verify(
     certificate: Path = typer.Argument(..., help="A certificate.json."),
     run_dir: Path = typer.Argument(..., help="The run folder it claims to certify."),
@@ -241,12 +260,8 @@ def verify(
     """Check that a certificate matches its run: the run's files are the certified ones and its
     decisions follow from them under the certificate's policy. Exit 0 if so, 1 if not."""
     from judgeaudit.certify import verify as verify_certificate
-    from judgeaudit.errors import JudgeAuditError
 
-    try:
-        problems = verify_certificate(certificate, run_dir)
-    except JudgeAuditError as exc:
-        _fail(str(exc))
+    problems = verify_certificate(certificate, run_dir)
     for problem in problems:
         typer.echo(f"mismatch: {problem}", err=True)
     if problems:
@@ -255,6 +270,7 @@ def verify(
 
 
 @app.command()
+@_one_line_errors
 def compare(
     run_a: Path = typer.Argument(..., help="The first run folder (A)."),
     run_b: Path = typer.Argument(..., help="The second run folder (B)."),
@@ -264,47 +280,43 @@ def compare(
     """Two judges, or two versions of one judge or prompt, on the same probes: per bias, which is less
     biased, by a paired test over the instances both runs assessed."""
     from judgeaudit.certify.compare import compare_runs
-    from judgeaudit.errors import JudgeAuditError
     from judgeaudit.report.compare_view import print_comparison, write_comparison
 
-    try:
-        comparison = compare_runs(run_a, run_b, alpha)
-        page = write_comparison(comparison, out or DEFAULT_OUT / f"compare__{run_a.name}__{run_b.name}")
-    except JudgeAuditError as exc:
-        _fail(str(exc))
+    comparison = compare_runs(run_a, run_b, alpha)
+    page = write_comparison(comparison, out or DEFAULT_OUT / f"compare__{run_a.name}__{run_b.name}")
     print_comparison(comparison, page)
 
 
 @app.command()
+@_one_line_errors
 def needle(
-    judge: str = typer.Option("smollm2", "--judge", "-j", help="Any --judge form of `run`."),
-    api_base: Optional[str] = typer.Option(None, "--api-base"),
-    mode: Optional[str] = typer.Option(None, "--mode", "-m", help="pairwise (both orders) | pointwise | reward (default: pairwise; the embedded judge: pointwise)."),
-    material: list[Path] = typer.Option([], "--material", help="Your long-form JSONL (prompt, long response, modifications); default: the bundled material."),
-    buckets: str = typer.Option("300,800,1500,3000", "--buckets", help="Response lengths in words."),
-    bins: int = typer.Option(8, "--bins", min=2, help="Position bins."),
-    per_cell: Optional[int] = typer.Option(None, "--per-cell", min=1, help="Trials per (length, position) cell (default 10; the embedded judge 1)."),
-    seed: int = typer.Option(0, "--seed"),
-    context: Optional[int] = typer.Option(None, "--context", min=256, help="Context tokens of a local GGUF model (default 8192 for the embedded judge)."),
-    rewriter: Optional[str] = typer.Option(None, "--rewriter", help="A model (any --judge form) that writes a true and a false sentence for every chunk of your material, checked and cached."),
-    rewriter_api_base: Optional[str] = typer.Option(None, "--rewriter-api-base"),
-    rewrite_check: str = typer.Option("llm", "--rewrite-check", help="llm (a second call must pick out the false sentence) or none (format checks only)."),
-    concurrency: int = typer.Option(16, "--concurrency", "-c", min=1),
-    max_retries: int = typer.Option(5, "--max-retries", min=0),
-    timeout: float = typer.Option(60.0, "--timeout"),
-    temperature: float = typer.Option(0.0, "--temperature"),
-    max_tokens: int = typer.Option(4096, "--max-tokens", min=1),
-    logprobs: bool = typer.Option(True, "--logprobs/--no-logprobs"),
-    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o"),
-    cache: Optional[Path] = typer.Option(None, "--cache"),
-    no_cache: bool = typer.Option(False, "--no-cache"),
+    judge: opt.Judge = "smollm2",
+    api_base: opt.ApiBase = None,
+    mode: Annotated[Optional[str], typer.Option("--mode", "-m", help="pairwise (both orders) | pointwise | reward (default: pairwise; the embedded judge: pointwise).")] = None,
+    material: Annotated[list[Path], typer.Option("--material", help="Your long-form JSONL (prompt, long response, modifications); default: the bundled material.")] = [],  # noqa: B006
+    buckets: Annotated[str, typer.Option("--buckets", help="Response lengths in words.")] = "300,800,1500,3000",
+    bins: Annotated[int, typer.Option("--bins", min=2, help="Position bins.")] = 8,
+    per_cell: Annotated[Optional[int], typer.Option("--per-cell", min=1, help="Trials per (length, position) cell (default 10; the embedded judge 1).")] = None,
+    seed: opt.Seed = 0,
+    context_tokens: Annotated[Optional[int], typer.Option("--context", min=256, help="Context tokens of a local GGUF model (default 8192 for the embedded judge).")] = None,
+    rewriter: opt.Rewriter = None,
+    rewriter_api_base: opt.RewriterApiBase = None,
+    rewrite_checks: Annotated[str, typer.Option("--rewrite-check", help="llm (a second call must pick out the false sentence) or none (format checks only).")] = "llm",
+    concurrency: opt.Concurrency = 16,
+    max_retries: opt.MaxRetries = 5,
+    timeout_s: opt.Timeout = 60.0,
+    temperature: opt.Temperature = 0.0,
+    max_tokens: opt.MaxTokens = 4096,
+    logprobs: opt.Logprobs = True,
+    out: opt.Out = DEFAULT_OUT,
+    cache: opt.Cache = None,
+    no_cache: opt.NoCache = False,
 ) -> None:
     """Needle in a haystack: plant one error (and, for the better response, a true passage instead) at
     controlled positions in long responses of several lengths, and measure where the judge misses it."""
     import asyncio
 
     from judgeaudit.engine import default_cache_path
-    from judgeaudit.errors import JudgeAuditError
     from judgeaudit.needle.run import NeedleConfig, run_needle
     from judgeaudit.report.needle_view import print_needle, write_needle_report
     from judgeaudit.report.progress import AuditProgress
@@ -313,18 +325,11 @@ def needle(
         lengths = tuple(int(b) for b in buckets.split(",") if b.strip())
     except ValueError:
         _fail(f"--buckets must be whole numbers of words separated by commas, got {buckets!r}")
-    config = NeedleConfig(
-        judge=judge, api_base=api_base, mode=mode, material=tuple(str(m) for m in material), buckets=lengths, bins=bins,
-        per_cell=per_cell, seed=seed, concurrency=concurrency, max_retries=max_retries, timeout_s=timeout,
-        temperature=temperature, max_tokens=max_tokens, logprobs=logprobs, context_tokens=context,
-        rewriter=rewriter, rewriter_api_base=rewriter_api_base, rewrite_checks=() if rewrite_check == "none" else ("llm",),
-    )
+    config = _config(NeedleConfig, locals(), buckets=lengths, rewrite_checks=() if rewrite_checks == "none" else ("llm",))
     try:
         with AuditProgress() as progress:
             result = asyncio.run(run_needle(config, out, None if no_cache else (cache or default_cache_path()), progress.start, progress.advance))
         write_needle_report(result)
-    except JudgeAuditError as exc:
-        _fail(str(exc))
     except KeyboardInterrupt:
         typer.echo("interrupted: answers so far are kept; rerun the same command to resume", err=True)
         raise typer.Exit(code=130) from None
@@ -344,6 +349,7 @@ def _open_cache(path: Optional[Path]):  # noqa: ANN202 - the return type is impo
 
 
 @cache_app.command("stats")
+@_one_line_errors
 def cache_stats(cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP)) -> None:
     """Entries, size on disk, age, and entries per judge."""
     from datetime import datetime, timezone
@@ -359,6 +365,7 @@ def cache_stats(cache: Optional[Path] = typer.Option(None, "--cache", help=_CACH
 
 
 @cache_app.command("clear")
+@_one_line_errors
 def cache_clear(
     cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
@@ -371,6 +378,7 @@ def cache_clear(
 
 
 @cache_app.command("prune")
+@_one_line_errors
 def cache_prune(
     older_than: str = typer.Option(..., "--older-than", help="An age such as 30d, 12h, 90m or 2w."),
     cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP),
@@ -389,15 +397,12 @@ _BIAS_DIR_HELP = "Extra folder of bias YAML files (adds or overrides biases by n
 
 def _registry(bias_dir: list[Path]):  # noqa: ANN202 - the return type is imported lazily
     from judgeaudit.biases import load_registry
-    from judgeaudit.errors import JudgeAuditError
 
-    try:
-        return load_registry(bias_dir)
-    except JudgeAuditError as exc:
-        _fail(str(exc))
+    return load_registry(bias_dir)
 
 
 @biases_app.command("list")
+@_one_line_errors
 def list_biases(bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS_DIR_HELP)) -> None:
     """A table of every bias, grouped by dimension."""
     from rich.console import Console
@@ -408,6 +413,7 @@ def list_biases(bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS
 
 
 @biases_app.command("show")
+@_one_line_errors
 def show_bias(
     name: str = typer.Argument(..., help="A bias name (see `judgeaudit biases list`)."),
     bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS_DIR_HELP),
@@ -419,14 +425,10 @@ def show_bias(
     from judgeaudit.biases import select_biases
     from judgeaudit.biases.preview import preview
     from judgeaudit.datasets import load_instances, sample_path
-    from judgeaudit.errors import JudgeAuditError
     from judgeaudit.report.taxonomy import bias_panel
 
-    try:
-        (spec,) = select_biases(_registry(bias_dir), [name])
-        example = preview(spec, load_instances(sample_path()), seed)
-    except JudgeAuditError as exc:
-        _fail(str(exc))
+    (spec,) = select_biases(_registry(bias_dir), [name])
+    example = preview(spec, load_instances(sample_path()), seed)
     Console().print(bias_panel(spec, example))
 
 

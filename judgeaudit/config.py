@@ -9,12 +9,8 @@ from judgeaudit.schema import stable_hash
 
 
 @dataclass(frozen=True)
-class RunConfig:
-    """Everything a user chooses for a run.
-
-    The run id is derived from what these settings resolve to (the judge's identity, the instances
-    asked, the bias templates, the seed), so settings that change no answer leave it unchanged.
-    """
+class JudgeSettings:
+    """Which judge is asked and how: what ``run`` and ``needle`` share."""
 
     judge: str = "smollm2"
     """Judge spec: ``smollm2``, ``llamacpp:<gguf>``, ``openai/<model>``, ``<provider>/<model>``."""
@@ -23,13 +19,46 @@ class RunConfig:
     mode: str | None = None
     """The formulation (see ``formulations.MODES``); None: pairwise, or for the embedded judge its least
     degenerate formulation (``formulations.default_mode``)."""
+    logprobs: bool = True
+    """Ask an OpenAI-compatible server for the verdict token's probabilities (a soft preference);
+    a server that rejects them is asked without."""
+    temperature: float = 0.0
+    """Sampling temperature for generative judges."""
+    max_tokens: int = 4096
+    """Answer token limit for generative judges."""
+    rewriter: str | None = None
+    """A model (any judge spec) that writes the injected text (``run``: biases with a ``rewrite``
+    instruction; ``needle``: the modifications of the material)."""
+    rewriter_api_base: str | None = None
+    """Base URL of the rewriter's server."""
+    seed: int = 0
+    """Seed from which every random choice derives."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How calls go out; none of it changes an answer."""
+
+    concurrency: int = 16
+    """Requests in flight at once (it never changes an answer)."""
+    max_retries: int = 5
+    """Retries per request on 429/5xx/timeouts (it never changes an answer)."""
+    timeout_s: float = 60.0
+    """Per-request timeout in seconds (it never changes an answer)."""
+
+
+@dataclass(frozen=True)
+class RunConfig(JudgeSettings, EngineSettings):
+    """Everything a user chooses for a run (the judge and engine settings, and the audit's own).
+
+    The run id is derived from what these settings resolve to (the judge's identity, the instances
+    asked, the bias templates, the seed), so settings that change no answer leave it unchanged.
+    """
+
     prompt: str | None = None
     """A built-in prompt name or the user's prompt file (``prompts.custom``); None: the built-in one."""
     structured: bool = False
     """Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json)."""
-    logprobs: bool = True
-    """Ask an OpenAI-compatible server for the verdict token's probabilities (a soft preference);
-    a server that rejects them is asked without."""
     dataset: str | None = None
     """Path of a JSONL/CSV dataset; None means the bundled sample set."""
     field_map: dict[str, str] = field(default_factory=dict)
@@ -42,20 +71,10 @@ class RunConfig:
     """Biases left out of the selection."""
     bias_dirs: tuple[str, ...] = ()
     """Extra folders of bias YAML files (user-defined biases)."""
-    rewriter: str | None = None
-    """A model (any judge spec) that injects the biases with a ``rewrite`` instruction by rewriting."""
-    rewriter_api_base: str | None = None
-    """Base URL of the rewriter's server."""
     rewrite_checks: tuple[str, ...] = ("llm", "numbers")
     """How a rewrite is checked to keep the original's meaning (see ``biases.rewrite.CHECKS``)."""
     limit: int | None = None
     """Audit N instances, taken round-robin across categories."""
-    seed: int = 0
-    """Seed from which every random choice derives."""
-    temperature: float = 0.0
-    """Sampling temperature for generative judges."""
-    max_tokens: int = 4096
-    """Answer token limit for generative judges."""
     alpha: float = 0.05
     """False discovery rate: a bias is BIASED when its BH q-value is below alpha (statistics only)."""
     min_instances: int = 10
@@ -69,12 +88,6 @@ class RunConfig:
     """The certification policy whose margins sequential stopping uses (None: the bundled one)."""
     max_failed_rate: float = 0.05
     """A run whose failed calls exceed this share ends with a non-zero exit (rerun to retry them)."""
-    concurrency: int = 16
-    """Requests in flight at once (it never changes an answer)."""
-    max_retries: int = 5
-    """Retries per request on 429/5xx/timeouts (it never changes an answer)."""
-    timeout_s: float = 60.0
-    """Per-request timeout in seconds (it never changes an answer)."""
     rpm: float | None = None
     """Requests per minute allowed to the judge's (provider, key, model); None: no limit (it never changes an answer)."""
     tpm: float | None = None

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
-from judgeaudit.schema import Judgment, JudgeRequest, Probe
+from judgeaudit.schema import JudgeRequest, Judgment, Probe
 
 MODES = ("pairwise", "pointwise", "pairwise-reference", "pointwise-reference", "reward")
 LABELS = ("A", "B")
@@ -94,7 +95,7 @@ class Formulation:
             (judgment,) = judgments
             return judgment
         first, second = judgments
-        usage = {
+        usage: dict[str, Any] = {
             "prompt_tokens": first.prompt_tokens + second.prompt_tokens,
             "completion_tokens": first.completion_tokens + second.completion_tokens,
             "cost_usd": first.cost_usd + second.cost_usd,

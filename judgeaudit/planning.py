@@ -15,65 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from judgeaudit.audit import PlannedRun, attach_probes, plan_run
 from judgeaudit.certify.policy import load_policy
 from judgeaudit.config import RunConfig
 from judgeaudit.engine import JOURNAL_NAME, Journal, ResponseCache
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.prepare import PlannedRun, attach_probes, plan_run
 from judgeaudit.pricing import Prices, prices_for, prompt_tokens
 from judgeaudit.runs import JUDGMENTS, SUMMARY, read_json, read_judgments
+from judgeaudit.stats.audit_plan import AuditPlan, BiasPlan
 from judgeaudit.stats.effects import CUE_RANGE, SWING_RANGE
 from judgeaudit.stats.power import EffectModel, instances_to_certify, instances_to_detect, instances_to_fail
-
-
-@dataclass(frozen=True)
-class BiasPlan:
-    """What one bias needs."""
-
-    name: str
-    expected: str
-    delta: float
-    effects_from: str
-    to_certify: int | None
-    """Instances to certify the effect below δ at the power (None: not within the simulated range)."""
-    to_fail: int | None
-    """Instances to show the effect above δ (a FAIL) at the power, were it as the effects say."""
-    to_detect: int | None
-    """Instances to detect an effect of the planned size at the power."""
-    calls_per_instance: float
-    """This bias's requests per instance (the shared control and repeat not included; a placebo it
-    shares with other biases counted here too)."""
-
-
-@dataclass(frozen=True)
-class AuditPlan:
-    """The plan of a whole audit."""
-
-    judge: str
-    mode: str
-    power: float
-    confidence: float
-    detect: float
-    instances_available: int
-    calls_per_instance: float
-    """Every request of the run per instance (control, repeat, cues, placebos shared across biases once)."""
-    shared_calls_per_instance: float
-    prompt_tokens_per_call: float
-    completion_tokens_per_call: float
-    tokens_measured: bool
-    prices: Prices
-    biases: list[BiasPlan]
-
-    @property
-    def instances_to_certify_all(self) -> int | None:
-        needs = [b.to_certify for b in self.biases]
-        return None if not needs or None in needs else max(needs)  # type: ignore[type-var]
-
-    def cost(self, instances: int) -> tuple[int, int, float]:
-        """Calls, tokens and dollars of a fixed design that asks every bias on ``instances`` instances."""
-        calls = round(self.calls_per_instance * instances)
-        prompt, completion = calls * self.prompt_tokens_per_call, calls * self.completion_tokens_per_call
-        return calls, round(prompt + completion), prompt * self.prices.prompt + completion * self.prices.completion
 
 
 def _pilot(pilot_dir: Path | None) -> tuple[dict[str, tuple[float, ...]], tuple[float, float] | None]:
@@ -118,7 +69,7 @@ def _planned(config: RunConfig, out_dir: Path) -> PlannedRun:
 
 
 def _tokens_per_call(plan: PlannedRun, answer_tokens: int) -> tuple[float, float]:
-    requests = list(plan.requests.values())
+    requests = [request for request in plan.requests.values() if request is not None]
     prompt = sum(map(prompt_tokens, requests)) / max(1, len(requests))
     return prompt, 1.0 if plan.judge.readout != "text" else float(answer_tokens)
 
@@ -180,11 +131,10 @@ def plan_audit(
         expected = "either" if spec.method == "swap" else spec.expected
         bounded = "either" if limits.direction == "both" else expected  # as the certificate bounds it
         effect_range = SWING_RANGE if spec.method == "swap" else CUE_RANGE
-        common = dict(family=len(plan.specs), seed=config.seed, effect_range=effect_range)
         biases.append(BiasPlan(
             name=spec.name, expected=bounded, delta=limits.max_effect, effects_from=model.describe(),
-            to_certify=instances_to_certify(model, bounded, limits.max_effect, policy.confidence, power, **common),
-            to_fail=instances_to_fail(model, bounded, limits.max_effect, policy.confidence, power, **common),
+            to_certify=instances_to_certify(model, bounded, limits.max_effect, policy.confidence, power, family=len(plan.specs), seed=config.seed, effect_range=effect_range),
+            to_fail=instances_to_fail(model, bounded, limits.max_effect, policy.confidence, power, family=len(plan.specs), seed=config.seed, effect_range=effect_range),
             to_detect=instances_to_detect(model.spread, detect, config.alpha, power, two_sided=expected == "either"),
             calls_per_instance=len(own.get(spec.name, set()) - shared) / n,
         ))

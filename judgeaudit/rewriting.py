@@ -21,7 +21,7 @@ from judgeaudit.biases.rewrite import (
 )
 from judgeaudit.engine import EngineCounts, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.judges.base import Judge
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 REWRITE_JOURNAL = "rewrites.jsonl"
 

@@ -17,8 +17,8 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from aiohttp import web
 

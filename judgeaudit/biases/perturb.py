@@ -9,37 +9,13 @@ from dataclasses import dataclass
 
 from judgeaudit.biases.placebo import NEUTRAL_ATTRIBUTIONS, NEUTRAL_NOTES, NEUTRAL_SENTENCES
 from judgeaudit.biases.sandbox import DEFAULT_MAX_CHARS, MAX_PAD_RATIO, render_limited
+from judgeaudit.biases.sentences import CODE_FENCE, sentence_boundaries
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import stable_hash
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'\"(])")
-_CODE_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
-_BOUNDARY = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9'\"(])|\n+")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 INSERT_PLACES = ("start", "middle", "end")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences and lines, keeping fenced code blocks whole."""
-    parts: list[str] = []
-    for chunk in _CODE_FENCE.split(text):
-        if chunk.startswith("```"):
-            parts.append(chunk)
-            continue
-        for line in chunk.splitlines():
-            parts.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
-    return parts
-
-
-def sentence_boundaries(text: str) -> list[int]:
-    """Offsets where one sentence or line ends and the next begins (the whitespace's start), outside code."""
-    fences = [m.span() for m in _CODE_FENCE.finditer(text)]
-    return [
-        m.start()
-        for m in _BOUNDARY.finditer(text)
-        if 0 < m.start() and m.end() < len(text) and not any(a < m.start() < b for a, b in fences)
-    ]
 
 
 def insert_at(response: str, text: str, where: str) -> str:
@@ -70,7 +46,9 @@ def conclusion_first(response: str) -> str:
     cuts = sentence_boundaries(body)
     if not cuts:
         return response
-    separator = re.match(r"\s+", body[cuts[-1] :]).group()  # a space, or the line break of a verse
+    space = re.match(r"\s+", body[cuts[-1] :])
+    assert space is not None  # a boundary is where whitespace starts
+    separator = space.group()  # a space, or the line break of a verse
     return f"{body[cuts[-1] + len(separator):]}{separator}{body[:cuts[-1]]}"
 
 
@@ -79,7 +57,7 @@ def reflow(response: str) -> str:
     becomes a line break (or, where it is one, a space); no content and no size changes. A response
     with no break outside code (a word, a code block) gets a line break at its end instead: one
     character, and nothing of its content."""
-    fences = [m.span() for m in _CODE_FENCE.finditer(response)]
+    fences = [m.span() for m in CODE_FENCE.finditer(response)]
     breaks = [m.start() for m in re.finditer(r"\s", response) if not any(a <= m.start() < b for a, b in fences)]
     inner = [i for i in breaks if 0 < i < len(response) - 1]
     if not inner:

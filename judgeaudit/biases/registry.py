@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 
 from judgeaudit.biases.spec import BiasSpec, load_spec
 from judgeaudit.errors import JudgeAuditError

@@ -23,6 +23,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from judgeaudit.biases.sentences import split_sentences
 from judgeaudit.errors import JudgeAuditError
 
 DEFAULT_MAX_CHARS = 20_000
@@ -73,7 +74,7 @@ class _Limits:
         self.check_chars(_size(value, self.max_chars), what)
 
 
-_LIMITS: ContextVar[_Limits] = ContextVar("judgeaudit_template_limits", default=_Limits())
+_LIMITS: ContextVar[_Limits] = ContextVar("judgeaudit_template_limits", default=_Limits())  # noqa: B039 - frozen
 
 
 def _size(value: Any, cap: int) -> int:
@@ -200,7 +201,7 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
             del self.filters[name]
         self.filters.update(filters or {})
         self.filters = {n: _guarded(n, f, _FILTER_ESTIMATES.get(n)) for n, f in self.filters.items()}
-        self.tests = {n: _guarded(n, f) for n, f in self.tests.items()}
+        self.tests = {n: _guarded(n, f) for n, f in self.tests.items()}  # type: ignore[arg-type]  # jinja types its tests as "function"
         self.globals["range"] = _bounded_range
         del self.globals["lipsum"]
 
@@ -247,7 +248,8 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
                 raise _Breach(f"the result of '*' exceeds {MAX_INT_BITS} bits")
         elif operator == "*" and isinstance(left, _SEQUENCES + (int,)) and isinstance(right, _SEQUENCES + (int,)):
             sequence, times = (left, right) if isinstance(right, int) else (right, left)
-            limits.check_chars(_size(sequence, limits.max_chars) * max(times, 0), "the result of '*'")
+            count = times if isinstance(times, int) else 1  # two sequences: Python refuses it anyway
+            limits.check_chars(_size(sequence, limits.max_chars) * max(count, 0), "the result of '*'")
         elif operator == "+" and not numbers:
             limits.check_chars(_size(left, limits.max_chars) + _size(right, limits.max_chars), "the result of '+'")
         return super().call_binop(context, operator, left, right)
@@ -267,8 +269,6 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
 
 @cache
 def _environment() -> LimitedEnvironment:
-    from judgeaudit.biases.perturb import split_sentences  # here: perturb renders through this module
-
     return LimitedEnvironment(filters={"sentences": split_sentences})
 
 

@@ -88,7 +88,9 @@ def decide(summary: dict[str, Any], policy: Policy, inapplicable: dict[str, str]
 def _one_sided(rate: dict[str, Any], confidence: float) -> tuple[float, float]:
     """(lower, upper) Wilson bounds of a rate, each one-sided at ``confidence``, at its effective size."""
     n = rate.get("n_effective") or rate["n_instances"]
-    return wilson_interval(rate["rate"] * n, n, 2 * confidence - 1)
+    low, high = wilson_interval(rate["rate"] * n, n, 2 * confidence - 1)
+    assert low is not None and high is not None  # a measured rate has instances
+    return low, high
 
 
 def _floor(name: str, rate: dict[str, Any] | None, minimum: float | None, confidence: float, what: str) -> BiasDecision | None:

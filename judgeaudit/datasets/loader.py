@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator, Mapping
 
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.schema import Instance, stable_hash
@@ -55,7 +55,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Any]]:
             raise located(path, reader.line_num, f"malformed CSV ({exc})") from None
 
 
-def _check_row_width(path: Path, line_no: int, header: list[str], row: dict[Any, Any]) -> None:
+def _check_row_width(path: Path, line_no: int, header: Sequence[str], row: dict[Any, Any]) -> None:
     """Refuse a row with more fields than the header (DictReader files the extras under None) or fewer
     (it fills the absent ones with None)."""
     extra = row.get(None) or []

@@ -3,12 +3,13 @@ concurrent runner."""
 
 from judgeaudit.engine.answers import AnswerBook, EngineCounts
 from judgeaudit.engine.budget import Budget, BudgetReached
-from judgeaudit.engine.cache import ResponseCache, default_cache_path
+from judgeaudit.engine.cache import ResponseCache
 from judgeaudit.engine.failures import Failure, classify
 from judgeaudit.engine.journal import JOURNAL_NAME, Journal
 from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegistry, RateLimiter
 from judgeaudit.engine.retry import RetryPolicy, is_retryable, unanswered_reason
 from judgeaudit.engine.runner import execute
+from judgeaudit.user_cache import default_cache_path
 
 __all__ = [
     "AdaptiveConcurrency",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from judgeaudit.engine.budget import Budget
 from judgeaudit.engine.cache import ResponseCache
 from judgeaudit.engine.journal import Journal
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 
 @dataclass

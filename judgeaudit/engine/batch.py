@@ -22,8 +22,8 @@ from judgeaudit.engine.journal import Journal
 from judgeaudit.engine.retry import is_retryable
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
-from judgeaudit.judges.batching import BatchProvider
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.judges.batching import BatchProvider, BatchStatus
+from judgeaudit.schema import JudgeRequest, Judgment
 
 STATE_NAME = "batches.json"
 """The batches a run has submitted and not yet read, in its run folder."""
@@ -150,81 +150,106 @@ async def execute_batch(
     judgments and are asked again on the next run. Rerun after an interruption, it polls the batches
     recorded in ``run_dir`` instead of submitting their requests again.
     """
-    provider = _provider(judge, max_requests, max_bytes)
-    counts = BatchCounts()
-    book = AnswerBook(journal, cache, counts, on_answer)
-    answers = book.answers
-    in_flight = load_state(run_dir)
-    waiting = {key for batch in in_flight for key in batch.keys}
-    pending = [key for key in book.settle(requests) if key not in waiting]
-
-    def record(key: str, judgment: Judgment) -> None:
-        if price is not None and judgment.ok:
-            judgment.cost_usd = judgment.cost_usd or price(judgment)
-        if not judgment.ok:
-            counts.failed += 1
-        book.record(key, requests[key], judgment)
-
-    open_batches = [b for b in in_flight if any(k in requests and k not in answers for k in b.keys)]
-    counts.resumed_batches = len(open_batches)
-    if open_batches != in_flight:
-        save_state(run_dir, judge, open_batches)
-    poll_failures: dict[str, int] = {}
-    asked_again: set[str] = set()
+    book = AnswerBook(journal, cache, BatchCounts(), on_answer)
+    run = _BatchRun(_provider(judge, max_requests, max_bytes), judge, book, requests, run_dir, on_poll, price)
     try:
-        while pending or open_batches:
-            if pending:
-                for key in pending:
-                    if not _CUSTOM_ID.fullmatch(key):
-                        raise JudgeAuditError(f"request key {key!r} cannot be a batch custom_id (1-64 of A-Z a-z 0-9 _ -)")
-                lines = [(key, provider.line(key, requests[key])) for key in pending]
-                pending = []
-                for chunk in split(lines, provider.max_requests, provider.max_bytes):
-                    try:
-                        batch_id = await provider.submit([line for _, line in chunk])
-                    except Exception as exc:
-                        hint = _RESUME if is_retryable(exc) else "without a batch API at this endpoint, run without --batch"
-                        raise _stopped(judge, "submitting a batch", exc, hint) from None
-                    open_batches.append(SubmittedBatch(batch_id, tuple(key for key, _ in chunk), time.time()))
-                    save_state(run_dir, judge, open_batches)
-                    counts.batches += 1
-            still_open: list[SubmittedBatch] = []
-            for index, batch in enumerate(open_batches):
-                try:
-                    status = await provider.status(batch.id)
-                except Exception as exc:
-                    poll_failures[batch.id] = poll_failures.get(batch.id, 0) + 1
-                    if not is_retryable(exc):
-                        gone = f"if the batch is gone, delete {Path(run_dir) / STATE_NAME} to submit its requests again"
-                        raise _stopped(judge, f"polling batch {batch.id}", exc, gone) from None
-                    if poll_failures[batch.id] >= MAX_POLL_FAILURES:
-                        raise _stopped(judge, f"polling batch {batch.id}", exc) from None
-                    still_open.append(batch)
-                    continue
-                poll_failures.pop(batch.id, None)
-                counts.polls += 1
-                if on_poll is not None:
-                    on_poll(batch.id, status.status)
-                if not status.ended:
-                    still_open.append(batch)
-                    continue
-                try:
-                    results = await provider.results(status, requests)
-                except Exception as exc:
-                    raise _stopped(judge, f"reading the results of batch {batch.id}", exc) from None
-                unanswered = f"batch {status.status}: {status.failure or 'no result for this request'}"
-                for key in batch.keys:
-                    if key not in requests or key in answers:
-                        continue
-                    if key in results.ask_again and key not in asked_again:
-                        asked_again.add(key)
-                        pending.append(key)
-                    else:
-                        record(key, results.answers.get(key, Judgment(verdict="error", error=unanswered[:500])))
-                save_state(run_dir, judge, still_open + open_batches[index + 1 :])  # after its answers are journaled
-            open_batches = still_open
-            if open_batches:
-                await asyncio.sleep(poll_interval_s)
+        await run.run(poll_interval_s)
     finally:
         book.close()
-    return answers, counts
+    return book.answers, run.counts
+
+
+class _BatchRun:
+    """One batch-engine invocation: submit what is pending, poll what is open, read what ended."""
+
+    def __init__(
+        self, provider: BatchProvider, judge: Judge, book: AnswerBook, requests: Mapping[str, JudgeRequest], run_dir: Path,
+        on_poll: Callable[[str, str], None] | None, price: Callable[[Judgment], float] | None,
+    ) -> None:
+        self.provider, self.judge, self.book, self.requests, self.run_dir = provider, judge, book, requests, run_dir
+        self.on_poll, self.price = on_poll, price
+        self.counts: BatchCounts = book.counts  # type: ignore[assignment]
+        in_flight = load_state(run_dir)
+        waiting = {key for batch in in_flight for key in batch.keys}
+        self.pending = [key for key in book.settle(requests) if key not in waiting]
+        self.open = [b for b in in_flight if any(k in requests and k not in book.answers for k in b.keys)]
+        self.counts.resumed_batches = len(self.open)
+        if self.open != in_flight:
+            save_state(run_dir, judge, self.open)
+        self.poll_failures: dict[str, int] = {}
+        self.asked_again: set[str] = set()
+
+    async def run(self, poll_interval_s: float) -> None:
+        while self.pending or self.open:
+            if self.pending:
+                await self._submit()
+            still_open: list[SubmittedBatch] = []
+            for index, batch in enumerate(self.open):
+                if await self._poll(batch):
+                    save_state(self.run_dir, self.judge, still_open + self.open[index + 1 :])  # after its answers are journaled
+                else:
+                    still_open.append(batch)
+            self.open = still_open
+            if self.open:
+                await asyncio.sleep(poll_interval_s)
+
+    async def _submit(self) -> None:
+        """Submit the pending requests in batches within the provider's limits, each recorded once created."""
+        for key in self.pending:
+            if not _CUSTOM_ID.fullmatch(key):
+                raise JudgeAuditError(f"request key {key!r} cannot be a batch custom_id (1-64 of A-Z a-z 0-9 _ -)")
+        lines = [(key, self.provider.line(key, self.requests[key])) for key in self.pending]
+        self.pending = []
+        for chunk in split(lines, self.provider.max_requests, self.provider.max_bytes):
+            try:
+                batch_id = await self.provider.submit([line for _, line in chunk])
+            except Exception as exc:
+                hint = _RESUME if is_retryable(exc) else "without a batch API at this endpoint, run without --batch"
+                raise _stopped(self.judge, "submitting a batch", exc, hint) from None
+            self.open.append(SubmittedBatch(batch_id, tuple(key for key, _ in chunk), time.time()))
+            save_state(self.run_dir, self.judge, self.open)
+            self.counts.batches += 1
+
+    async def _poll(self, batch: SubmittedBatch) -> bool:
+        """Poll ``batch``; once it ended, record its answers. Whether it ended."""
+        try:
+            status = await self.provider.status(batch.id)
+        except Exception as exc:
+            self.poll_failures[batch.id] = self.poll_failures.get(batch.id, 0) + 1
+            if not is_retryable(exc):
+                gone = f"if the batch is gone, delete {Path(self.run_dir) / STATE_NAME} to submit its requests again"
+                raise _stopped(self.judge, f"polling batch {batch.id}", exc, gone) from None
+            if self.poll_failures[batch.id] >= MAX_POLL_FAILURES:
+                raise _stopped(self.judge, f"polling batch {batch.id}", exc) from None
+            return False
+        self.poll_failures.pop(batch.id, None)
+        self.counts.polls += 1
+        if self.on_poll is not None:
+            self.on_poll(batch.id, status.status)
+        if status.ended:
+            await self._read(batch, status)
+        return status.ended
+
+    async def _read(self, batch: SubmittedBatch, status: BatchStatus) -> None:
+        """Record the answers of an ended batch; a request it did not answer as an error, or pending again
+        where the judge now asks it differently."""
+        try:
+            results = await self.provider.results(status, self.requests)
+        except Exception as exc:
+            raise _stopped(self.judge, f"reading the results of batch {batch.id}", exc) from None
+        unanswered = f"batch {status.status}: {status.failure or 'no result for this request'}"
+        for key in batch.keys:
+            if key not in self.requests or key in self.book.answers:
+                continue
+            if key in results.ask_again and key not in self.asked_again:
+                self.asked_again.add(key)
+                self.pending.append(key)
+            else:
+                self._record(key, results.answers.get(key, Judgment(verdict="error", error=unanswered[:500])))
+
+    def _record(self, key: str, judgment: Judgment) -> None:
+        if self.price is not None and judgment.ok:
+            judgment.cost_usd = judgment.cost_usd or self.price(judgment)
+        if not judgment.ok:
+            self.counts.failed += 1
+        self.book.record(key, self.requests[key], judgment)

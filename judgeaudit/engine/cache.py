@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from pathlib import Path
 
 from judgeaudit.schema import Judgment
-
-
-def default_cache_path() -> Path:
-    """``$JUDGEAUDIT_CACHE`` or ``~/.cache/judgeaudit/responses.sqlite``."""
-    configured = os.environ.get("JUDGEAUDIT_CACHE")
-    if configured:
-        return Path(configured).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "judgeaudit" / "responses.sqlite"
-
 
 BUSY_TIMEOUT_S = 60.0
 """How long a write waits for another process's write to the same cache (SQLite's busy timeout)."""

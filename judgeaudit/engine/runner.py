@@ -23,8 +23,8 @@ whole scope.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 
 from judgeaudit.engine.answers import AnswerBook, EngineCounts
 from judgeaudit.engine.budget import Budget
@@ -36,7 +36,7 @@ from judgeaudit.engine.limiter import LIMITERS, AdaptiveConcurrency, LimiterRegi
 from judgeaudit.engine.retry import RetryPolicy
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 # This many calls failing in a row (each after its retries) means the judge is unreachable: stop.
 MAX_CONSECUTIVE_FAILURES = 20

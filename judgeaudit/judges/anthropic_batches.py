@@ -7,9 +7,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from judgeaudit.judges.batching import BatchResults, BatchStatus
 from judgeaudit.judges.anthropic_judge import AnthropicJudge
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.judges.batching import BatchResults, BatchStatus
+from judgeaudit.schema import JudgeRequest, Judgment
 
 _WHY = {
     "expired": "not processed within the batch's 24 h",
@@ -47,7 +47,7 @@ class AnthropicBatches:
             for line in text.splitlines():
                 entry = json.loads(line) if line.strip() else {}
                 key = entry.get("custom_id")
-                if key in requests:
+                if isinstance(key, str) and key in requests:
                     answers[key] = self._read(entry.get("result") or {}, requests[key])
         return BatchResults(answers)
 

@@ -15,7 +15,7 @@ from judgeaudit.judges.endpoint import endpoint_identity
 from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.judges.text_verdict import ChatTextJudge, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 
 class AnthropicJudge(ChatTextJudge):
@@ -98,9 +98,8 @@ class AnthropicJudge(ChatTextJudge):
         """Post the request body as it is and read the JSON answer (no SDK model); the SDK's status errors
         still reach the engine's retries."""
         started = time.perf_counter()
-        response = await self.client.post("/v1/messages", body=self.request_body(request), cast_to=object)
-        if isinstance(response, str):  # JSON sent without a JSON content type
-            response = json.loads(response)
+        answer: Any = await self.client.post("/v1/messages", body=self.request_body(request), cast_to=object)
+        response = json.loads(answer) if isinstance(answer, str) else answer  # JSON sent without a JSON content type
         return self.read_response(response, task, latency_s=time.perf_counter() - started)
 
     async def aclose(self) -> None:

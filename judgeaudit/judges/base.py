@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.endpoint import scope_key
 from judgeaudit.prompts.templates import PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest, Probe
+from judgeaudit.schema import JudgeRequest, Judgment, Probe
 
 if TYPE_CHECKING:
     from judgeaudit.judges.batching import BatchProvider
@@ -54,7 +54,7 @@ class Judge(ABC):
     def describe(self) -> dict[str, Any]:
         """What the manifest records about this judge (never secrets)."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - nothing to release by default
         """Release clients and models."""
 
     def rate_scope(self) -> str:

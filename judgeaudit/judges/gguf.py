@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from judgeaudit.engine.cache import default_cache_path
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.user_cache import default_cache_path
 
 HASHES_FILE = "gguf_hashes.sqlite"
 FTYPES = ("F32", "F16", "BF16", "Q8_0")

@@ -29,7 +29,7 @@ from judgeaudit.judges.gguf import file_sha256
 from judgeaudit.judges.labels import expected_digit, label_probability
 from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest, stable_hash
+from judgeaudit.schema import JudgeRequest, Judgment, stable_hash
 
 BATCH_SIZE = {"cpu": 8, "cuda": 32}
 

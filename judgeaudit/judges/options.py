@@ -28,7 +28,3 @@ class JudgeOptions:
     def prompt(self, readout: str) -> PromptTemplate:
         """The template given, or the built-in prompt of ``kind`` in the form ``readout`` reads (text or logits)."""
         return self.template or TEMPLATES[self.kind if self.kind in ("pairwise", "pointwise") else "pairwise", readout]
-
-    def context(self) -> dict[str, int]:
-        """The context keyword of a local model, where one was given."""
-        return {"n_ctx": self.context_tokens} if self.context_tokens else {}

@@ -19,7 +19,7 @@ from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
 from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.prompts.templates import PAIRWISE_VERDICT, PromptTemplate
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 
 def load_function(target: str) -> Callable[..., Any]:

@@ -30,7 +30,7 @@ from judgeaudit.judges.base import Judge
 from judgeaudit.judges.options import JudgeOptions
 from judgeaudit.prompts.parse import parse_verdict
 from judgeaudit.prompts.templates import REPLAY
-from judgeaudit.schema import CONDITIONS, LEGACY_CONDITIONS, SHARED_CONDITIONS, Judgment, JudgeRequest, Probe
+from judgeaudit.schema import CONDITIONS, LEGACY_CONDITIONS, SHARED_CONDITIONS, JudgeRequest, Judgment, Probe
 
 ProbeKey = tuple[str, str | None, str, str, int]
 

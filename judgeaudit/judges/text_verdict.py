@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-
 from typing import Any
 
 from judgeaudit.judges.base import Judge
 from judgeaudit.prompts.parse import parse_score, parse_verdict
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 
 def text_answer(

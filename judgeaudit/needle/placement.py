@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from judgeaudit.biases.perturb import sentence_boundaries
+from judgeaudit.biases.sentences import sentence_boundaries
 from judgeaudit.needle.material import PARAGRAPH_BREAK, LongformItem, Modification
 from judgeaudit.schema import Instance, stable_hash
 

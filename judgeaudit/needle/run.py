@@ -15,20 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from judgeaudit import __version__
-from judgeaudit.audit import judge_identity
 from judgeaudit.biases.probes import shared_probes
-from judgeaudit.config import run_id
-from judgeaudit.engine import JOURNAL_NAME, EngineCounts, Journal, ResponseCache, RetryPolicy, execute
+from judgeaudit.config import EngineSettings, JudgeSettings, run_id
+from judgeaudit.engine import JOURNAL_NAME, Journal, ResponseCache, RetryPolicy, execute
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
 from judgeaudit.needle.material import bundled_longform, load_longform
-from judgeaudit.needle.writing import CHECK, WRITE, write_modifications
 from judgeaudit.needle.placement import LENGTH_BUCKETS, POSITION_BINS, NeedleTrial, balanced_design, candidates, count_words
+from judgeaudit.needle.writing import CHECK, WRITE, write_modifications
+from judgeaudit.prepare import judge_identity
 from judgeaudit.runs.folder import write_json
 from judgeaudit.runs.lock import run_folder_lock
-from judgeaudit.schema import CONTROL, Judgment, JudgeRequest, Probe, stable_hash
-from judgeaudit.stats.needle import NeedleAnalysis, TrialPlace, analyze_needle
+from judgeaudit.schema import CONTROL, JudgeRequest, Judgment, Probe, stable_hash
+from judgeaudit.stats.needle import NeedleResult, TrialPlace, analyze_needle
 
 NEEDLE_DESIGN = 1
 PER_CELL = 10
@@ -38,43 +38,21 @@ ANSWER_ROOM = 16  # tokens kept free for the answer of a judge read from its log
 
 
 @dataclass(frozen=True)
-class NeedleConfig:
-    """Everything a user chooses for a needle run."""
+class NeedleConfig(JudgeSettings, EngineSettings):
+    """Everything a user chooses for a needle run: the judge and engine settings ``run`` has, and the
+    design's own. ``mode``: pairwise (both orders), pointwise, or reward; None: pairwise, or pointwise for
+    the embedded judge; ``rewriter``: a model that writes a modification for every chunk (``needle.writing``)."""
 
-    judge: str = DEFAULT_JUDGE
-    api_base: str | None = None
-    mode: str | None = None
-    """pairwise (both orders), pointwise, or reward; None: pairwise, or pointwise for the embedded judge."""
     material: tuple[str, ...] = ()
     """Long-form JSONL files (``needle.material``); empty: the bundled material."""
     buckets: tuple[int, ...] = LENGTH_BUCKETS
     bins: int = POSITION_BINS
     per_cell: int | None = None
     """Trials per (bucket, bin) cell; None: 10, or 1 for the embedded judge (a run of minutes on a CPU)."""
-    seed: int = 0
-    concurrency: int = 16
-    max_retries: int = 5
-    timeout_s: float = 60.0
-    temperature: float = 0.0
-    max_tokens: int = 4096
-    logprobs: bool = True
     context_tokens: int | None = None
     """The context a local GGUF model runs with; None: 8192 for the embedded judge, 4096 otherwise."""
-    rewriter: str | None = None
-    """A model (any judge spec) that writes a modification for every chunk (``needle.writing``)."""
-    rewriter_api_base: str | None = None
     rewrite_checks: tuple[str, ...] = ("llm",)
     """``llm``: a second call must pick out the false sentence; empty: the format checks only."""
-
-
-@dataclass
-class NeedleResult:
-    run_dir: Path
-    analysis: NeedleAnalysis
-    design: dict[str, Any]
-    counts: EngineCounts
-    judge: str
-    mode: str
 
 
 @dataclass

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from judgeaudit.judges.base import Judge
 from judgeaudit.engine import EngineCounts, Journal, ResponseCache, RetryPolicy, execute
+from judgeaudit.judges.base import Judge
 from judgeaudit.needle.material import PARAGRAPH_BREAK, LongformItem, Modification
 from judgeaudit.needle.placement import chunk_spans, count_words
 from judgeaudit.rewriting import TextBackend

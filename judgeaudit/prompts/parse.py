@@ -47,6 +47,7 @@ from judgeaudit.prompts.verdict_labels import (
     read_value,
     relation,
 )
+from judgeaudit.prompts.verdict_layout import bare_statements, criterion_spans, instruction_spans, line_below
 from judgeaudit.prompts.verdict_phrases import (
     ALTERNATIVE,
     BETTER,
@@ -56,7 +57,6 @@ from judgeaudit.prompts.verdict_phrases import (
     QUALIFIED,
     read_after_key,
 )
-from judgeaudit.prompts.verdict_layout import bare_statements, criterion_spans, instruction_spans, line_below
 from judgeaudit.schema import Verdict
 
 _ARENA = re.compile(r"\[\[\s*([AB])\s*(>>|>|=|<<|<)\s*([AB])\s*\]\]?", re.IGNORECASE)

@@ -35,7 +35,9 @@ def _stands_as_value(text: str, span: re.Match[str], key_before: re.Pattern[str]
     newline = text.rfind("\n", near, start)
     before = text[newline + 1 if newline >= 0 else near : start]
     whole_line = newline >= 0 or near == 0  # else the line starts beyond the reach
-    after = _ALONE_AFTER.match(text, end).end()
+    trailing = _ALONE_AFTER.match(text, end)
+    assert trailing is not None  # it matches the empty string
+    after = trailing.end()
     alone = whole_line and _ALONE_BEFORE.fullmatch(before) is not None and text[after : after + 1] in ("", "\n")
     return alone or key_before.search(before) is not None
 

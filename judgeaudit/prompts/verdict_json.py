@@ -59,10 +59,10 @@ def json_statements(text: str, numbers_are_labels: bool = False) -> list[Stateme
             if verdict is not None:
                 statements.append(Statement(verdict, EXPLICIT, offset + m.start(), offset + m.start() + 1))
     if not decoded:
-        found = {_fields_verdict({m.group("key"): m.group("value")}, numbers_are_labels) for m in _FIELD.finditer(text)}
-        found.discard(None)
-        if len(found) == 1:
-            statements.append(Statement(found.pop(), EXPLICIT, 0, 0))
+        read = {_fields_verdict({m.group("key"): m.group("value")}, numbers_are_labels) for m in _FIELD.finditer(text)}
+        labels = {label for label in read if label is not None}
+        if len(labels) == 1:
+            statements.append(Statement(labels.pop(), EXPLICIT, 0, 0))
     return statements
 
 
@@ -103,7 +103,7 @@ def _fields_verdict(data: dict, numbers_are_labels: bool) -> str | None:
     A number under "preference" is a label only where the prompt made numbers labels; a key that
     states a comparison ("Output (a) is better than Output (b)": false) is read with its truth value.
     """
-    found = set()
+    found: set[str | None] = set()
     for key, value in data.items():
         key = str(key).strip().lower().replace(" ", "_")
         if (stated := _comparison(key, value)) is not None:
@@ -117,9 +117,9 @@ def _fields_verdict(data: dict, numbers_are_labels: bool) -> str | None:
             found.add(number_label(value) if numbers_are_labels else None if _NUMERIC_KEY.fullmatch(key) else read_value(value))
         else:
             found.add(read_value(value) or read_after_key(value)[0])
-    found.discard(None)
-    if found:
-        return found.pop() if len(found) == 1 else None
+    labels = {label for label in found if label is not None}
+    if labels:
+        return labels.pop() if len(labels) == 1 else None
     return _scores_verdict(data)
 
 

@@ -42,7 +42,7 @@ def instruction_spans(text: str) -> list[Span]:
     for line in text.splitlines(keepends=True) + [""]:
         legend = _LEGEND_LINE.fullmatch(line.rstrip("\r\n"))
         token = (legend.group("token") or legend.group("token2")).replace(" ", "").upper() if legend else None
-        if token is None or token in group or _VERDICT_WORDS.search(legend.group("desc") or ""):
+        if legend is None or token is None or token in group or _VERDICT_WORDS.search(legend.group("desc") or ""):
             if len(group) >= 2:
                 spans += group.values()  # several labels listed: a legend
             group = {}

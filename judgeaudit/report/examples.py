@@ -61,19 +61,19 @@ def _shown(probe: Probe, judgment: Judgment, base: Probe | None) -> ShownProbe:
     def segs(original: str | None, text: str) -> list[tuple[str, bool]]:
         return mark_insertions(original, text) if original is not None else [(text, False)] if text else []
 
-    same_order = base is not None and base.order == probe.order
+    before = base if base is not None and base.order == probe.order else None
     title = _TITLES.get(probe.condition, probe.condition)
     title += ", better shown " + ("first" if probe.order == "chosen_first" else "second")
     return ShownProbe(
         title=title,
         probe=probe,
         judgment=judgment,
-        a_segments=segs(base.response_a if same_order else None, probe.response_a),
-        b_segments=segs(base.response_b if same_order else None, probe.response_b),
-        note_segments=segs(base.prompt_note if same_order else None, probe.prompt_note),
+        a_segments=segs(before.response_a if before else None, probe.response_a),
+        b_segments=segs(before.response_b if before else None, probe.response_b),
+        note_segments=segs(before.prompt_note if before else None, probe.prompt_note),
         headers={
-            "A": segs(base.attribution_a if same_order else None, probe.attribution_a),
-            "B": segs(base.attribution_b if same_order else None, probe.attribution_b),
+            "A": segs(before.attribution_a if before else None, probe.attribution_a),
+            "B": segs(before.attribution_b if before else None, probe.attribution_b),
         },
     )
 

@@ -10,9 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from judgeaudit import __version__
-from judgeaudit.needle.run import NeedleResult
 from judgeaudit.report.outputs import environment
-from judgeaudit.stats.needle import NeedleAnalysis
+from judgeaudit.stats.needle import NeedleAnalysis, NeedleCell, NeedleResult
 
 TERM_NAMES = {
     "position": "start → end (per unit of position)",
@@ -21,7 +20,7 @@ TERM_NAMES = {
 }
 
 
-def _grid(analysis: NeedleAnalysis) -> dict[tuple[int, int], object]:
+def _grid(analysis: NeedleAnalysis) -> dict[tuple[int, int], NeedleCell]:
     return {(c.bucket, c.bin): c for c in analysis.cells}
 
 
@@ -40,8 +39,8 @@ def print_needle(result: NeedleResult, console: Console | None = None) -> None:
         row = []
         for k in range(analysis.bins):
             cell = cells[bucket, k]
-            rate = cell.accuracy.rate  # type: ignore[attr-defined]
-            row.append("–" if rate is None else f"{100 * rate:.0f}% ({cell.trials})")  # type: ignore[attr-defined]
+            rate = cell.accuracy.rate
+            row.append("–" if rate is None else f"{100 * rate:.0f}% ({cell.trials})")
         table.add_row(f"{bucket:,}", *row)
     console.print(table)
     if analysis.regression:
@@ -67,7 +66,7 @@ def heatmap_png(analysis: NeedleAnalysis) -> str:
     import numpy as np
 
     cells = _grid(analysis)
-    values = np.array([[cells[b, k].accuracy.rate if cells[b, k].accuracy.rate is not None else np.nan for k in range(analysis.bins)] for b in analysis.buckets], dtype=float)  # type: ignore[attr-defined]
+    values = np.array([[cells[b, k].accuracy.rate if cells[b, k].accuracy.rate is not None else np.nan for k in range(analysis.bins)] for b in analysis.buckets], dtype=np.float64)
     figure, axes = plt.subplots(figsize=(1.0 + 0.9 * analysis.bins, 0.8 + 0.7 * len(analysis.buckets)), dpi=110)
     image = axes.imshow(values, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     axes.set_xticks(range(analysis.bins), [f"{(k + 0.5) / analysis.bins:.2f}" for k in range(analysis.bins)])
@@ -76,7 +75,7 @@ def heatmap_png(analysis: NeedleAnalysis) -> str:
     for i, bucket in enumerate(analysis.buckets):
         for k in range(analysis.bins):
             cell = cells[bucket, k]
-            label = "empty" if np.isnan(values[i, k]) else f"{100 * values[i, k]:.0f}%\n({cell.trials})"  # type: ignore[attr-defined]
+            label = "empty" if np.isnan(values[i, k]) else f"{100 * values[i, k]:.0f}%\n({cell.trials})"
             axes.text(k, i, label, ha="center", va="center", fontsize=8)
     figure.colorbar(image, ax=axes, label="errors caught")
     figure.tight_layout()

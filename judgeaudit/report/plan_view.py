@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from judgeaudit.planning import AuditPlan
+from judgeaudit.stats.audit_plan import AuditPlan
 
 
 def _n(value: int | None) -> str:

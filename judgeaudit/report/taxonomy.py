@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -74,7 +74,7 @@ def _highlighted(before: str, after: str) -> Text:
 
 def bias_panel(spec: BiasSpec, example: Preview) -> Panel:
     """Description, method, references and the before/after of one instance."""
-    parts: list[object] = [
+    parts: list[RenderableType] = [
         Text(spec.description),
         Text.from_markup(f"\n[bold]dimension[/] {escape(spec.dimension)}   [bold]injection[/] {escape(injection(spec))}"),
         Text.from_markup(f"[bold]a biased judge moves[/] {_EXPECTED[spec.expected]}   [bold]file[/] {escape(spec.source)}"),

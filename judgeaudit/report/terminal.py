@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -43,7 +45,8 @@ def bias_table(summary: Summary) -> Table:
 
 
 def print_summary(summary: Summary, run_dir: str, console: Console | None = None) -> None:
-    """Print the bias table, each finding, the call accounting and where the outputs are."""
+    """Print the bias table, each finding, the judge-level views, the call accounting, the overall
+    verdict and where the outputs are."""
     if console is None:
         console = Console()
         if not console.is_terminal:
@@ -54,58 +57,91 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
             console.print(f"  {name}: {escape(b.finding)}")
     for name, why in summary.skipped_biases.items():
         console.print(f"  [yellow]{name}: not run[/] — {escape(why)}")
-    if summary.sequential:
-        sequential = summary.sequential
-        stops = ", ".join(f"{name} {stop['state'].replace('_', ' ').lower()} after {stop['after_instances']}" for name, stop in sequential["stopped"].items())
-        console.print(
-            f"sequential (policy {sequential['policy']}, batches of {sequential['batch_instances']}): "
-            f"{sequential['requests_asked']} of {sequential['requests_fixed_design']} requests asked"
-            + (f"; stopped: {stops}" if stops else "; no bias decided early")
-        )
-    if summary.position:
-        p = summary.position
-        console.print(
-            f"position (unchanged pairs, {p.n_pairs} instances): consistency {pct(p.consistency.rate)} · primacy "
-            f"{pct(p.primacy.rate)} · recency {pct(p.recency.rate)} · preference fairness {p.preference_fairness.mean:+.2f}"
-            + (f" · repetition stability {pct(p.repetition_stability.mean)}" if p.repetition_stability else "")
-        )
-    if summary.length:
-        length = summary.length
-        console.print(
-            f"length, observed: the preference moves {length.slope:+.3f} (95% CI {length.slope_ci[0]:+.3f} to "
-            f"{length.slope_ci[1]:+.3f}) per unit of length advantage; {pct(length.length_controlled_preference)} at equal length"
-        )
+    for line in (_sequential_line(summary), _position_line(summary), _length_line(summary)):
+        if line:
+            console.print(line)
     if summary.edits:
-        edits = summary.edits
-        console.print(
-            f"edits without a cue: edit pull {edits.edit_pull.mean:+.3f} (p={pval(edits.edit_p)})"
-            + (f" · size pull {edits.size_pull.mean:+.3f} (p={pval(edits.size_p)})" if edits.size_pull else "")
-            + (f" · the size-free edit changes {pct(edits.fragility.rate)} of verdicts" if edits.fragility else "")
-        )
-        for finding in edits.findings:
+        console.print(_edits_line(summary.edits))
+        for finding in summary.edits.findings:
             console.print(f"  [yellow]{escape(finding)}[/]")
+    for line in (_validity_line(summary), *_calls_lines(summary), _verdict_line(summary), _not_right_line(summary)):
+        if line:
+            console.print(line)
+    console.print(f"report: {run_dir}/report.html")
+
+
+def _sequential_line(summary: Summary) -> str | None:
+    sequential = summary.sequential
+    if not sequential:
+        return None
+    stops = ", ".join(f"{name} {stop['state'].replace('_', ' ').lower()} after {stop['after_instances']}" for name, stop in sequential["stopped"].items())
+    return (
+        f"sequential (policy {sequential['policy']}, batches of {sequential['batch_instances']}): "
+        f"{sequential['requests_asked']} of {sequential['requests_fixed_design']} requests asked"
+        + (f"; stopped: {stops}" if stops else "; no bias decided early")
+    )
+
+
+def _position_line(summary: Summary) -> str | None:
+    p = summary.position
+    if not p:
+        return None
+    return (
+        f"position (unchanged pairs, {p.n_pairs} instances): consistency {pct(p.consistency.rate)} · primacy "
+        f"{pct(p.primacy.rate)} · recency {pct(p.recency.rate)} · preference fairness {p.preference_fairness.mean:+.2f}"
+        + (f" · repetition stability {pct(p.repetition_stability.mean)}" if p.repetition_stability else "")
+    )
+
+
+def _length_line(summary: Summary) -> str | None:
+    length = summary.length
+    if not length:
+        return None
+    return (
+        f"length, observed: the preference moves {length.slope:+.3f} (95% CI {length.slope_ci[0]:+.3f} to "
+        f"{length.slope_ci[1]:+.3f}) per unit of length advantage; {pct(length.length_controlled_preference)} at equal length"
+    )
+
+
+def _edits_line(edits: Any) -> str:
+    return (
+        f"edits without a cue: edit pull {edits.edit_pull.mean:+.3f} (p={pval(edits.edit_p)})"
+        + (f" · size pull {edits.size_pull.mean:+.3f} (p={pval(edits.size_p)})" if edits.size_pull else "")
+        + (f" · the size-free edit changes {pct(edits.fragility.rate)} of verdicts" if edits.fragility else "")
+    )
+
+
+def _validity_line(summary: Summary) -> str | None:
+    validity = summary.validity
+    if not validity:
+        return None
+    consistency = f" · position consistency {pct(validity.position_consistency.rate)}" if validity.position_consistency else ""
+    return (
+        f"is it right? accuracy {pct(validity.accuracy.rate)} (95% CI {interval(validity.accuracy.ci, True)}, "
+        f"{validity.accuracy.n_instances} instances) · ties {pct(validity.tie_rate.rate)}{consistency} · readout {validity.readout} "
+        "(effects on verdicts)"
+    )
+
+
+def _calls_lines(summary: Summary) -> list[str]:
     calls = summary.calls
-    if summary.validity:
-        validity = summary.validity
-        consistency = f" · position consistency {pct(validity.position_consistency.rate)}" if validity.position_consistency else ""
-        console.print(
-            f"is it right? accuracy {pct(validity.accuracy.rate)} (95% CI {interval(validity.accuracy.ci, True)}, "
-            f"{validity.accuracy.n_instances} instances) · ties {pct(validity.tie_rate.rate)}{consistency} · readout {validity.readout} "
-            "(effects on verdicts)"
-        )
-    console.print(
+    lines = [
         f"requests {calls.total} "
         f"(cached {calls.cached}, failed {calls.failed}, unparseable {calls.unparseable}, truncated {calls.truncated}) · "
         f"cost ${summary.cost_usd:.4f}"
-    )
+    ]
     invocation = summary.this_invocation
     if invocation:
         tokens = invocation.get("prompt_tokens", 0) + invocation.get("completion_tokens", 0)
-        console.print(
+        lines.append(
             f"this run: {invocation['judge_calls']} judge calls, {invocation['cache_hits']} cache hits, "
             f"{invocation['resumed_from_journal']} resumed, {invocation['retries']} retries"
             + (f", {tokens:,} tokens, ${invocation.get('cost_usd', 0.0):.4f}" if tokens else "")
         )
+    return lines
+
+
+def _verdict_line(summary: Summary) -> str:
     grouped = summary.by_status
     if grouped["BIASED"]:
         verdict = f"biased (the preference moves with the cue, q < {summary.alpha}): {', '.join(grouped['BIASED'])}"
@@ -115,10 +151,14 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
         verdict = "no bias detected (see the intervals for how large a pull is still possible)"
     if grouped["INCONCLUSIVE"]:
         verdict += f"; inconclusive: {', '.join(grouped['INCONCLUSIVE'])}"
-    console.print(f"[bold]{verdict}[/]")
-    if summary.validity and summary.validity.accuracy.ci[0] is not None and summary.validity.accuracy.ci[0] <= 0.5:
-        console.print(
-            f"[bold red]not shown to be right:[/] the better response wins {pct(summary.validity.accuracy.rate)} of the unchanged pairs "
-            f"(95% CI {interval(summary.validity.accuracy.ci, True)}), no better than a coin as far as these instances show"
-        )
-    console.print(f"report: {run_dir}/report.html")
+    return f"[bold]{verdict}[/]"
+
+
+def _not_right_line(summary: Summary) -> str | None:
+    validity = summary.validity
+    if not (validity and validity.accuracy.ci[0] is not None and validity.accuracy.ci[0] <= 0.5):
+        return None
+    return (
+        f"[bold red]not shown to be right:[/] the better response wins {pct(validity.accuracy.rate)} of the unchanged pairs "
+        f"(95% CI {interval(validity.accuracy.ci, True)}), no better than a coin as far as these instances show"
+    )

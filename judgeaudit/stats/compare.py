@@ -54,10 +54,9 @@ def compare_bias(
     d = orientation * (a - b)
     width = effect_range[1] - effect_range[0]
     difference = mean_ci(d, (-width, width), seed)
-    return BiasComparison(
-        name, expected, len(common), _size(expected, a), _size(expected, b), float(d.mean()), difference.ci,
-        float(sign_flip_p(d, "two-sided", seed)),
-    )
+    p = sign_flip_p(d, "two-sided", seed)
+    assert p is not None  # two instances or more
+    return BiasComparison(name, expected, len(common), _size(expected, a), _size(expected, b), float(d.mean()), difference.ci, p)
 
 
 def finalize_comparisons(comparisons: list[BiasComparison], alpha: float, label_a: str, label_b: str) -> None:

@@ -32,6 +32,9 @@ from numpy.typing import ArrayLike, NDArray
 TRUNCATION = 0.5  # c: a bet never risks more than this fraction of the capital
 TOLERANCE = 1e-9  # how far outside [low, high] a value may lie (rounding), before clipping
 
+Side = Literal["lower", "upper"]
+"""Which bound of a confidence sequence crosses a threshold."""
+
 
 @dataclass(frozen=True)
 class MeanBounds:
@@ -61,7 +64,7 @@ def running_bounds(values: ArrayLike, low: float, high: float, alpha: float, gri
     excluded_above = np.logical_or.accumulate(_log_capital(x, bets, candidates, -1) >= threshold, axis=0)
     lower = np.maximum(excluded_below.sum(axis=1) - 1, 0)
     upper = np.minimum(grid - excluded_above.sum(axis=1), grid - 1)
-    return [MeanBounds(float(points[i]), float(points[j]), t + 1) for t, (i, j) in enumerate(zip(lower, upper))]
+    return [MeanBounds(float(points[i]), float(points[j]), t + 1) for t, (i, j) in enumerate(zip(lower, upper, strict=True))]
 
 
 def mean_bounds(values: ArrayLike, low: float, high: float, alpha: float, grid: int = 1001) -> MeanBounds:
@@ -76,7 +79,7 @@ def crossing_times(
     high: float,
     alpha: float,
     threshold: float,
-    side: Literal["lower", "upper"],
+    side: Side,
     grid: int = 1001,
 ) -> NDArray[np.int64]:
     """Per row of ``samples`` (simulations x n): the first n (1-based) at which ``running_bounds`` of that

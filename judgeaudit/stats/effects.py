@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.biases.probes import uses_size_free_placebo
+from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.schema import (
     CONTROL,
     CUE_ON_BETTER,
@@ -424,7 +424,7 @@ def _decide(
 def finalize(results: list[BiasResult], alpha: float) -> None:
     """Benjamini-Hochberg across the tested biases; BIASED needs q < alpha; write each finding."""
     tested = [r for r in results if r.p_value is not None]
-    for result, q in zip(tested, benjamini_hochberg([r.p_value for r in tested]), strict=True):
+    for result, q in zip(tested, benjamini_hochberg([r.p_value for r in tested if r.p_value is not None]), strict=True):
         result.q_value = q
         if q < alpha and result.status != "INCONCLUSIVE":
             result.status = "BIASED"

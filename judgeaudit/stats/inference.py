@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from judgeaudit.stats.records import NO_INTERVAL, Effect, Interval, Rate
@@ -33,7 +34,7 @@ def wilson_interval(successes: float, n: float, confidence: float = CONFIDENCE) 
     return (max(0.0, float(centre - half)), min(1.0, float(centre + half)))
 
 
-def clustered_rate(events: Sequence[float], trials: Sequence[float]) -> Rate:
+def clustered_rate(events: ArrayLike, trials: ArrayLike) -> Rate:
     """A share pooled over instances, with a Wilson interval at the instances' effective sample size.
 
     ``events[i]`` of ``trials[i]`` probes of instance i had the property. The effective size is
@@ -57,7 +58,7 @@ def clustered_rate(events: Sequence[float], trials: Sequence[float]) -> Rate:
     return Rate(float(p), wilson_interval(p * n_eff, n_eff), n, n_eff)
 
 
-def mean_ci(values: Sequence[float], bounds: tuple[float, float], seed: int) -> Effect:
+def mean_ci(values: ArrayLike, bounds: tuple[float, float], seed: int) -> Effect:
     """The mean of per-instance values with the 95% interval that inverts the two-sided sign-flip test
     (``sign_flip_p`` with the same seed): the values mu at which the test of "centred at mu" does not
     reject. The interval excludes 0 exactly when the test rejects at 5%.
@@ -130,7 +131,7 @@ class _SubsetMeans:
         return math.inf if rank <= 0 else float(self.means[max(len(self.means) - rank, 0)])
 
 
-def sign_flip_p(values: Sequence[float], alternative: str, seed: int) -> float | None:
+def sign_flip_p(values: ArrayLike, alternative: str, seed: int) -> float | None:
     """p-value of a sign-flip permutation test that the per-instance values are centred at zero.
 
     ``alternative`` is ``greater``, ``less`` or ``two-sided``. What it rejects exactly: that each

@@ -23,7 +23,6 @@ from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS, CONFIDENCE, PERMUTATION_RESAMPLES
 from judgeaudit.stats.records import Interval
 
-
 PERMUTED_UP_TO = 2000
 """Up to this many instances the slope's p-value counts PERMUTATION_RESAMPLES reshuffles of the
 pairing. Beyond, it is the reshuffling distribution's normal limit: under reshuffling, the correlation
@@ -98,9 +97,9 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
         return None
     slope, intercept = (float(v) for v in _fit(x, y))
     rng = np.random.default_rng(seed)
-    rows = max(1, CHUNK_CELLS // len(x))
+    per_chunk = max(1, CHUNK_CELLS // len(x))
     with np.errstate(invalid="ignore", divide="ignore"):  # a resample with one length has no slope
-        resampled = _bootstrap_fits(x, y, rng, rows)
+        resampled = _bootstrap_fits(x, y, rng, per_chunk)
     resampled = resampled[np.isfinite(resampled).all(axis=1)]
     tail = 100 * (1 - CONFIDENCE) / 2
     low, high = np.percentile(resampled, tail, axis=0), np.percentile(resampled, 100 - tail, axis=0)
@@ -110,7 +109,7 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
         sd_length_difference_words=float(delta.std()),
         slope=slope,
         slope_ci=(float(low[0]), float(high[0])),
-        slope_p=slope_p(x, y, rng, rows),
+        slope_p=slope_p(x, y, rng, per_chunk),
         raw_preference=float(y.mean()),
         length_controlled_preference=intercept,
         length_controlled_ci=(float(low[1]), float(high[1])),

@@ -26,10 +26,13 @@ claim; Bonferroni holds it near 3% with the same power on the planted judges: be
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from judgeaudit.engine.answers import EngineCounts
 from judgeaudit.schema import Judgment, Probe
 from judgeaudit.stats.cells import SCORED, cell_frame
 from judgeaudit.stats.inference import EXACT_UP_TO, PERMUTATION_RESAMPLES, clustered_rate, sign_flip_p
@@ -170,7 +173,7 @@ def _missed(scored: pd.DataFrame, by: str) -> dict[int, Rate]:
     rates = {}
     for key, group in scored.groupby(by):
         per_item = (1 - group["correct"]).groupby(group["item"]).agg(["sum", "size"])
-        rates[int(key)] = clustered_rate(per_item["sum"], per_item["size"])
+        rates[int(str(key))] = clustered_rate(per_item["sum"], per_item["size"])
     return rates
 
 
@@ -243,3 +246,15 @@ def analyze_needle(rows: list[tuple[Probe, Judgment]], places: dict[str, TrialPl
     else:
         statement = f"No regression: {note}."
     return NeedleAnalysis(cells, coefficients, note, statement, int(frame["instance_id"].nunique()), len(frame), buckets, bins, items, inference)
+
+
+@dataclass
+class NeedleResult:
+    """A needle run: its folder, the analysis, the design asked, the engine's counts, judge and mode."""
+
+    run_dir: Path
+    analysis: NeedleAnalysis
+    design: dict[str, Any]
+    counts: EngineCounts
+    judge: str
+    mode: str

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from judgeaudit.stats.confseq import crossing_times
+from judgeaudit.stats.confseq import Side, crossing_times
 from judgeaudit.stats.equivalence import EFFECT_RANGE
 
 SIMULATIONS = 400
@@ -58,9 +58,10 @@ def instances_to_certify(
     ``max_instances``, e.g. when the effect itself is near or above δ)."""
     samples = model.draw(np.random.default_rng(seed), (SIMULATIONS, max_instances), effect_range)
     alpha = 1.0 - confidence
-    sides: Sequence[tuple[float, str]] = {
+    options: dict[str, Sequence[tuple[float, Side]]] = {
         "toward": ((delta, "upper"),), "away": ((-delta, "lower"),), "either": ((delta, "upper"), (-delta, "lower")),
-    }[expected]
+    }
+    sides = options[expected]
     times = np.max([_never_as_inf(crossing_times(samples, *effect_range, alpha, threshold, side)) for threshold, side in sides], axis=0)
     needed = float(np.quantile(times, power, method="higher"))
     return int(needed) if np.isfinite(needed) else None
@@ -74,9 +75,10 @@ def instances_to_fail(
     stricter level the certificate uses for a FAIL (None: not within ``max_instances``)."""
     samples = model.draw(np.random.default_rng(seed), (SIMULATIONS, max_instances), effect_range)
     alpha = (1.0 - confidence) / (max(1, family) * (2 if expected == "either" else 1))
-    sides: Sequence[tuple[float, str]] = {
+    options: dict[str, Sequence[tuple[float, Side]]] = {
         "toward": ((delta, "lower"),), "away": ((-delta, "upper"),), "either": ((delta, "lower"), (-delta, "upper")),
-    }[expected]
+    }
+    sides = options[expected]
     times = np.min([_never_as_inf(crossing_times(samples, *effect_range, alpha, threshold, side)) for threshold, side in sides], axis=0)
     needed = float(np.quantile(times, power, method="higher"))
     return int(needed) if np.isfinite(needed) else None

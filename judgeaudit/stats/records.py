@@ -193,6 +193,24 @@ class Validity:
     (ratings, rewards) or mixed. Every effect is decided on verdicts, the scale common to all."""
 
 
+@dataclass(frozen=True)
+class RunFacts:
+    """What a summary says about its run beyond the judgments: the last invocation's counts and time,
+    the spend per bias, the sequential stops, and the run's cost where the judgments cannot give it."""
+
+    elapsed_s: float | None = None
+    this_invocation: dict[str, Any] = field(default_factory=dict)
+    spend: dict[str, dict] | None = None
+    sequential: dict[str, Any] | None = None
+    cost_usd: float | None = None
+    """None: summed from the answers."""
+
+    @classmethod
+    def of_summary(cls, summary: dict[str, Any]) -> RunFacts:
+        """The facts a written summary.json recorded (none where there is none)."""
+        return cls(summary.get("elapsed_s"), summary.get("this_invocation", {}), summary.get("spend"), summary.get("sequential"), summary.get("cost_usd"))
+
+
 @dataclass
 class Summary:
     """The result of an audit, as every output reads it."""

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
-from typing import Any
 
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.formulations import Formulation
 from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.cells import SCORED, SHARED, cell_frame
+from judgeaudit.stats.edits import edit_findings
 from judgeaudit.stats.effects import Settings, content_bias, finalize, position_bias, repeat_noise
 from judgeaudit.stats.inference import clustered_rate
-from judgeaudit.stats.edits import edit_findings
 from judgeaudit.stats.length import length_view
 from judgeaudit.stats.position import PositionMetrics, position_metrics
 from judgeaudit.stats.records import (
@@ -22,11 +22,11 @@ from judgeaudit.stats.records import (
     CallCounts,
     ControlAccuracy,
     NoiseFloor,
+    RunFacts,
     Summary,
     Validity,
 )
 from judgeaudit.stats.wide import Cells
-
 
 NOT_APPLICABLE = "the cue does not apply (the edit would change nothing)"
 
@@ -126,9 +126,11 @@ def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str) -
 
 
 def build_summary(
-    manifest: dict[str, Any], specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], answers: dict[str, Judgment]
+    manifest: dict[str, Any], specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], answers: dict[str, Judgment],
+    facts: RunFacts | None = None,
 ) -> Summary:
-    """The Summary of a run from its manifest (settings) and its answered probes."""
+    """The Summary of a run from its manifest (settings), its answered probes and the ``facts`` of its run."""
+    facts = facts or RunFacts()
     config = manifest["config"]
     settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
     cells = Cells(cell_frame(rows))  # built once: every figure below reads it
@@ -145,7 +147,7 @@ def build_summary(
         dataset=manifest["dataset"]["name"],
         n_instances=manifest["dataset"]["n_instances"],
         calls=call_counts(rows, answers),
-        cost_usd=round(sum(j.cost_usd for j in answers.values()), 6),
+        cost_usd=round(sum(j.cost_usd for j in answers.values()), 6) if facts.cost_usd is None else facts.cost_usd,
         alpha=settings.alpha,
         min_instances=settings.min_instances,
         control=control_accuracy(frame),
@@ -158,4 +160,8 @@ def build_summary(
         length=length_view(rows, frame, settings.min_instances, settings.seed_for("length")),
         validity=validity(frame, position, mode),
         edits=edit_findings(cells, sized, settings.alpha, settings.seed_for("edits")),
+        sequential=facts.sequential,
+        elapsed_s=facts.elapsed_s,
+        this_invocation=facts.this_invocation,
+        spend=facts.spend,
     )

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from judgeaudit.biases import build_probes, load_registry, load_spec, select_biases
-from judgeaudit.biases.perturb import reflow, split_sentences
+from judgeaudit.biases.perturb import reflow
+from judgeaudit.biases.sentences import split_sentences
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import (
     CONTROL,

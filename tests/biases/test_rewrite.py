@@ -113,7 +113,7 @@ def test_a_rewritten_run_checks_counts_and_resumes(tmp_path: Path, behaviour: Ju
 
 
 def test_self_enhancement_is_skipped_and_said_so_for_a_judge_that_cannot_write(tmp_path: Path, monkeypatch) -> None:
-    from judgeaudit import audit
+    from judgeaudit import prepare
     from judgeaudit.config import RunConfig
     from judgeaudit.judges.base import Judge
     from judgeaudit.prompts.templates import PAIRWISE_VERDICT
@@ -129,8 +129,8 @@ def test_self_enhancement_is_skipped_and_said_so_for_a_judge_that_cannot_write(t
         def describe(self):
             return {}
 
-    monkeypatch.setattr(audit, "resolve_judge", lambda *args, **kwargs: VerdictOnly())
-    plan = audit.plan_run(RunConfig(judge="fake/verdicts", biases=("self_enhancement", "authority"), limit=3), tmp_path)
+    monkeypatch.setattr(prepare, "resolve_judge", lambda *args, **kwargs: VerdictOnly())
+    plan = prepare.plan_run(RunConfig(judge="fake/verdicts", biases=("self_enhancement", "authority"), limit=3), tmp_path)
     assert [s.name for s in plan.specs] == ["authority"] and not plan.rewrite_tasks
-    assert plan.skipped_biases == {"self_enhancement": audit.CANNOT_WRITE}
+    assert plan.skipped_biases == {"self_enhancement": prepare.CANNOT_WRITE}
     assert {p.bias for p in plan.probes} == {None, "authority"}

@@ -14,8 +14,8 @@ import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from judgeaudit.biases.perturb import split_sentences
 from judgeaudit.biases.sandbox import render_limited
+from judgeaudit.biases.sentences import split_sentences
 from judgeaudit.errors import JudgeAuditError
 
 SOURCE = "bias_templates/x.yaml"

@@ -10,9 +10,9 @@ from dataclasses import replace
 import pytest
 
 from judgeaudit.biases import build_probes, load_registry
-from judgeaudit.biases.perturb import split_sentences
-from judgeaudit.biases.probes import PLACEBO_SIZE_STEP, shared_probes, uses_size_free_placebo
 from judgeaudit.biases.placebo import DEFAULT_PLACEBO, NEUTRAL_ATTRIBUTIONS, NEUTRAL_NOTES, NEUTRAL_SENTENCES
+from judgeaudit.biases.probes import PLACEBO_SIZE_STEP, shared_probes, uses_size_free_placebo
+from judgeaudit.biases.sentences import split_sentences
 from judgeaudit.biases.spec import DIMENSIONS, BiasSpec
 from judgeaudit.datasets import load_instances, sample_path
 from judgeaudit.report.examples import mark_insertions

@@ -99,7 +99,7 @@ def test_missing_file_and_bad_mapping(tmp_path: Path) -> None:
 
 
 def test_limit_takes_instances_across_categories() -> None:
-    from judgeaudit.audit import take_across_categories
+    from judgeaudit.prepare import take_across_categories
 
     instances = load_instances(sample_path())
     taken = take_across_categories(instances, 10)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from judgeaudit.audit import take_across_categories
 from judgeaudit.biases import build_probes, load_registry, select_biases
-from judgeaudit.engine import Journal
 from judgeaudit.datasets import load_instances, sample_path
+from judgeaudit.engine import Journal
+from judgeaudit.prepare import take_across_categories
 from judgeaudit.runs import read_judgments
 from tests.cli import FIVE_BIASES, error_lines, finish, judgeaudit, only_run_dir
 from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer, _fraction

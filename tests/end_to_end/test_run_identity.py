@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from judgeaudit.audit import plan_run
 from judgeaudit.config import RunConfig
+from judgeaudit.prepare import plan_run
 
 ROW = {"prompt": "2+2?", "chosen": "4", "rejected": "5"}
 

@@ -27,7 +27,7 @@ from judgeaudit.formulations import Formulation
 from judgeaudit.judges.anthropic_judge import AnthropicJudge
 from judgeaudit.judges.base import Judge
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
-from judgeaudit.schema import Judgment, JudgeRequest, Probe
+from judgeaudit.schema import JudgeRequest, Judgment, Probe
 from tests.mock_batch_server import BatchBehaviour, MockBatchServer
 from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer
 
@@ -75,7 +75,7 @@ def test_a_batch_answers_as_the_direct_calls_do_and_a_rerun_is_free(provider: st
         judge = _judge(provider, server)
         requests = _requests(judge)
         try:
-            direct = dict(zip(requests, await asyncio.gather(*(judge.judge(r) for r in requests.values()))))
+            direct = dict(zip(requests, await asyncio.gather(*(judge.judge(r) for r in requests.values())), strict=True))
             cache = ResponseCache(tmp_path / "cache.sqlite")
             seen: list[Judgment] = []
             polls: list[tuple[str, str]] = []

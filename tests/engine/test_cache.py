@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from judgeaudit.engine import ResponseCache
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 MESSAGES = ({"role": "user", "content": "Which is better? A or B"},)
 

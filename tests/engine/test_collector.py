@@ -12,7 +12,7 @@ import judgeaudit.audit as audit
 from judgeaudit.config import RunConfig
 from judgeaudit.engine import Journal, RetryPolicy, execute
 from judgeaudit.engine.collector import NEVER, young_collections_only
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 from tests.engine.test_engine import ScriptedJudge, requests
 
 

@@ -15,7 +15,7 @@ from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.base import Judge
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 from judgeaudit.prompts import PAIRWISE_VERDICT
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 
 
 class HTTPError(Exception):
@@ -127,7 +127,7 @@ def test_failing_judge_stops_after_consecutive_failures(tmp_path: Path) -> None:
 
 def sdk_error(*chain: BaseException) -> BaseException:
     """``chain[0]`` raised from ``chain[1]``, raised from ``chain[2]``...: how the SDKs wrap socket errors."""
-    for outer, inner in zip(chain, chain[1:]):
+    for outer, inner in zip(chain, chain[1:], strict=False):
         outer.__cause__ = inner
     return chain[0]
 

@@ -15,7 +15,7 @@ from judgeaudit.engine import Budget, BudgetReached, Journal, LimiterRegistry, R
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges.openai_compat import OpenAICompatJudge
 from judgeaudit.pricing import Prices
-from judgeaudit.schema import Judgment, JudgeRequest
+from judgeaudit.schema import JudgeRequest, Judgment
 from tests.engine.test_limiter import FakeClock
 from tests.mock_judge_server import JudgeBehaviour, MockJudgeServer
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from email.utils import formatdate
 import time
+from email.utils import formatdate
 
 import aiohttp
 import anthropic

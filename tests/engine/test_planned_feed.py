@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from judgeaudit.audit import PLAN_CHUNK, attach_probes, plan_run, planned_feed
 from judgeaudit.config import RunConfig
 from judgeaudit.engine import Journal, RetryPolicy, execute
 from judgeaudit.engine.runner import QUEUED_PER_WORKER
+from judgeaudit.prepare import PLAN_CHUNK, attach_probes, plan_run, planned_feed
 from tests.engine.test_engine import ScriptedJudge, requests
 
 

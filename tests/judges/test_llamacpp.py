@@ -87,7 +87,7 @@ def embedded(cache_dir: Path) -> Path:
 
 
 def shared_prefix(a: list[int], b: list[int]) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 @pytest.mark.slow
@@ -96,7 +96,7 @@ def test_prefix_reuse_gives_bit_identical_logits(embedded: Path) -> None:
     reusing = LlamaCppJudge(embedded)
     in_sequence = [last_logits(reusing, m) for m in prompts]
     tokens = [reusing._prompt_tokens(list(m)) for m in prompts]
-    shared = [shared_prefix(a, b) for a, b in zip(tokens, tokens[1:])]
+    shared = [shared_prefix(a, b) for a, b in zip(tokens, tokens[1:], strict=False)]
     assert min(shared) >= reusing.chunk and any(s % reusing.chunk for s in shared)  # reuse happens, mid-chunk too
     # A one-token suffix (the repeat) is where unaligned reuse is not exact: a batch of one token
     # takes another matmul kernel than the same token evaluated inside its chunk.

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from judgeaudit.audit import take_across_categories
 from judgeaudit.datasets import load_instances, sample_path
+from judgeaudit.prepare import take_across_categories
 from tests.cli import finish, judgeaudit, only_run_dir
 
 INSTANCES = take_across_categories(load_instances(sample_path()), 20)  # what --limit 20 audits

@@ -52,7 +52,7 @@ def test_anytime_coverage(name: str) -> None:
     assert below.mean() <= ALPHA + allowance(ALPHA)
     assert above.mean() <= ALPHA + allowance(ALPHA)
     assert (below | above).mean() <= 2 * ALPHA + allowance(2 * ALPHA)
-    for row, low_miss, high_miss in zip(samples[:20], below, above):  # the same verdicts from the bounds
+    for row, low_miss, high_miss in zip(samples[:20], below, above, strict=False):  # the same verdicts from the bounds
         final = mean_bounds(row, -1, 1, ALPHA)
         assert (final.lower > mean, final.upper < mean) == (low_miss, high_miss)
 
