@@ -3,16 +3,19 @@ process at normal priority keeping one core busy (a browser, an IDE indexing, a 
 
 Two thread policies, measured in the same run on the same requests (the default run's, in order): the
 judge's own (``FreeCores``: the cores the other processes leave free, re-measured as it runs) and the
-one it had before (as many threads as cores, fixed). Goal: under load at least 0.45 of the quiet rate
-(one core of two is the fair share), and the quiet rate no lower than the fixed policy's.
+one it had before (as many threads as cores, fixed), alternating over rounds (a fresh judge each time;
+rates vary by about 10% from one load of the model to the next), medians reported. Goal: under load at
+least 0.45 of the quiet rate (one core of two is the fair share), and the quiet rate no lower than the
+fixed policy's.
 
-    python -m benchmarks.embedded_load [--requests 120]
+    python -m benchmarks.embedded_load [--requests 120] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,17 +70,24 @@ async def measure(judge: LlamaCppJudge, requests: list[JudgeRequest]) -> tuple[f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=120)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     requests = default_requests(args.requests)
     cores = usable_cores()
-    print(f"{len(requests)} requests of the default run, {cores} cores; one busy process at normal priority as the load\n")
+    policies = {"as many as cores, fixed (before)": cores, "the cores left free (FreeCores)": None}
+    rates: dict[str, list[tuple[float, float]]] = {label: [] for label in policies}
+    for round_ in range(args.rounds):
+        for label in sorted(policies, reverse=round_ % 2 == 1):  # alternate which goes first
+            judge = judge_with(policies[label])
+            rates[label].append(asyncio.run(measure(judge, requests)))
+            asyncio.run(judge.aclose())
+            print(f"round {round_ + 1}: {label}: quiet {rates[label][-1][0]:.2f}, loaded {rates[label][-1][1]:.2f}", flush=True)
+    print(f"\n{len(requests)} requests of the default run, {cores} cores, one busy process at normal priority as the load; medians of {args.rounds} rounds\n")
     print("| threads | quiet, requests/s | loaded, requests/s | loaded / quiet |")
     print("|---|---:|---:|---:|")
-    for label, threads in (("as many as cores, fixed (before)", cores), ("the cores left free (FreeCores)", None)):
-        judge = judge_with(threads)
-        quiet, loaded = asyncio.run(measure(judge, requests))
-        asyncio.run(judge.aclose())
-        print(f"| {label} | {quiet:.2f} | {loaded:.2f} | {loaded / quiet:.2f} |", flush=True)
+    for label, measured in rates.items():
+        quiet, loaded = (statistics.median(values) for values in zip(*measured, strict=True))
+        print(f"| {label} | {quiet:.2f} | {loaded:.2f} | {loaded / quiet:.2f} |")
 
 
 if __name__ == "__main__":

@@ -186,3 +186,23 @@ def test_conversion_is_reused_while_its_hash_matches(embedded: Path, monkeypatch
     assert gguf.convert(smollm2_path(), SMOLLM2_FORMAT) == embedded
     assert gguf.file_sha256(embedded) == recorded
     assert not [p for p in embedded.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.slow
+def test_answers_do_not_depend_on_the_thread_count(embedded: Path) -> None:
+    """The embedded judge changes its thread count with the machine's load (``FreeCores``); a fixed
+    count of 1 or 2, or a change between requests, gives bit-identical answers."""
+    prompts = judge_messages()[::3]
+    answers = {}
+    for threads in (1, 2):
+        judge = LlamaCppJudge(embedded, n_threads=threads)
+        answers[threads] = [asyncio.run(judge.judge(request(judge, m))).p_a for m in prompts]
+        asyncio.run(judge.aclose())
+    changing = LlamaCppJudge(embedded)
+    switched = []
+    for index, messages in enumerate(prompts):
+        changing._threads.threads = 1 + index % 2  # as FreeCores would set it
+        changing._threads.update = lambda watch=changing._threads: watch.threads  # type: ignore[method-assign]
+        switched.append(asyncio.run(changing.judge(request(changing, messages))).p_a)
+    asyncio.run(changing.aclose())
+    assert answers[1] == answers[2] == switched and len(set(switched)) > 1
