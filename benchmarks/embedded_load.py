@@ -4,7 +4,7 @@ process at normal priority keeping one core busy (a browser, an IDE indexing, a 
 Two thread policies, measured in the same run on the same requests (the default run's, in order): the
 judge's own (``FreeCores``: the cores the other processes leave free, re-measured as it runs) and the
 one it had before (as many threads as cores, fixed), alternating over rounds (a fresh judge each time;
-rates vary by about 10% from one load of the model to the next), medians reported. Goal: under load at
+quiet rates varied by up to 15% from one load of the model to the next), medians reported. Goal: under load at
 least 0.45 of the quiet rate (one core of two is the fair share), and the quiet rate no lower than the
 fixed policy's.
 

@@ -13,7 +13,7 @@ not be certified below it more than 5% of the time; a judge with no bias must no
 the coverage of the interval the certificate reports with stopping on (the confidence sequence's
 bounds, each one-sided at 95%: 90% for the pair).
 
-    python -m benchmarks.sequential [--replications 200] [--batch 10] [--rows 1,2,3]
+    python -m benchmarks.sequential [--replications 200] [--batch 10] [--rows 1,2,3,s]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from judgeaudit.stats import Settings, summarize_biases
 from judgeaudit.stats.effects import CUE_RANGE
 from judgeaudit.stats.equivalence import instance_sequence
 from judgeaudit.stats.power import EffectModel, instances_to_certify
-from tests.simulation import fixed_design, instances, pulled, sequential_design
+from tests.simulation import edit_averse, fixed_design, instances, length_loving, pulled, sequential_design
 
 BIASES = ("verbosity", "authority", "markdown", "bandwagon", "gender")
 STRONG = {"authority": 0.25}
@@ -68,7 +68,7 @@ def compare(specs: list, sizes: tuple[int, int], taus: dict[str, float], replica
     first = instance_sequence([i.id for i in pool], 0)[: sizes[1]]  # the pilot-planned design's instances
     per_instance = len(probes) / len(pool)
     rng = np.random.default_rng(seed)
-    tally = {"fixed": 0, "fixed_pilot": 0, "sequential": 0, "same": 0, "decisions": 0, "covered": 0, "intervals": 0, "false_fail": 0, "false_certify": 0}
+    tally: dict[str, float] = {"fixed": 0, "fixed_pilot": 0, "sequential": 0, "same": 0, "decisions": 0, "covered": 0, "intervals": 0, "false_fail": 0, "false_certify": 0}
     planned = set(first)
     for replication in range(replications):
         answers = pulled(taus, base=JUDGE_BASE)(probes, rng)
@@ -90,11 +90,28 @@ def compare(specs: list, sizes: tuple[int, int], taus: dict[str, float], replica
     return tally
 
 
+def systematic(specs: list, replications: int, batch: int, pool: int = 300) -> None:
+    """Judges that misbehave systematically, stopped sequentially on a pool of ``pool`` instances: how
+    often each bias ends SHOWN_ABOVE δ, CERTIFIED_BELOW it, or undecided. Neither judge cares about a cue;
+    the length-lover's preference is the verbosity cue itself."""
+    probes = build_probes(instances(pool), specs, seed=0)
+    print(f"\n| judge ({replications} replications, pool {pool} instances) | " + " | ".join(s.name for s in specs) + " |")
+    print("|---|" + "---:|" * len(specs))
+    for label, judge in (("edit-averse (the edited response loses 0.25)", edit_averse(0.25)), ("length-loving (0.35 tanh(Δchars/60))", length_loving(0.35))):
+        rng = np.random.default_rng(5)
+        states: dict[str, list[str]] = {spec.name: [] for spec in specs}
+        for replication in range(replications):
+            for name, state in sequential_design(specs, probes, judge(probes, rng), POLICY, replication, batch=batch).states.items():
+                states[name].append(state)
+        cells = (f"{s.count('SHOWN_ABOVE')} above / {s.count('CERTIFIED_BELOW')} below" for s in states.values())
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=200)
     parser.add_argument("--batch", type=int, default=10)
-    parser.add_argument("--rows", default="1,2,3", help="which judges (rows of the table) to simulate, e.g. 3")
+    parser.add_argument("--rows", default="1,2,3,s", help="which judges to simulate: rows 1-3 of the table, s the systematic judges")
     args = parser.parse_args()
     registry = load_registry()
     specs = [registry[name] for name in BIASES]
@@ -110,9 +127,9 @@ def main() -> None:
     ]
     print("| judge | probes, fixed (assumed sd) | probes, fixed (pilot) | probes, sequential | saved vs assumed / vs pilot | same decision as fixed (pilot), where that one decided | false FAIL (effect ≤ δ) | false PASS (effect ≥ δ) | coverage of the certificate's interval (90%) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    rows = {int(row) for row in args.rows.split(",")}
+    rows = set(args.rows.split(","))
     for seed, (label, taus) in enumerate(scenarios):
-        if seed + 1 not in rows:
+        if str(seed + 1) not in rows:
             continue
         started = time.perf_counter()
         t = compare(specs, sizes, taus, args.replications, args.batch, seed=10 + seed)
@@ -124,6 +141,8 @@ def main() -> None:
             flush=True,
         )
 
+    if "s" in rows:
+        systematic(specs, args.replications, args.batch)
 
 if __name__ == "__main__":
     main()

@@ -150,25 +150,26 @@ async def execute_batch(
     judgments and are asked again on the next run. Rerun after an interruption, it polls the batches
     recorded in ``run_dir`` instead of submitting their requests again.
     """
-    book = AnswerBook(journal, cache, BatchCounts(), on_answer)
-    run = _BatchRun(_provider(judge, max_requests, max_bytes), judge, book, requests, run_dir, on_poll, price)
+    counts = BatchCounts()
+    book = AnswerBook(journal, cache, counts, on_answer)
+    run = _BatchRun(_provider(judge, max_requests, max_bytes), judge, book, counts, requests, run_dir, on_poll, price)
     try:
         await run.run(poll_interval_s)
     finally:
         book.close()
-    return book.answers, run.counts
+    return book.answers, counts
 
 
 class _BatchRun:
     """One batch-engine invocation: submit what is pending, poll what is open, read what ended."""
 
     def __init__(
-        self, provider: BatchProvider, judge: Judge, book: AnswerBook, requests: Mapping[str, JudgeRequest], run_dir: Path,
-        on_poll: Callable[[str, str], None] | None, price: Callable[[Judgment], float] | None,
+        self, provider: BatchProvider, judge: Judge, book: AnswerBook, counts: BatchCounts, requests: Mapping[str, JudgeRequest],
+        run_dir: Path, on_poll: Callable[[str, str], None] | None, price: Callable[[Judgment], float] | None,
     ) -> None:
-        self.provider, self.judge, self.book, self.requests, self.run_dir = provider, judge, book, requests, run_dir
-        self.on_poll, self.price = on_poll, price
-        self.counts: BatchCounts = book.counts  # type: ignore[assignment]
+        """``counts``: the book's, with the batch counts beside its own."""
+        self.provider, self.judge, self.book, self.counts = provider, judge, book, counts
+        self.requests, self.run_dir, self.on_poll, self.price = requests, run_dir, on_poll, price
         in_flight = load_state(run_dir)
         waiting = {key for batch in in_flight for key in batch.keys}
         self.pending = [key for key in book.settle(requests) if key not in waiting]

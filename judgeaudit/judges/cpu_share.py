@@ -60,10 +60,13 @@ class FreeCores:
         self._mark = (clock(), busy(), own())
 
     def update(self) -> int:
-        """Re-measure once a window has passed; the thread count to use."""
-        now, busy = self._clock(), self._busy()
+        """Re-measure once a window has passed (the machine is read no more often); the thread count to use."""
+        now = self._clock()
         started, busy_then, own_then = self._mark
-        if busy is None or busy_then is None or now - started < WINDOW_S:
+        if now - started < WINDOW_S:
+            return self.threads
+        busy = self._busy()
+        if busy is None or busy_then is None:
             return self.threads
         own = self._own()
         self.others = max(0.0, (busy - busy_then - (own - own_then)) / (now - started))

@@ -12,7 +12,7 @@ import pytest
 
 from judgeaudit.datasets.loader import load_instances
 from judgeaudit.datasets.sample import sample_path
-from judgeaudit.engine import Journal, ResponseCache
+from judgeaudit.engine import EngineCounts, Journal, ResponseCache
 from judgeaudit.engine.batch import (
     STATE_NAME,
     BatchCounts,
@@ -289,3 +289,11 @@ def test_a_judge_without_a_batch_api_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(JudgeAuditError, match=r"^judge llamacpp:local has no batch API: --batch works with openai/<model>"):
         asyncio.run(_batch(LocalJudge(), {}, tmp_path))
+
+
+def test_counts_add_field_by_field_and_keep_their_kind() -> None:
+    engine = EngineCounts(calls=2, cost_usd=0.5) + EngineCounts(calls=3, retries=1, cost_usd=0.25)
+    assert engine == EngineCounts(calls=5, retries=1, cost_usd=0.75)
+    batches = BatchCounts(calls=1, batches=2, polls=5) + BatchCounts(calls=4, batches=1, resumed_batches=1)
+    assert batches == BatchCounts(calls=5, batches=3, resumed_batches=1, polls=5)
+    assert EngineCounts(calls=1) + batches == EngineCounts(calls=6)  # the batch-only counts are left out

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from judgeaudit.judges.cpu_share import WINDOW_S, FreeCores, usable_cores
+import os
+import time
+
+import pytest
+
+from judgeaudit.judges.cpu_share import WINDOW_S, FreeCores, _busy_seconds, _own_seconds, usable_cores
 
 
 class Machine:
@@ -54,5 +59,18 @@ def test_where_the_machine_cannot_be_read_it_keeps_its_cores() -> None:
 
 
 def test_this_machine_is_read() -> None:
-    watch = FreeCores(usable_cores())
-    assert 1 <= watch.threads <= usable_cores()
+    """On Linux the machine's CPU time and the process's own grow while this process computes."""
+    if _busy_seconds() is None:
+        pytest.skip("no /proc/stat here")
+    busy, own = _busy_seconds(), _own_seconds()
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        sum(range(10_000))
+    assert _busy_seconds() > busy and _own_seconds() > own + 0.1
+    assert 1 <= usable_cores() <= (os.cpu_count() or 1)
+
+
+def test_the_machine_is_read_once_a_window_has_passed() -> None:
+    reads = []
+    watch = FreeCores(2, busy=lambda: reads.append(1) or 0.0, own=lambda: 0.0, clock=iter([0.0, 0.1, 0.2, 0.6]).__next__)
+    assert [watch.update() for _ in range(3)] == [2, 2, 2] and len(reads) == 2  # at construction, and after 0.6 s

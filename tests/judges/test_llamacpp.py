@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from judgeaudit.judges import gguf, llamacpp
+from judgeaudit.judges.cpu_share import FreeCores
 from judgeaudit.judges.llamacpp import SMOLLM2_FORMAT, LlamaCppJudge, smollm2_path
 from judgeaudit.judges.registry import resolve_judge
 from judgeaudit.prompts.templates import PAIRWISE_LOGIT
@@ -199,10 +200,13 @@ def test_answers_do_not_depend_on_the_thread_count(embedded: Path) -> None:
         answers[threads] = [asyncio.run(judge.judge(request(judge, m))).p_a for m in prompts]
         asyncio.run(judge.aclose())
     changing = LlamaCppJudge(embedded)
-    switched = []
+    machine = {"now": 0.0, "busy": 0.0}  # a 2-core machine where another process comes and goes
+    changing._threads = FreeCores(2, busy=lambda: machine["busy"], own=lambda: 0.0, clock=lambda: machine["now"])
+    switched, used = [], []
     for index, messages in enumerate(prompts):
-        changing._threads.threads = 1 + index % 2  # as FreeCores would set it
-        changing._threads.update = lambda watch=changing._threads: watch.threads  # type: ignore[method-assign]
+        machine["now"] += 1.0
+        machine["busy"] += 1.0 if index % 2 == 0 else 0.0  # busy one second in two
         switched.append(asyncio.run(changing.judge(request(changing, messages))).p_a)
+        used.append(changing._running_threads)
     asyncio.run(changing.aclose())
-    assert answers[1] == answers[2] == switched and len(set(switched)) > 1
+    assert used == [1, 2, 1, 2] and answers[1] == answers[2] == switched and len(set(switched)) > 1

@@ -7,7 +7,6 @@ import inspect
 
 import pytest
 
-from judgeaudit.engine import EngineCounts
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.judges import resolve_judge
 from judgeaudit.judges.base import Judge
@@ -48,8 +47,3 @@ def test_a_resolved_backend_is_on_the_base_and_says_what_it_can() -> None:
     judge = resolve_judge("openai/x", api_base="http://127.0.0.1:9/v1")
     assert isinstance(judge, Judge) and judge.can_write and judge.batch_provider() is not None
     assert not judge.recorded_only and judge.context_window is None and not judge.counts_tokens
-
-
-def test_counts_add() -> None:
-    total = EngineCounts(calls=2, cost_usd=0.5) + EngineCounts(calls=3, retries=1, cost_usd=0.25)
-    assert total == EngineCounts(calls=5, retries=1, cost_usd=0.75)
