@@ -112,7 +112,7 @@ class Formulation:
         difference = first.score - second.score
         verdict = "A" if difference > 0 else "B" if difference < 0 else "tie"
         p_a = 1.0 / (1.0 + math.exp(-difference)) if soft_scores else None
-        return Judgment(verdict=verdict, p_a=p_a, raw=raw, score=difference, **usage)  # type: ignore[arg-type]
+        return Judgment(verdict=verdict, p_a=p_a, raw=raw, score=difference, scores=(first.score, second.score), **usage)  # type: ignore[arg-type]
 
 
 def _conversation(probe: Probe, label: str) -> tuple[dict[str, str], ...]:

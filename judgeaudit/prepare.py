@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,7 @@ def plan_run(config: RunConfig, out_dir: Path, probes: bool = True) -> PlannedRu
         "design": DESIGN_VERSION,
         "mode": mode,
         "judge": judge_identity(judge),
-        "instances": stable_hash([asdict(i) for i in data.instances]),
+        "instances": stable_hash([i.identity_fields() for i in data.instances]),
         "biases": sorted(spec.text_hash for spec in specs),
         "seed": config.seed,
     }

@@ -15,6 +15,8 @@ Task = Literal["verdict", "score", "reward", "text"]
 """What a request asks: a pairwise verdict, a score of one response on a scale, a reward model's score
 of one response, or free text (a rewrite)."""
 Order = Literal["chosen_first", "chosen_second"]
+Label = Literal["chosen", "rejected", "tie"]
+"""Which response of an instance is better, in the data's frame: its chosen one, its rejected one, or neither."""
 Condition = Literal[
     "control", "repeat", "edit_on_worse", "edit_on_better", "cue_on_worse", "cue_on_better", "placebo_on_worse", "placebo_on_better"
 ]
@@ -45,8 +47,35 @@ def stable_hash(payload: Any, length: int = 64) -> str:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """One person's judgment of an instance: which response is better and/or a score of each."""
+
+    annotator: str
+    verdict: Label | None = None
+    """chosen / rejected / tie; None where only scores were given (the higher one then wins)."""
+    chosen_score: float | None = None
+    rejected_score: float | None = None
+    confidence: float | None = None
+
+    @property
+    def preference(self) -> Label | None:
+        """The verdict, or the one its scores imply (equal scores: a tie)."""
+        if self.verdict is not None or self.chosen_score is None or self.rejected_score is None:
+            return self.verdict
+        if self.chosen_score == self.rejected_score:
+            return "tie"
+        return "chosen" if self.chosen_score > self.rejected_score else "rejected"
+
+
+@dataclass(frozen=True)
 class Instance:
-    """One evaluation item: a prompt with a better (chosen) and a worse (rejected) response."""
+    """One evaluation item: a prompt with a better (chosen) and a worse (rejected) response.
+
+    ``gold`` is the data's own label where it has one: ``chosen`` (the loader puts the better response
+    in ``chosen``) or ``tie``; None means the chosen/rejected split is the only label. ``annotations``
+    are the human judgments of the pair. Neither changes what the judge is asked, so neither is part
+    of the run's identity (``identity_fields``).
+    """
 
     id: str
     prompt: str
@@ -55,6 +84,16 @@ class Instance:
     category: str = "uncategorized"
     reference: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    gold: Literal["chosen", "tie"] | None = None
+    annotations: tuple[Annotation, ...] = ()
+
+    def identity_fields(self) -> dict[str, Any]:
+        """The fields that decide what the judge is asked (the labels are left out)."""
+        return {name: getattr(self, name) for name in _ASKED_FIELDS}
+
+    @property
+    def labelled(self) -> bool:
+        return self.gold is not None or bool(self.annotations)
 
 
 @dataclass(frozen=True)
@@ -133,6 +172,9 @@ class Judgment:
     """The model name the provider reports having answered with (e.g. a dated snapshot), when it says."""
     score: float | None = None
     """A score of one response (pointwise or reward model), or the score difference A - B once combined."""
+    scores: tuple[float, float] | None = None
+    """Once combined from two scores: the scores of A and of B themselves (what agreement with human
+    scores reads). Written only when set, so files of verdict judges stay as they were."""
 
     @property
     def ok(self) -> bool:
@@ -145,12 +187,20 @@ class Judgment:
         return self.ok and not self.truncated
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _JUDGMENT_FIELDS}  # flat fields: no deep copy needed
+        fields = {name: getattr(self, name) for name in _JUDGMENT_FIELDS}  # flat fields: no deep copy needed
+        if self.scores is None:
+            del fields["scores"]
+        else:
+            fields["scores"] = list(self.scores)
+        return fields
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Judgment:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if known.get("scores") is not None:
+            known["scores"] = tuple(known["scores"])
         return cls(**known)
 
 
+_ASKED_FIELDS = ("id", "prompt", "chosen", "rejected", "category", "reference", "metadata")
 _JUDGMENT_FIELDS = tuple(Judgment.__dataclass_fields__)

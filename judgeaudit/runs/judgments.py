@@ -30,7 +30,6 @@ ID_LENGTH = 16
 """Hex digits of SHA-256 that name a text (64 bits: a collision is unlikely below billions of texts)."""
 
 _PROBE_FIELDS = tuple(Probe.__dataclass_fields__)
-_JUDGMENT_FIELDS = tuple(Judgment.__dataclass_fields__)
 _SHARED_FIELDS = (*TEXT_FIELDS, "instance_id", "bias", "condition", "variant", "order", "category", "verdict", "resolved_model")
 """The string fields a reader keeps one object of per distinct value: texts, and short ones that repeat."""
 HEADER = {
@@ -61,7 +60,7 @@ def write_judgments(path: Path, rows: Iterable[tuple[Probe, Judgment]], keys: It
         handle.write(_line(HEADER))
         for (probe, judgment), probe_keys in zip(rows, keys, strict=True):
             record = {name: getattr(probe, name) for name in _PROBE_FIELDS} | {"request_keys": list(probe_keys)}
-            record |= {name: getattr(judgment, name) for name in _JUDGMENT_FIELDS}
+            record |= judgment.to_dict()
             for name in TEXT_FIELDS:
                 text = record[name]
                 if isinstance(text, str) and len(text) > INLINE_UP_TO:

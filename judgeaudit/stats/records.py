@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 Status = Literal["BIASED", "NOT_DETECTED", "INCONCLUSIVE"]
 Interval = tuple[float, float] | tuple[None, None]
@@ -194,6 +194,240 @@ class Validity:
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """A statistic over instances (a kappa, an alpha, a calibration error...) with its 95% interval,
+    from a bootstrap over instances (``stats.resampling``) where no closed form is honest."""
+
+    value: float | None
+    ci: Interval
+    n_instances: int
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Scored control probes counted by the reference label (rows) and the judge's verdict (columns),
+    both in the data's frame: chosen, rejected, tie; ``unscored`` counts the probes without a verdict."""
+
+    reference: str
+    """What the rows are: ``gold`` or ``human majority``."""
+    labels: tuple[str, ...]
+    counts: tuple[tuple[int, ...], ...]
+    unscored: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GoldAgreement:
+    """The judge against the gold label on the unchanged pairs (the control probes, both orders)."""
+
+    source: str
+    """Where the gold label comes from: ``labels`` (the data's label field), ``human majority``, ``chosen/rejected``
+    (the data's split is the label), or several of them with their counts."""
+    n_instances: int
+    n_tie_gold: int
+    accuracy: Rate
+    """Per instance over its scored orders, gold ties left out: the gold-better response wins (a tie verdict is not a win)."""
+    accuracy_by_order: dict[str, Rate]
+    """The same in each order alone (``chosen_first``, ``chosen_second``)."""
+    accuracy_averaged: Rate
+    """The order-averaged verdict (the mean of the two orders' 1 / 0.5 / 0: above a half chosen, below
+    rejected, a half a tie) equals gold; gold ties included, instances scored in both orders."""
+    agreement_with_ties: Rate
+    """Three classes, gold ties included: per instance over its scored orders."""
+    kappa: Estimate
+    """Cohen's kappa of the judge against gold over every scored control probe, three classes as shown
+    (A, B, tie): a judge that follows position rather than content scores near 0."""
+    confusion: Confusion
+
+
+@dataclass(frozen=True)
+class AnnotatorTest:
+    """The Alt-Test's comparison of the judge with one held-out annotator."""
+
+    annotator: str
+    n_instances: int
+    judge_advantage: float
+    """rho_f: the share of this annotator's instances on which the judge agrees with the other annotators at
+    least as well as this annotator does."""
+    human_advantage: float
+    """rho_h: the same the other way round."""
+    test: str
+    """``t-test`` (at least 30 instances, as the paper asks) or ``Wilcoxon signed-rank`` (fewer)."""
+    p_value: float
+    won: bool
+    """The null hypothesis rho_f <= rho_h - epsilon is rejected after the Benjamini-Yekutieli procedure."""
+
+
+@dataclass(frozen=True)
+class AltTest:
+    """Can the judge replace an annotator (Calderon, Reichart & Dror, 2025)? Leave one annotator out at a time."""
+
+    epsilon: float
+    q: float
+    annotators: list[AnnotatorTest]
+    skipped: dict[str, int]
+    """Annotators left out (too few instances shared with another annotator), with their instance counts."""
+    winning_rate: float | None
+    """omega: the share of tested annotators the judge wins against; it passes at 0.5 or more."""
+    advantage_probability: float | None
+    """rho: the mean of rho_f over the tested annotators (to compare judges)."""
+    passed: bool | None
+    """None: not assessable (fewer than two annotators could be tested)."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class HumanAgreement:
+    """The judge against human annotators, beside the humans against each other (the ceiling)."""
+
+    n_instances: int
+    n_annotators: int
+    n_annotations: int
+    no_majority: int
+    """Instances whose annotations split with no label ahead (left out of ``majority`` and ``kappa``)."""
+    majority: Rate
+    """The judge's verdict equals the annotators' majority (per instance over its scored orders)."""
+    random_annotator: Rate
+    """The judge's verdict equals a randomly drawn annotator's (per instance: the share of annotators it matches)."""
+    ceiling: Rate | None
+    """An annotator's verdict equals another, randomly drawn one's (instances with two or more annotations):
+    the human-human agreement, computed the same way as ``random_annotator``."""
+    gap: Estimate | None
+    """``random_annotator`` minus ``ceiling`` on the instances with two or more annotations (paired per instance)."""
+    kappa: Estimate
+    """Cohen's kappa of the judge against the majority, three classes as shown."""
+    alpha_humans: Estimate | None
+    """Krippendorff's alpha (nominal: chosen, rejected, tie) over the annotators."""
+    alpha_with_judge: Estimate | None
+    """The same with the judge as one more annotator (its order-averaged verdict)."""
+    alt_test: AltTest | None
+    confusion: Confusion
+
+
+@dataclass(frozen=True)
+class ScaleUse:
+    """How a rater uses its scale."""
+
+    low: float
+    high: float
+    """The scale's ends as observed (scores are compared after mapping these ends onto each other, so no
+    figure depends on a score's units)."""
+    points_used: int
+    sd_share: float
+    """The scores' standard deviation over the width of the scale."""
+    top_share: float
+    """The share of scores on the most used point."""
+
+
+@dataclass(frozen=True)
+class ScoreAgreement:
+    """A judge that scores each response alone, against human scores of the same responses."""
+
+    n_instances: int
+    n_responses: int
+    spearman: Estimate
+    """Judge score against the mean human score of each response (both responses of an instance resampled together)."""
+    kendall: Estimate
+    weighted_kappa: Estimate
+    """Quadratic-weighted kappa, the judge's score mapped linearly onto the human scale and rounded, against
+    each human score."""
+    human_weighted_kappa: Estimate | None
+    """The same between two annotators of a response (the ceiling)."""
+    judge_scale: ScaleUse
+    human_scale: ScaleUse
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """One bin of a reliability diagram: stated probability against observed frequency."""
+
+    low: float
+    high: float
+    n: int
+    mean_p: float | None
+    frequency: float | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Is the judge's probability of A right as often as it says (every scored control probe, as shown)?"""
+
+    source: str
+    """``probabilities`` (logits, logprobs) or ``reward score differences`` (sigmoid of the difference: a
+    convention, so only the recalibrated figures are free of the score's units)."""
+    target: str
+    """``gold`` or ``human majority``."""
+    n_instances: int
+    n_probes: int
+    ece: Estimate
+    brier: Estimate
+    bins: list[ReliabilityBin]
+    recalibrated_ece: Estimate
+    """After a logistic recalibration fitted on the other folds of instances (cross-fitted)."""
+    recalibrated_brier: Estimate
+    recalibrated_bins: list[ReliabilityBin]
+    folds: int
+    decided_on: str
+    """Which error the certificate reads: ``ece`` for probabilities, ``recalibrated_ece`` for reward scores."""
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """An instance the judge gets wrong where the reference is clear (gold, or annotators who agree)."""
+
+    instance_id: str
+    category: str
+    reference: str
+    reference_source: str
+    verdicts: tuple[str | None, str | None]
+    """The judge's verdict with the chosen response shown first, then second (None: not scored)."""
+
+
+@dataclass(frozen=True)
+class CategoryAgreement:
+    """One category's agreement figures."""
+
+    accuracy: Rate
+    kappa: Estimate
+    majority: Rate | None
+
+
+@dataclass(frozen=True)
+class AgreementEvidence:
+    """The per-instance values behind the figures a certificate decides on, so that it can bound them at
+    its own confidence (``stats.agreement`` has the functions that do). Instances are in id order."""
+
+    gold_confusions: list[list[int]] = field(default_factory=list)
+    """Per instance, its scored control probes as a 3 x 3 table flattened row by row: gold (A, B, tie as
+    shown) by the judge's verdict (A, B, tie)."""
+    majority_confusions: list[list[int]] = field(default_factory=list)
+    """The same against the annotators' majority (instances with one)."""
+    gap: list[float] = field(default_factory=list)
+    """Per instance with two or more annotations: the judge's agreement with a random annotator minus an
+    annotator's with another."""
+    calibration: list[list[float]] = field(default_factory=list)
+    """Per scored probe with a probability: [instance position, P(A), cross-fitted recalibrated P(A), 1 if A is right else 0]."""
+    alt_test: dict[str, list[int]] = field(default_factory=dict)
+    """Per annotator the Alt-Test tests: per instance, W_h - W_f (-1, 0 or 1)."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Is the judge right: against gold, against humans, its scores and its probabilities."""
+
+    gold: GoldAgreement | None
+    humans: HumanAgreement | None
+    scores: ScoreAgreement | None
+    calibration: Calibration | None
+    disagreements: list[Disagreement]
+    """The first ``DISAGREEMENTS_KEPT`` (``stats.agreement``), in id order."""
+    n_disagreements: int
+    by_category: dict[str, CategoryAgreement]
+    not_assessable: dict[str, str]
+    """Figures that could not be computed, with why (no annotations, no probabilities, too few instances)."""
+    evidence: AgreementEvidence = field(default_factory=AgreementEvidence)
+
+
+@dataclass(frozen=True)
 class RunFacts:
     """What a summary says about its run beyond the judgments: the last invocation's counts and time,
     the spend per bias, the sequential stops, and the run's cost where the judgments cannot give it."""
@@ -247,6 +481,8 @@ class Summary:
     spend: dict[str, dict] | None = None
     """Requests, cache hits, tokens and dollars per bias (``stats.spend``): what each bias alone asked,
     ``shared`` for the control, repeat and shared placebos, and the ``total``."""
+    agreement: Agreement | None = None
+    """Is the judge right: gold, humans, scores, calibration (``stats.agreement``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
