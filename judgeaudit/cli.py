@@ -60,8 +60,8 @@ def run(
     prompt: Annotated[Optional[str], typer.Option("--prompt", help="A built-in prompt (pairwise_verdict, pairwise_json, pointwise_score, ...) or your own prompt file (YAML with user/system/kind, or a Jinja text).")] = None,
     structured: Annotated[bool, typer.Option("--structured", help="Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json).")] = False,
     logprobs: opt.Logprobs = True,
-    dataset: Annotated[Optional[Path], typer.Option("--dataset", "-d", help="JSONL/CSV with prompt, chosen, rejected.")] = None,
-    field_map: Annotated[list[str], typer.Option("--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction.")] = [],  # noqa: B006 - typer's way
+    dataset: Annotated[Optional[Path], typer.Option("--dataset", "-d", help="JSONL/JSON/CSV with prompt, chosen, rejected (optional label, annotations), or NAME:PATH for a public layout (mt-bench-human).")] = None,
+    field_map: Annotated[list[str], typer.Option("--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction, chosen=conversation_a.1.content, label=preference, annotator=judge.")] = [],  # noqa: B006 - typer's way
     biases: Annotated[list[str], typer.Option("--bias", "-b", help="Biases to audit, e.g. verbosity,authority (repeatable); default: all.")] = [],  # noqa: B006
     dimensions: Annotated[list[str], typer.Option("--dimension", help="Audit every bias of these dimensions, e.g. tone,social.")] = [],  # noqa: B006
     exclude: Annotated[list[str], typer.Option("--exclude", help="Leave these biases out, e.g. position.")] = [],  # noqa: B006
@@ -77,6 +77,7 @@ def run(
     temperature: opt.Temperature = 0.0,
     max_tokens: opt.MaxTokens = 4096,
     alpha: Annotated[float, typer.Option("--alpha", help="FDR level: a bias is BIASED when q < alpha.")] = 0.05,
+    alt_epsilon: Annotated[float, typer.Option("--alt-epsilon", min=0.0, max=1.0, help="Alt-Test margin: 0.2 expert annotators, 0.15 skilled, 0.1 crowd workers.")] = 0.2,
     min_instances: Annotated[int, typer.Option("--min-instances", min=1, help="Fewer assessable instances: INCONCLUSIVE.")] = 10,
     sequential: Annotated[bool, typer.Option("--sequential", help="Ask in batches of whole instances and stop each bias as soon as the equivalence test decides it at the policy's margin (anytime-valid: as reliable as asking everything).")] = False,
     batch_instances: Annotated[int, typer.Option("--batch-instances", min=1, help="Instances per batch with --sequential.")] = 10,

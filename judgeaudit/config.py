@@ -60,7 +60,8 @@ class RunConfig(JudgeSettings, EngineSettings):
     structured: bool = False
     """Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json)."""
     dataset: str | None = None
-    """Path of a JSONL/CSV dataset; None means the bundled sample set."""
+    """Path of a JSONL/JSON/CSV dataset, or ``NAME:PATH`` for a public layout read by name
+    (``datasets.presets``); None means the bundled sample set."""
     field_map: dict[str, str] = field(default_factory=dict)
     """Canonical field -> column/key in the dataset (e.g. prompt -> instruction)."""
     biases: tuple[str, ...] = ()
@@ -79,6 +80,9 @@ class RunConfig(JudgeSettings, EngineSettings):
     """False discovery rate: a bias is BIASED when its BH q-value is below alpha (statistics only)."""
     min_instances: int = 10
     """Below this many assessable instances a bias is INCONCLUSIVE (statistics only)."""
+    alt_epsilon: float = 0.2
+    """The Alt-Test's cost-benefit margin epsilon (0.2 for expert annotators, 0.15 skilled, 0.1 crowd
+    workers, as its authors advise; statistics only)."""
     sequential: bool = False
     """Ask in batches of whole instances and stop each bias once the equivalence test decides it at the
     policy's margin and confidence (``--sequential``); stopped biases cost no more calls."""

@@ -18,7 +18,7 @@ from judgeaudit.biases.probes import Rewrites
 from judgeaudit.biases.rewrite import MEANING_CHECK, PARAPHRASE, RewriteTask, rewrite_tasks
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.config import RunConfig, run_id
-from judgeaudit.datasets import SAMPLE_NAME, load_instances, sample_path
+from judgeaudit.datasets import SAMPLE_NAME, load_dataset, load_instances, sample_path
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation, default_mode
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
@@ -142,8 +142,7 @@ def _load_data(config: RunConfig) -> _Data:
     """The dataset (or the bundled sample), limited to ``--limit`` instances taken across categories."""
     if config.limit is not None and config.limit < 1:
         raise JudgeAuditError(f"--limit must be at least 1, got {config.limit}")
-    path = Path(config.dataset) if config.dataset else sample_path()
-    instances = load_instances(path, config.field_map) if config.dataset else load_instances(path)
+    instances, path = load_dataset(config.dataset, config.field_map) if config.dataset else (load_instances(sample_path()), sample_path())
     embedded_default = not config.dataset and config.judge == DEFAULT_JUDGE
     limit = EMBEDDED_SAMPLE_LIMIT if config.limit is None and embedded_default else config.limit
     if limit is not None:

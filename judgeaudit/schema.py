@@ -85,6 +85,8 @@ class Instance:
     reference: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     gold: Literal["chosen", "tie"] | None = None
+    gold_source: str = ""
+    """Where ``gold`` comes from: ``labels`` (the data's label field) or ``human majority``."""
     annotations: tuple[Annotation, ...] = ()
 
     def identity_fields(self) -> dict[str, Any]:

@@ -51,3 +51,15 @@ def test_settings_that_change_answers_change_the_run(data: Path, tmp_path: Path)
     # Same rows, edited content: a different run.
     data.write_text(data.read_text().replace('"rejected": "5"', '"rejected": "6"'))
     assert run_dir(dataset=str(data)) != reference
+
+
+def test_labels_change_no_answer_and_keep_the_run(data: Path, tmp_path: Path) -> None:
+    """Gold labels and annotations are recorded, not keyed: adding them to a dataset keeps its run folder,
+    and run folders made before labels existed keep their names (pinned from the code before them)."""
+    reference = run_dir(dataset=str(data))
+    assert reference == "openai-m__da81cd12a756"
+    labelled = tmp_path / "labelled.jsonl"
+    rows = [ROW | {"id": str(i), "prompt": f"{i}+{i}?", "label": "chosen", "annotations": ["chosen", "tie"]} for i in range(12)]
+    labelled.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    assert run_dir(dataset=str(labelled), alt_epsilon=0.1) == reference
+    assert plan_run(RunConfig(bias_dirs=()), Path("out")).run_dir.name == "smollm2__1aac17a0c1a7"

@@ -1,0 +1,76 @@
+"""labels.jsonl: the gold label and human annotations of each instance of a run, kept beside its
+judgments so that a rebuild computes agreement without the dataset. Written only for labelled data.
+
+The first line says what the file is; every other line is one instance: ``{"id", "gold",
+"gold_source", "annotations": [{"annotator", "verdict", "chosen_score", "rejected_score", "confidence"}]}``
+in the run's frame (``chosen`` is the response the gold label prefers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from judgeaudit.errors import JudgeAuditError
+from judgeaudit.schema import Annotation, Instance
+from judgeaudit.stats.judged import InstanceLabels
+
+LABELS = "labels.jsonl"
+FORMAT = "judgeaudit.labels"
+VERSION = 1
+
+
+def write_labels(path: Path, instances: Iterable[Instance]) -> None:
+    """Write the labels of the labelled instances (atomically); write nothing when none is labelled."""
+    labelled = [i for i in instances if i.labelled]
+    if not labelled:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"format": FORMAT, "version": VERSION}) + "\n")
+        for instance in labelled:
+            record = {"id": instance.id, "gold": instance.gold, "gold_source": instance.gold_source, "annotations": [asdict(a) for a in instance.annotations]}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def read_labels(path: Path) -> dict[str, InstanceLabels]:
+    """The labels of a run by instance id (none where the run has no labels file)."""
+    if not path.exists():
+        return {}
+    labels: dict[str, InstanceLabels] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            try:
+                record = json.loads(line)
+                if line_no == 1:
+                    if record.get("format") != FORMAT:
+                        raise ValueError(f"not a judgeaudit labels file (format {record.get('format')!r})")
+                    continue
+                annotations = tuple(Annotation(**a) for a in record["annotations"])
+                labels[record["id"]] = InstanceLabels(record["gold"], record["gold_source"] or "chosen/rejected", annotations)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise JudgeAuditError(f"{path}:{line_no}: malformed labels record ({exc})") from None
+    return labels
+
+
+def label_counts(instances: Iterable[Instance]) -> dict[str, object]:
+    """What the manifest says about the labels: gold labels by source, annotations and annotators."""
+    instances = list(instances)
+    sources: dict[str, int] = {}
+    for instance in instances:
+        if instance.gold is not None:
+            sources[instance.gold_source] = sources.get(instance.gold_source, 0) + 1
+    annotators = {a.annotator for i in instances for a in i.annotations}
+    return {
+        "gold": sources,
+        "gold_ties": sum(i.gold == "tie" for i in instances),
+        "annotated_instances": sum(bool(i.annotations) for i in instances),
+        "annotations": sum(len(i.annotations) for i in instances),
+        "annotators": len(annotators),
+        "missing_annotations": sum(int(i.metadata.get("missing_annotations", 0)) for i in instances),
+    }
