@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_a
 
 from judgeaudit.report.examples import report_examples
 from judgeaudit.report.formatting import by_dimension, interval, ordered_biases, pct, pval, signed
+from judgeaudit.report.validity_view import ORDER_NAMES, alt_verdict, estimate, number, one_line, points, points_ci, rate, scale_use, validity_view
 from judgeaudit.schema import Judgment, Probe
 from judgeaudit.stats import Summary
 
@@ -25,7 +26,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         bytecode_cache=FileSystemBytecodeCache(),
     )
-    env.globals.update(pct=pct, signed=signed, pval=pval, interval=interval)
+    env.globals.update(pct=pct, signed=signed, pval=pval, interval=interval, number=number, estimate=estimate, rate=rate)
+    env.globals.update(points=points, points_ci=points_ci, scale_use=scale_use, alt_verdict=alt_verdict, order_names=ORDER_NAMES, one_line=one_line)
     return env
 
 
@@ -53,6 +55,7 @@ def write_reports(run_dir: Path, summary: Summary, manifest: dict[str, Any], row
         "by_status": summary.by_status,
         "examples": examples,
         "cue_examples": cue_examples,
+        "validity": validity_view(summary.agreement, rows),
         "dimensions": by_dimension(summary),
         "references": {record["name"]: record.get("references", []) for record in manifest["biases"]},
         "injections": {record["name"]: _injection(record, manifest) for record in manifest["biases"]},

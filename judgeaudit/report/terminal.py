@@ -9,7 +9,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from judgeaudit.report.formatting import interval, ordered_biases, pct, pval, signed
+from judgeaudit.report.validity_view import alt_verdict, number, points_ci
 from judgeaudit.stats import Summary
+from judgeaudit.stats.records import AltTest
 
 _STATUS_STYLE = {"BIASED": "[bold red]BIASED[/]", "INCONCLUSIVE": "[yellow]INCONCLUSIVE[/]", "NOT_DETECTED": "[green]not detected[/]"}
 
@@ -51,6 +53,7 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
         console = Console()
         if not console.is_terminal:
             console = Console(width=130)
+    console.print(agreement_line(summary))
     console.print(bias_table(summary))
     for name, b in ordered_biases(summary):
         if b.status != "NOT_DETECTED" or b.direction == "away":
@@ -68,6 +71,44 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
         if line:
             console.print(line)
     console.print(f"report: {run_dir}/report.html")
+
+
+def agreement_line(summary: Summary) -> str:
+    """One line on whether the judge is right: gold, humans, Alt-Test, calibration, scores, as far as they exist."""
+    agreement = summary.agreement
+    if agreement is None:
+        return "Validity: not assessable (this summary carries no agreement figures)"
+    parts, absent = [], []
+    if agreement.gold:
+        gold = agreement.gold
+        parts.append(f"accuracy {pct(gold.accuracy.rate)} [{interval(gold.accuracy.ci, True)}] vs gold ({gold.source}) · κ {number(gold.kappa.value)}")
+    humans = agreement.humans
+    if humans:
+        ceiling = f", ceiling {pct(humans.ceiling.rate)}" if humans.ceiling else ""
+        gap = f" (gap {signed(100 * humans.gap.value, 1)} points [{points_ci(humans.gap)}])" if humans.gap and humans.gap.value is not None else ""
+        parts.append(f"humans: majority {pct(humans.majority.rate)}{ceiling}{gap}")
+        parts.append(_alt_test_part(humans.alt_test))
+    calibration = agreement.calibration
+    if calibration:
+        recalibrated = calibration.decided_on == "recalibrated_ece"
+        error = calibration.recalibrated_ece if recalibrated else calibration.ece
+        parts.append(f"{'recalibrated ' if recalibrated else ''}ECE {number(error.value, 3)}")
+    if agreement.scores:
+        parts.append(f"Spearman {number(agreement.scores.spearman.value)}")
+    for name, record in (("gold", agreement.gold), ("humans", humans), ("calibration", calibration)):
+        if record is None:
+            absent.append(name)
+    if agreement.scores is None and summary.mode != "pairwise":
+        absent.append("scores")
+    if absent:
+        parts.append(f"not assessable: {', '.join(absent)}")
+    return "Validity: " + " · ".join(parts)
+
+
+def _alt_test_part(test: AltTest | None) -> str:
+    if test is None or test.passed is None:
+        return "Alt-Test not assessable"
+    return f"Alt-Test {alt_verdict(test)} (ω {number(test.winning_rate)}, ε {test.epsilon:g})"
 
 
 def _sequential_line(summary: Summary) -> str | None:
