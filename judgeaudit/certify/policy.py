@@ -4,13 +4,16 @@
     confidence: 0.95            # one-sided, per criterion
     min_instances: 20
     required: [position, verbosity]
-    validity: {min_accuracy: 0.60, max_tie_rate: 0.50, min_position_consistency: 0.50, max_noise_floor: 0.20}
+    validity: {min_accuracy: 0.60, max_tie_rate: 0.50, min_position_consistency: 0.50, max_noise_floor: 0.20,
+               min_kappa: 0.40, min_human_kappa: 0.30, max_ceiling_gap: 0.10, alt_test_epsilon: 0.15, max_ece: 0.10}
     defaults: {max_effect: 0.10, direction: both, max_unparseable_rate: 0.05, max_failed_rate: 0.05}
     dimensions: {identity: {max_effect: 0.05}}
     biases: {verdict_injection: {max_effect: 0.05}}
 
 A bias's limits are its own entry, else its dimension's, else the defaults; an entry takes the
-limits it does not name from the defaults. Errors name the file, the line and the key.
+limits it does not name from the defaults. The validity limits from ``min_kappa`` on read the run's
+agreement with gold and humans and its calibration (``Summary.agreement``); each is unset (not
+required) unless named. Errors name the file, the line and the key.
 """
 
 from __future__ import annotations
@@ -62,9 +65,23 @@ class ValidityLimits:
     max_noise_floor: float | None = 0.20
     """The upper bound on the share of verdicts that asking again, or an edit that changes nothing of
     content or size, changes; None: no limit."""
+    min_kappa: float | None = None
+    """The lower bound on Cohen's kappa against gold (A, B, tie as shown; -1 to 1) must reach this."""
+    min_human_kappa: float | None = None
+    """The lower bound on Cohen's kappa against the human annotators' majority must reach this."""
+    max_ceiling_gap: float | None = None
+    """ε: the lower bound on the judge's agreement with a random annotator minus the annotators' with
+    each other (the human ceiling) must be at least -ε."""
+    alt_test_epsilon: float | None = None
+    """ε of the Alt-Test (can the judge replace an annotator?), recomputed at this ε with q = 1 - confidence: it must pass."""
+    max_ece: float | None = None
+    """The upper bound on the expected calibration error of the judge's P(A) (recalibrated for reward
+    scores, as the run's calibration decides) must stay within this."""
 
 
 VALIDITY_KEYS = set(ValidityLimits.__dataclass_fields__)
+KAPPA_KEYS = {"min_kappa", "min_human_kappa"}
+EPSILON_KEYS = {"max_ceiling_gap", "alt_test_epsilon"}
 
 
 @dataclass(frozen=True)
@@ -190,16 +207,28 @@ class _Reader:
             raise self.error(key, "must map names to limits")
         return value
 
-    def optional_share(self, data: dict[str, Any], key: str, default: float | None, prefix: str) -> float | None:
+    def optional_share(self, data: dict[str, Any], key: str, default: float | None, prefix: str, open_interval: bool = False) -> float | None:
         value = data.get(key, default)
-        return None if value is None else self.share({key: value}, key, 0, prefix)
+        return None if value is None else self.share({key: value}, key, 0, prefix, open_interval)
+
+    def optional_kappa(self, data: dict[str, Any], key: str, prefix: str) -> float | None:
+        value = data.get(key)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if value is not None and not (number and -1 <= value <= 1):
+            raise self.error(f"{prefix}{key}", f"must be a kappa between -1 and 1; got {value!r}")
+        return None if value is None else float(value)
+
+    def validity_limit(self, data: dict[str, Any], key: str, default: float | None) -> float | None:
+        if key in KAPPA_KEYS:
+            return self.optional_kappa(data, key, "validity.")
+        return self.optional_share(data, key, default, "validity.", open_interval=key in EPSILON_KEYS)
 
     def validity(self, data: Any) -> ValidityLimits:
         if not isinstance(data, dict):
             raise self.error("validity", f"must be a mapping of limits ({', '.join(sorted(VALIDITY_KEYS))})")
         self.known(data, VALIDITY_KEYS, "validity.")
         base = ValidityLimits()
-        return ValidityLimits(**{key: self.optional_share(data, key, getattr(base, key), "validity.") for key in sorted(VALIDITY_KEYS)})
+        return ValidityLimits(**{key: self.validity_limit(data, key, getattr(base, key)) for key in sorted(VALIDITY_KEYS)})
 
     def limits(self, data: Any, base: Limits, prefix: str) -> Limits:
         if not isinstance(data, dict):
