@@ -27,6 +27,8 @@ from judgeaudit.stats.records import ScaleUse, ScoreAgreement
 from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap
 
 Correlation = Callable[[np.ndarray, np.ndarray], float]
+HALF = 0.5 + 1e-9
+"""Scores round half up to the nearest point, a half that floating point lands just below included."""
 
 
 @dataclass(frozen=True)
@@ -96,32 +98,36 @@ def _responses(judged: Sequence[JudgedInstance]) -> list[_Response]:
 
 
 def _onto_human_scale(judge: np.ndarray, human_scores: np.ndarray) -> np.ndarray:
-    """The judge's scores mapped linearly from their observed ends onto the humans', rounded to the
+    """The judge's scores mapped linearly from their observed ends onto the humans', rounded half up to the
     human scale's integer points (a judge with one score: the scale's middle)."""
     low, high = human_scores.min(), human_scores.max()
     spread = judge.max() - judge.min()
     mapped = low + (judge - judge.min()) / spread * (high - low) if spread else np.full(len(judge), (low + high) / 2)
-    return np.rint(mapped)
+    return _nearest_point(mapped)
 
 
 def _kappa_tables(responses: list[_Response], n: int, judge_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per instance, ``(n, K, K)`` counts on the human scale's K integer points: the judge against each human
     score, and each unordered pair of distinct annotators of a response, counted half in each orientation
     so that neither annotator is the row."""
-    human_points = np.rint([score for response in responses for _, score in response.humans])
+    human_points = _nearest_point(np.array([score for response in responses for _, score in response.humans]))
     bottom = int(human_points.min())
     size = int(human_points.max()) - bottom + 1
     judge_tables = np.zeros((n, size, size))
     human_tables = np.zeros((n, size, size))
     for response, judge in zip(responses, judge_points, strict=True):
         for _, score in response.humans:
-            judge_tables[response.instance, int(judge) - bottom, int(np.rint(score)) - bottom] += 1
+            judge_tables[response.instance, int(judge) - bottom, int(_nearest_point(score)) - bottom] += 1
         for (first, a), (second, b) in combinations(response.humans, 2):
             if first != second:
-                row, column = int(np.rint(a)) - bottom, int(np.rint(b)) - bottom
+                row, column = int(_nearest_point(a)) - bottom, int(_nearest_point(b)) - bottom
                 human_tables[response.instance, row, column] += 0.5
                 human_tables[response.instance, column, row] += 0.5
     return judge_tables, human_tables
+
+
+def _nearest_point(scores: np.ndarray | float) -> np.ndarray:
+    return np.floor(np.asarray(scores) + HALF)
 
 
 def _kappa(tables: np.ndarray) -> IndexStatistic:

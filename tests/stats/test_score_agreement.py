@@ -123,6 +123,16 @@ def test_only_responses_with_both_scores_count() -> None:
     assert no_pairs is not None and no_pairs.human_weighted_kappa is None
 
 
+def test_the_mapped_judge_rounds_half_up() -> None:
+    judged = [  # the judge's 1-9 map onto the humans' 0-4 as (score - 1) / 2: 2 lands on 0.5, which is 1
+        _instance(0, (2.0, 1.0), (Annotation("a", chosen_score=1.0, rejected_score=0.0),)),
+        _instance(1, (9.0, 1.0), (Annotation("a", chosen_score=4.0, rejected_score=0.0),)),
+        _instance(2, (6.0, 4.0), (Annotation("a", chosen_score=3.0, rejected_score=2.0),)),
+    ]
+    result = score_agreement(judged, seed=0)
+    assert result is not None and result.weighted_kappa.value == pytest.approx(1.0)
+
+
 def test_scale_use() -> None:
     use = scale_use(np.array([1.0, 2.0, 2.0, 2.0, 5.0]))
     assert (use.low, use.high, use.points_used, use.top_share) == (1.0, 5.0, 3, 0.6)
