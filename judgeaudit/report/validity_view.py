@@ -14,21 +14,21 @@ from judgeaudit.report.formatting import interval, pct
 from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.records import Agreement, AltTest, Disagreement, Estimate, Rate, ReliabilityBin, ScaleUse
 
-WHY_ABSENT = {
-    "agreement": "this summary carries no agreement figures",
-    "gold": "no control probe was scored against a gold label",
-    "humans": "the data carries no human annotations",
-    "ceiling": "no instance has two or more human annotations",
-    "gap": "no instance has two or more human annotations",
-    "alpha": "too few annotations to compute it",
-    "alt_test": "fewer than two annotators could be tested",
-    "scores": "the judge does not score each response alone, or the data carries no human scores",
-    "human_weighted_kappa": "no response has two human scores",
-    "calibration": "the judge gives verdicts only, no probabilities or scores",
-    "categories": "the instances carry a single category",
+REASONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "agreement": ((), "this summary carries no agreement figures"),
+    "gold": (("gold", "gold agreement"), "no instance has a gold label"),
+    "gold_kappa": (("gold_kappa", "kappa against gold"), "the gold labels and the verdicts never differ in class, or are all unscored"),
+    "humans": (("humans", "human agreement"), "the data carries no human annotations"),
+    "human_kappa": (("human_kappa", "kappa against the majority"), "no instance has a majority label"),
+    "ceiling": (("ceiling", "agreement between annotators"), "no instance has two or more human annotations"),
+    "gap": (("gap", "agreement between annotators"), "no instance has two or more human annotations"),
+    "alpha": (("alpha", "agreement between annotators"), "too few annotations to compute it"),
+    "alt_test": (("alt_test", "Alt-Test"), "fewer than two annotators could be tested"),
+    "scores": (("scores", "score agreement"), "the judge does not score each response alone, or the data carries no human scores"),
+    "human_weighted_kappa": (("human_weighted_kappa",), "no response has two human scores"),
+    "calibration": (("calibration",), "the judge gives verdicts only, no probabilities"),
 }
-"""Why a figure is absent, where the summary's ``not_assessable`` does not say."""
-SECTIONS = ("gold", "humans", "alt_test", "scores", "calibration")
+"""Per figure: the names the summary's ``not_assessable`` may give it, and why it is absent where it does not say."""
 ORDER_NAMES = {"chosen_first": "chosen shown first", "chosen_second": "chosen shown second"}
 PREVIEW_CHARS = 400
 
@@ -131,7 +131,9 @@ class ValidityView:
 
     def why(self, key: str) -> str:
         """'not assessable: <reason>' for a figure: the summary's reason, else the usual one."""
-        reason = (self.agreement.not_assessable.get(key) if self.agreement else None) or WHY_ABSENT[key]
+        names, usual = REASONS[key]
+        given = self.agreement.not_assessable if self.agreement else {}
+        reason = next((given[name] for name in names if given.get(name)), usual)
         return reason if reason.lower().startswith("not assessable") else f"not assessable: {reason}"
 
     @property
@@ -142,7 +144,7 @@ class ValidityView:
     @property
     def other_reasons(self) -> dict[str, str]:
         """The summary's not-assessable figures that no part of the section names."""
-        named = {*SECTIONS, "ceiling", "gap", "alpha", "human_weighted_kappa", "categories"}
+        named = {name for names, _ in REASONS.values() for name in names}
         return {key: why for key, why in (self.agreement.not_assessable.items() if self.agreement else ()) if key not in named}
 
 

@@ -177,9 +177,10 @@ def gold_only() -> Agreement:
         n_disagreements=0,
         by_category={},
         not_assessable={
-            "humans": "the data carries no human annotations",
+            "human agreement": "the data carries no human annotations",
+            "Alt-Test": "no instance has two or more annotations",
             "calibration": "the judge gives verdicts only (no logprobs)",
-            "scores": "the judge compares two responses; it scores none alone",
+            "score agreement": "the judge compares two responses; it scores none alone",
         },
     )
 
@@ -309,19 +310,27 @@ def test_the_disagreements_show_the_instance_texts(tmp_path: Path) -> None:
         assert str(escape(shorten(probe.response_b).preview)) in part
         assert f"  - chosen: {escape(one_line(probe.response_a))}" in markdown and f"  - rejected: {escape(one_line(probe.response_b))}" in markdown
     assert part.count('<article class="disagreement">') == 3
+    assert '<details class="disagreements" open>' in part and "7 instances where the judge's order-averaged verdict differs" in part.replace("&#39;", "'")
     assert "chosen shown first → <b>rejected</b>; chosen shown second → <b>not scored</b>" in part
     assert "4 more not shown (7 in all)." in part and "4 more not shown (7 in all)." in markdown
     assert "human majority (3 of 4)" in markdown
 
 
-def test_long_texts_are_shortened_in_a_details_element() -> None:
-    probe = next(p for p in PROBES if p.condition == CONTROL and p.bias is None)
-    long_probe = dataclasses.replace(probe, response_b="word " * 300, correct="A")
-    agreement = dataclasses.replace(full_agreement(), disagreements=[Disagreement(probe.instance_id, "x", "chosen", "gold", ("rejected", "rejected"))])
-    view = validity_view(agreement, [(long_probe, Judgment(verdict="A"))])
+def test_long_texts_are_shortened_in_a_details_element(tmp_path: Path) -> None:
+    first = disagreeing_ids()[0]
+    long_text = "word " * 299 + "END"
+    rows = [
+        (dataclasses.replace(p, response_b=long_text) if p.instance_id == first and p.condition == CONTROL and p.correct == "A" else p, j)
+        for p, j in control_rows()
+    ]
+    view = validity_view(full_agreement(), rows)
     texts = view.disagreements[0].texts
-    assert texts is not None and texts.rejected.shortened and not texts.prompt.shortened
+    assert texts is not None and texts.rejected.shortened and not texts.prompt.shortened and not texts.chosen.shortened
     assert len(texts.rejected.preview) <= 402 and texts.rejected.preview.endswith(" …")
+    write_reports(tmp_path, dataclasses.replace(base_summary(), agreement=full_agreement()), MANIFEST, rows)
+    part = section((tmp_path / "report.html").read_text())
+    assert f"<details><summary>Rejected response, whole ({len(long_text)} characters)</summary><div class=\"resp\">{long_text}</div></details>" in part
+    assert part.count("END") == 1  # the preview stops before the end; the whole text is in the details
 
 
 def test_a_summary_without_agreement_says_so_and_passes_nothing(tmp_path: Path) -> None:
@@ -347,12 +356,17 @@ def test_gold_alone_names_why_every_other_figure_is_absent(tmp_path: Path) -> No
 
 def test_missing_figures_inside_a_record_say_why(tmp_path: Path) -> None:
     partial = dataclasses.replace(humans(None), ceiling=None, gap=None, alpha_humans=None, alpha_with_judge=None)
-    agreement = dataclasses.replace(gold_only(), humans=partial, not_assessable={"ceiling": "each instance has a single annotation", "extra": "a reason no part names"})
+    reasons = {"agreement between annotators": "each instance has a single annotation", "kappa against gold": "all verdicts unscored", "extra": "a reason no part names"}
+    no_kappa = dataclasses.replace(gold(), kappa=Estimate(None, (None, None), 0))
+    agreement = dataclasses.replace(gold_only(), gold=no_kappa, humans=partial, not_assessable=reasons)
     html, markdown = render(tmp_path, agreement)
     part = section(html)
     assert "Human ceiling: an annotator = another</th><td class=\"l absent\" colspan=\"3\">not assessable: each instance has a single annotation" in part
-    assert "not assessable: no instance has two or more human annotations" in part  # the gap, by the usual reason
-    assert "not assessable: fewer than two annotators could be tested" in part
+    assert part.count("not assessable: each instance has a single annotation") == 4  # ceiling, gap and both alphas
+    assert "not assessable: fewer than two annotators could be tested" in part  # the Alt-Test, by the usual reason
+    assert "(A, B, tie as shown; position-following scores near 0)</th><td class=\"l absent\" colspan=\"3\">not assessable: all verdicts unscored" in part
+    assert "- Cohen's κ: not assessable: all verdicts unscored" in markdown.replace("&#39;", "'")
+    assert "agreement between annotators" not in part and "kappa against gold" not in part  # named where they belong, not again
     assert "<li>extra: a reason no part names</li>" in part and "- extra: a reason no part names" in markdown
 
 
