@@ -81,7 +81,7 @@ def agreement_line(summary: Summary) -> str:
     parts, absent = [], []
     if agreement.gold:
         gold = agreement.gold
-        parts.append(f"accuracy {pct(gold.accuracy.rate)} [{interval(gold.accuracy.ci, True)}] vs gold ({gold.source}) · κ {number(gold.kappa.value)}")
+        parts.append(f"accuracy {pct(gold.accuracy.rate)} [{interval(gold.accuracy.ci, True)}] vs gold ({escape(gold.source)}) · κ {number(gold.kappa.value)}")
     humans = agreement.humans
     if humans:
         ceiling = f", ceiling {pct(humans.ceiling.rate)}" if humans.ceiling else ""

@@ -391,6 +391,11 @@ def test_the_terminal_line_names_what_is_not_assessable() -> None:
     gold_alone = agreement_line(dataclasses.replace(base_summary(), agreement=gold_only()))
     assert gold_alone == "Validity: accuracy 71.0% [64.2%–77.1%] vs gold (labels) · κ 0.42 · not assessable: humans, calibration"
     assert agreement_line(dataclasses.replace(base_summary(), agreement=None)) == "Validity: not assessable (this summary carries no agreement figures)"
+    untested = AltTest(0.2, 0.05, [], {}, None, None, None, "one annotator")
+    rewards = dataclasses.replace(calibration(), decided_on="recalibrated_ece")
+    other = dataclasses.replace(full_agreement(), humans=dataclasses.replace(humans(untested), ceiling=None, gap=None), calibration=rewards, scores=None)
+    line = agreement_line(dataclasses.replace(base_summary(), agreement=other, mode="reward"))
+    assert line.endswith("humans: majority 68.3% · Alt-Test not assessable · recalibrated ECE 0.034 · not assessable: scores")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine: the browser check of the report needs one")
