@@ -23,7 +23,21 @@ from judgeaudit.engine.runner import RequestFeed
 from judgeaudit.prepare import DESIGN_VERSION, PlannedRun, answered_rows, attach_probes, can_stream, plan_run, planned_feed
 from judgeaudit.pricing import prices_for
 from judgeaudit.rewriting import REWRITE_JOURNAL, RewriteStage, run_rewrites
-from judgeaudit.runs import JUDGMENTS, MANIFEST, SUMMARY, read_json, read_judgments, spec_from_record, spec_record, write_json, write_judgments
+from judgeaudit.runs import (
+    JUDGMENTS,
+    LABELS,
+    MANIFEST,
+    SUMMARY,
+    label_counts,
+    read_json,
+    read_judgments,
+    read_labels,
+    spec_from_record,
+    spec_record,
+    write_json,
+    write_judgments,
+    write_labels,
+)
 from judgeaudit.runs.finish import finish_run
 from judgeaudit.runs.lock import run_folder_lock
 from judgeaudit.schema import JudgeRequest, Judgment
@@ -69,6 +83,7 @@ def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
             "path": str(plan.dataset_path),
             "sha256": plan.dataset_hash,
             "n_instances": len(plan.instances),
+            "labels": label_counts(plan.instances),
         },
         "biases": [spec_record(spec) for spec in plan.specs],
         "seed": plan.config.seed,
@@ -121,6 +136,7 @@ async def _audit(
     config = plan.config
     manifest = _manifest(plan, started_at)
     write_json(plan.run_dir / MANIFEST, manifest)
+    write_labels(plan.run_dir / LABELS, plan.instances)
     cache = ResponseCache(cache_path) if cache_path is not None else None
     retry = RetryPolicy(max_retries=config.max_retries)
     stops = None
@@ -153,7 +169,7 @@ async def _audit(
         spend=spend_by_bias(zip(plan.probes, plan.probe_keys, strict=True), answers),
         sequential=stops,
     )
-    summary = build_summary(manifest, plan.specs, rows, answers, facts)
+    summary = build_summary(manifest, plan.specs, rows, answers, facts, read_labels(plan.run_dir / LABELS))
     finish_run(plan.run_dir, manifest, summary, rows, finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return AuditResult(plan.run_dir, summary, counts)
 
@@ -240,6 +256,6 @@ def rebuild(run_dir: Path) -> Summary:
         answers = {key: judgment for (_, judgment), probe_keys in zip(rows, keys, strict=True) for key in probe_keys}
         specs = [spec_from_record(record) for record in manifest["biases"]]
         previous = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).exists() else {}
-        summary = build_summary(manifest, specs, rows, answers, RunFacts.of_summary(previous))
+        summary = build_summary(manifest, specs, rows, answers, RunFacts.of_summary(previous), read_labels(run_dir / LABELS))
         finish_run(run_dir, manifest, summary, rows)
     return summary

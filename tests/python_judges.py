@@ -69,3 +69,9 @@ def _false_passages() -> frozenset[str]:
 def error_finder(task: str, messages: list[dict[str, str]]) -> str:
     """A pairwise judge that spots every planted false passage of the bundled long-form material."""
     return "B" if any(false in _shown(messages, "A") for false in _false_passages()) else "A"
+
+
+def longer_wins(task: str, messages: list[dict[str, str]]) -> str:
+    """A pairwise judge that reads nothing but length: the longer response wins (equal lengths: a tie)."""
+    a, b = (len(_words(_shown(messages, label))) for label in ("A", "B"))
+    return "A" if a > b else "B" if b > a else "tie"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -10,14 +10,18 @@ import pandas as pd
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.formulations import Formulation
 from judgeaudit.schema import CONTROL, Judgment, Probe
+from judgeaudit.stats.agreement import ALT_EPSILON, agreement
+from judgeaudit.stats.calibration import calibration
 from judgeaudit.stats.cells import SCORED, SHARED, cell_frame
 from judgeaudit.stats.edits import edit_findings
 from judgeaudit.stats.effects import Settings, content_bias, finalize, position_bias, repeat_noise
 from judgeaudit.stats.inference import clustered_rate
+from judgeaudit.stats.judged import InstanceLabels, judged_instances
 from judgeaudit.stats.length import length_view
 from judgeaudit.stats.position import PositionMetrics, position_metrics
 from judgeaudit.stats.records import (
     SCHEMA_VERSION,
+    Agreement,
     BiasResult,
     CallCounts,
     ControlAccuracy,
@@ -26,6 +30,7 @@ from judgeaudit.stats.records import (
     Summary,
     Validity,
 )
+from judgeaudit.stats.score_agreement import score_agreement
 from judgeaudit.stats.wide import Cells
 
 NOT_APPLICABLE = "the cue does not apply (the edit would change nothing)"
@@ -87,19 +92,21 @@ def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgm
     )
 
 
-def _control_counts(frame: pd.DataFrame) -> pd.DataFrame:
+def _control_counts(frame: pd.DataFrame, tie_gold: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Per instance (index), over its scored control probes: ``right`` (the better won), ``tie``,
-    ``asked`` and its ``category``."""
+    ``asked`` and its ``category``; instances whose gold label is a tie (``tie_gold``) are left out."""
     control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
+    if tie_gold:
+        control = control[~control["instance_id"].isin(tie_gold)]
     return control.assign(right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)).groupby(
         "instance_id"
     ).agg(right=("right", "sum"), tie=("tie", "sum"), asked=("right", "size"), category=("category", "first"))
 
 
-def control_accuracy(frame: pd.DataFrame) -> ControlAccuracy:
+def control_accuracy(frame: pd.DataFrame, tie_gold: frozenset[str] = frozenset()) -> ControlAccuracy:
     """How often the better response wins the unperturbed pair, per instance over its scored orders
-    (``frame``: the run's cell frame)."""
-    counts = _control_counts(frame)
+    (``frame``: the run's cell frame; instances with a tie for gold left out)."""
+    counts = _control_counts(frame, tie_gold)
     overall = clustered_rate(counts["right"], counts["asked"])
     return ControlAccuracy(
         n=overall.n_instances,
@@ -111,9 +118,9 @@ def control_accuracy(frame: pd.DataFrame) -> ControlAccuracy:
     )
 
 
-def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str) -> Validity:
-    """Accuracy and ties on the unchanged pairs, position consistency, and the judge's readout."""
-    counts = _control_counts(frame)
+def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str, tie_gold: frozenset[str] = frozenset()) -> Validity:
+    """Accuracy and ties on the unchanged pairs (gold ties left out), position consistency, and the judge's readout."""
+    counts = _control_counts(frame, tie_gold)
     scored = frame[frame["state"] == SCORED]
     soft = scored["soft"].mean() if len(scored) else 0.0
     kind = "probabilities" if Formulation(mode).kind == "pairwise" else "scores"
@@ -125,12 +132,26 @@ def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str) -
     )
 
 
+def agreement_of(rows: list[tuple[Probe, Judgment]], labels: Mapping[str, InstanceLabels], mode: str, settings: Settings, alt_epsilon: float) -> Agreement | None:
+    """Is the judge right: the agreement figures of the run's unchanged pairs against its labels."""
+    judged = judged_instances(rows, labels)
+    source = "probabilities" if Formulation(mode).kind == "pairwise" else "reward score differences"
+    calibrated, points = calibration(judged, source, settings.seed_for("calibration"))
+    return agreement(
+        judged, settings.seed_for("agreement"), alt_epsilon=alt_epsilon, calibration=calibrated, calibration_points=points,
+        scores=score_agreement(judged, settings.seed_for("score-agreement")),
+    )
+
+
 def build_summary(
     manifest: dict[str, Any], specs: list[BiasSpec], rows: list[tuple[Probe, Judgment]], answers: dict[str, Judgment],
-    facts: RunFacts | None = None,
+    facts: RunFacts | None = None, labels: Mapping[str, InstanceLabels] | None = None,
 ) -> Summary:
-    """The Summary of a run from its manifest (settings), its answered probes and the ``facts`` of its run."""
+    """The Summary of a run from its manifest (settings), its answered probes, the ``facts`` of its run
+    and its instances' ``labels`` (none: the chosen/rejected split is the only label)."""
     facts = facts or RunFacts()
+    labels = labels or {}
+    tie_gold = frozenset(key for key, label in labels.items() if label.gold == "tie")
     config = manifest["config"]
     settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
     cells = Cells(cell_frame(rows))  # built once: every figure below reads it
@@ -150,7 +171,7 @@ def build_summary(
         cost_usd=round(sum(j.cost_usd for j in answers.values()), 6) if facts.cost_usd is None else facts.cost_usd,
         alpha=settings.alpha,
         min_instances=settings.min_instances,
-        control=control_accuracy(frame),
+        control=control_accuracy(frame, tie_gold),
         noise_floor=NoiseFloor(None, None, *(repeat or (None, None))),
         biases=biases,
         assessable=any(b.n_instances > 0 for b in biases.values()),
@@ -158,7 +179,8 @@ def build_summary(
         mode=mode,
         position=position,
         length=length_view(rows, frame, settings.min_instances, settings.seed_for("length")),
-        validity=validity(frame, position, mode),
+        validity=validity(frame, position, mode, tie_gold),
+        agreement=agreement_of(rows, labels, mode, settings, config.get("alt_epsilon", ALT_EPSILON)),
         edits=edit_findings(cells, sized, settings.alpha, settings.seed_for("edits")),
         sequential=facts.sequential,
         elapsed_s=facts.elapsed_s,

@@ -1,0 +1,75 @@
+"""Agreement with human labels through the real command: AlpacaFarm-layout cross-annotations audited
+with a judge that reads only length, every figure checked against a computation made here from the
+fixture file alone; the rebuild and the certificate read the labels the run folder keeps."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from statsmodels.stats.inter_rater import cohens_kappa
+
+from tests.cli import finish, judgeaudit, run_python_judges
+
+FIXTURE = Path(__file__).parent.parent / "data" / "human_judgments" / "alpaca_farm_crossannotations.json"
+FIELDS = ("--field", "prompt=instruction", "--field", "chosen=output_1", "--field", "rejected=output_2",
+          "--field", "annotator=annotator_index", "--field", "annotation=preference", "--field", "category=dataset")
+
+
+def _independent() -> dict[str, object]:
+    """From the fixture alone: per pair the majority (1, 2 or split) and what a longer-wins judge says."""
+    pairs: dict[tuple[str, str, str], list[int]] = {}
+    for record in json.loads(FIXTURE.read_text()):
+        pairs.setdefault((record["instruction"], record["output_1"], record["output_2"]), []).append(record["preference"])
+    agree, majority_known, table = 0, 0, np.zeros((3, 3))
+    random_annotator = []
+    for (_, first, second), votes in pairs.items():
+        judge = 1 if len(" ".join(first.split())) > len(" ".join(second.split())) else 2
+        random_annotator.append(votes.count(judge) / len(votes))
+        counts = Counter(votes).most_common()
+        if len(counts) > 1 and counts[0][1] == counts[1][1]:
+            continue
+        majority_known += 1
+        agree += judge == counts[0][0]
+        # As shown, both orders: the majority's pick and the judge's pick are A when shown first.
+        for shown_first in (True, False):
+            reference = (0 if counts[0][0] == 1 else 1) if shown_first else (1 if counts[0][0] == 1 else 0)
+            said = (0 if judge == 1 else 1) if shown_first else (1 if judge == 1 else 0)
+            table[reference, said] += 1
+    return {"n": len(pairs), "majority": agree / majority_known, "with_majority": majority_known,
+            "random": float(np.mean(random_annotator)), "kappa": cohens_kappa(table[:2, :2]).kappa}
+
+
+def test_agreement_with_cross_annotations_through_the_command(tmp_path: Path) -> None:
+    expected = _independent()
+    run = run_python_judges(tmp_path, ("longer_wins",), "--dataset", str(FIXTURE), *FIELDS, "--mode", "pairwise", "--bias", "authority")["longer_wins"]
+    summary = json.loads((run / "summary.json").read_text())
+    agreement = summary["agreement"]
+    humans = agreement["humans"]
+    assert humans["n_instances"] == expected["n"] == 20
+    assert humans["no_majority"] == 20 - expected["with_majority"] == 6
+    assert humans["majority"]["rate"] == expected["majority"]
+    assert abs(humans["random_annotator"]["rate"] - expected["random"]) < 1e-12
+    assert abs(humans["kappa"]["value"] - expected["kappa"]) < 1e-12
+    assert agreement["gold"]["source"] == "human majority" and agreement["gold"]["n_tie_gold"] == 6
+    assert summary["validity"]["accuracy"]["n_instances"] == 14  # gold ties are not counted as wrong or right
+    assert (run / "labels.jsonl").exists()
+    assert json.loads((run / "manifest.json").read_text())["dataset"]["labels"]["annotations"] == 80
+    html = (run / "report.html").read_text()
+    assert html.index("Validity") < html.index("authority")
+    # A rebuild reads the labels the run folder keeps: the same figures, no dataset needed.
+    code, _, err = finish(judgeaudit("report", str(run)))
+    assert code == 0, err
+    assert json.loads((run / "summary.json").read_text())["agreement"] == agreement
+
+
+def test_criteria_that_need_annotations_are_not_assessable_without_them(tmp_path: Path) -> None:
+    run = run_python_judges(tmp_path, ("fair_verdict",), "--mode", "pairwise", "--bias", "authority", "--limit", "12")["fair_verdict"]
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("name: humans\nmin_instances: 5\nvalidity: {min_human_kappa: 0.2, min_accuracy: 0.6}\n")
+    code, out, err = finish(judgeaudit("certify", str(run), "--policy", str(policy), "--out", str(tmp_path / "cert.json")))
+    assert code == 2, out + err  # INCONCLUSIVE, never a silent PASS
+    certificate = json.loads((tmp_path / "cert.json").read_text())
+    assert "not assessable" in json.dumps(certificate["validity"])
