@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from judgeaudit.stats.audit_plan import AuditPlan
+from judgeaudit.stats.power import ValidatedAuditPlan
 
 
 def _n(value: int | None) -> str:
@@ -23,18 +24,33 @@ def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
     for b in plan.biases:
         table.add_row(b.name, f"{b.delta:g}", b.effects_from, _n(b.to_certify), _n(b.to_fail), _n(b.to_detect), f"{b.calls_per_instance:.1f}")
     console.print(table)
+    if isinstance(plan, ValidatedAuditPlan) and plan.validity:
+        _print_validity(plan, console)
     tokens = "measured in the pilot" if plan.tokens_measured else "estimated (prompt characters / 4; answers as assumed)"
     console.print(
         f"per instance: {plan.calls_per_instance:.1f} calls ({plan.shared_calls_per_instance:.1f} shared: the unchanged pair, its repeat and the size-free edit); "
         f"per call {plan.prompt_tokens_per_call:.0f} prompt + {plan.completion_tokens_per_call:.0f} answer tokens, {tokens}"
     )
     price = plan.prices.source if plan.prices.known else f"cost unknown: {plan.prices.source}"
-    for label, instances in (("this dataset", plan.instances_available), ("certify every bias", plan.instances_to_certify_all)):
+    rows = [("this dataset", plan.instances_available), ("certify every bias", plan.instances_to_certify_all)]
+    if isinstance(plan, ValidatedAuditPlan) and plan.validity:
+        rows.append(("pass every validity criterion", plan.instances_for_validity))
+    for label, instances in rows:
         if instances is None:
-            console.print(f"{label}: not within 4,000 instances (an effect near or above δ cannot be certified below it)")
+            why = "an effect near or above δ cannot be certified below it" if label != "pass every validity criterion" else "a judge as assumed is at or beyond a limit"
+            console.print(f"{label}: not within 4,000 instances ({why})")
             continue
         calls, tokens_total, dollars = plan.cost(instances)
         cost = f"${dollars:,.2f}" if plan.prices.known else "$?"
         short = f" — the dataset has only {plan.instances_available}" if instances > plan.instances_available else ""
         console.print(f"{label}: {instances:,} instances{short} · {calls:,} calls · {tokens_total:,} tokens · {cost} ({price})")
     console.print("--sequential stops each bias as soon as it is decided, usually well before these counts.")
+
+
+def _print_validity(plan: ValidatedAuditPlan, console: Console) -> None:
+    table = Table(title=f"is the judge right? instances to pass each validity criterion · power {plan.power:g} · {100 * plan.confidence:g}% confidence")
+    for column in ("criterion", "limit", "judge sized for", "how", "instances"):
+        table.add_column(column, overflow="fold")
+    for v in plan.validity:
+        table.add_row(v.criterion, f"{v.limit:g}", v.assumed, v.method, _n(v.instances))
+    console.print(table)

@@ -8,6 +8,10 @@ are that quantile of the first sample size at which the bias is CERTIFIED_BELOW 
 one-sample t-test's power from the noncentral t distribution (scipy), one-sided (two-sided for biases
 tested either way) at ``alpha`` — an approximation of the sign-flip test the audit runs, before the
 false-discovery control across biases.
+
+For the validity criteria (``instances_for_accuracy``, ``instances_for_kappa``, ``instances_for_mean``,
+``instances_for_ece``): the instances at which the certificate's one-sided bound clears the policy's
+limit with the given power, for a judge as assumed (``ValidityAssumptions``) or as a pilot measured it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from judgeaudit.stats.audit_plan import AuditPlan
 from judgeaudit.stats.confseq import Side, crossing_times
 from judgeaudit.stats.equivalence import EFFECT_RANGE
 
@@ -101,3 +106,143 @@ def instances_to_detect(sd: float, effect: float, alpha: float, power: float, tw
         if stats.nct.sf(critical, n - 1, effect / sd * np.sqrt(n)) >= power:
             return n
     return None
+
+
+@dataclass(frozen=True)
+class ValidityAssumptions:
+    """Without a pilot: the judge the validity criteria are sized for (a pilot's measured values replace these)."""
+
+    accuracy: float = 0.80
+    """Its accuracy against gold on the unchanged pairs."""
+    kappa: float = 0.60
+    """Its Cohen's kappa against gold, and against the human majority."""
+    gold_ties: float = 0.0
+    """The share of gold (or majority) ties; A and B as shown are even, since each pair is asked in both orders."""
+    gap_mean: float = 0.0
+    """Its agreement with a random annotator minus the annotators' with each other, per instance: the mean..."""
+    gap_sd: float = 0.35
+    """... and the standard deviation."""
+    ece: float = 0.03
+    """Its true expected calibration error."""
+
+
+@dataclass(frozen=True)
+class ValidityPlan:
+    """What one validity criterion of the policy needs."""
+
+    criterion: str
+    """The policy's key (``min_accuracy``, ``min_kappa``, ...)."""
+    limit: float
+    assumed: str
+    """The judge it is sized for: assumed, or measured in the pilot."""
+    method: str
+    """How the instances were found."""
+    instances: int | None
+    """Instances to PASS at the power (None: not within ``MAX_INSTANCES``: the judge as assumed is at or beyond the limit)."""
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(level))
+
+
+def instances_for_accuracy(limit: float, accuracy: float, confidence: float, power: float, max_instances: int = MAX_INSTANCES) -> int | None:
+    """The smallest n at which the one-sided Wilson lower bound (at ``confidence``) of X / n reaches
+    ``limit`` with probability ``power``, X ~ Binomial(n, accuracy): one right-or-wrong answer per instance."""
+    if accuracy <= limit:
+        return None
+    z = _z(confidence)
+    for n in range(1, max_instances + 1):
+        p = np.arange(n + 1) / n
+        lower = (p + z * z / (2 * n) - z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+        reaching = np.flatnonzero(lower >= limit)
+        if len(reaching) and stats.binom.sf(reaching[0] - 1, n, accuracy) >= power:
+            return n
+    return None
+
+
+def kappa_table(kappa: float, ties: float = 0.0) -> np.ndarray:
+    """A 3 x 3 table of probabilities (reference rows, judge columns: A, B, tie) with Cohen's kappa
+    ``kappa``: the reference is A or B evenly (ties at ``ties``), the judge copies it with probability
+    ``kappa`` and otherwise answers at random with the reference's shares."""
+    shares = np.array([(1 - ties) / 2, (1 - ties) / 2, ties])
+    return shares[:, None] * (kappa * np.eye(3) + (1 - kappa) * shares[None, :])
+
+
+def kappa_sd(table: np.ndarray) -> tuple[float, float]:
+    """Cohen's kappa of a table of counts or probabilities, and its large-sample standard deviation per
+    rating (Fleiss, Cohen & Everitt 1969): the standard error over n ratings is this over sqrt(n)."""
+    p = np.asarray(table, dtype=float).reshape(3, 3)
+    p = p / p.sum()
+    rows, columns = p.sum(axis=1), p.sum(axis=0)
+    observed, chance = float(np.trace(p)), float(rows @ columns)
+    kappa = (observed - chance) / (1 - chance)
+    diagonal = float(np.sum(np.diag(p) * (1 - (rows + columns) * (1 - kappa)) ** 2))
+    weights = (columns[:, None] + rows[None, :]) ** 2
+    off = (1 - kappa) ** 2 * float(np.sum((p * weights)[~np.eye(3, dtype=bool)]))
+    variance = (diagonal + off - (kappa - chance * (1 - kappa)) ** 2) / (1 - chance) ** 2
+    return kappa, float(np.sqrt(max(variance, 0.0)))
+
+
+def instances_for_mean(limit: float, mean: float, sd: float, confidence: float, power: float) -> int | None:
+    """The n at which a normal-approximation lower bound (at ``confidence``) of a mean of per-instance
+    values with this ``sd`` reaches ``limit`` with probability ``power``: ((z_c + z_power) sd / (mean - limit))^2."""
+    if not mean > limit:  # a kappa undefined on the pilot (NaN) too
+        return None
+    needed = int(np.ceil(((_z(confidence) + _z(power)) * sd / (mean - limit)) ** 2))
+    return max(2, needed) if needed <= MAX_INSTANCES else None
+
+
+def instances_for_kappa(limit: float, table: np.ndarray, confidence: float, power: float) -> int | None:
+    """The n at which kappa's lower bound reaches ``limit`` at the power, by kappa's large-sample
+    variance (``kappa_sd``), counting one rating per instance (its two orders alike: the conservative end)."""
+    kappa, sd = kappa_sd(table)
+    return instances_for_mean(limit, kappa, sd, confidence, power)
+
+
+ECE_SIMULATIONS = 200
+
+
+def simulated_ece(ece: float, instances: int, rng: np.random.Generator, runs: int = ECE_SIMULATIONS, bins: int = 10) -> np.ndarray:
+    """The ECE (``bins`` equal-width bins) measured in each of ``runs`` simulated runs of ``instances``
+    instances (two probes each) of a judge whose true ECE is ``ece``: P(A) uniform, the truth
+    0.5 + (1 - 4 ece)(P(A) - 0.5) (over-confident by exactly ``ece`` on average)."""
+    p = rng.uniform(size=(runs, 2 * instances))
+    y = rng.uniform(size=p.shape) < 0.5 + (1 - 4 * ece) * (p - 0.5)
+    column = np.minimum((p * bins).astype(int), bins - 1) + bins * np.arange(runs)[:, None]
+    errors = np.bincount(column.ravel(), weights=(p - y).ravel(), minlength=runs * bins).reshape(runs, bins)
+    return np.abs(errors).sum(axis=1) / p.shape[1]
+
+
+def instances_for_ece(limit: float, ece: float, confidence: float, power: float, seed: int = 0) -> int | None:
+    """The smallest n (on a grid 5% apart) at which ECE's upper bound, approximated as the measured ECE
+    plus z_c times its simulated standard deviation, stays within ``limit`` in a share ``power`` of
+    simulated runs (``simulated_ece``): the binned ECE's upward bias at small n is simulated, not assumed away."""
+    if ece >= limit:
+        return None
+    rng, z = np.random.default_rng(seed), _z(confidence)
+    n = 10
+    while n <= MAX_INSTANCES:
+        measured = simulated_ece(ece, n, rng)
+        if np.mean(measured + z * measured.std(ddof=1) <= limit) >= power:
+            return n
+        n = int(np.ceil(n * 1.05))
+    return None
+
+
+ALT_TEST_MINIMUM = 30
+"""Instances per annotator the Alt-Test's t-test needs (Calderon, Reichart & Dror 2025); 50 to 100 recommended."""
+ALT_TEST_RECOMMENDED = 50
+ALT_TEST_ANNOTATORS = 3
+
+
+@dataclass(frozen=True)
+class ValidatedAuditPlan(AuditPlan):
+    """An audit plan with the instances each validity criterion of the policy needs."""
+
+    validity: tuple[ValidityPlan, ...] = ()
+
+    @property
+    def instances_for_validity(self) -> int | None:
+        """The most instances any validity criterion needs (None: one cannot pass within the simulated range)."""
+        needs = [v.instances for v in self.validity]
+        return None if not needs or None in needs else max(n for n in needs if n is not None)
