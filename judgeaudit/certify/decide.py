@@ -209,7 +209,7 @@ def _at_most(name: str, limit: float, bounds: _Bounds) -> BiasDecision:
 
 def _why_missing(agreement: dict[str, Any], topic: str, missing: str) -> str:
     """What is missing, with the audit's own reason where it gave one."""
-    why = next((str(reason) for key, reason in (agreement.get("not_assessable") or {}).items() if topic in key), None)
+    why = next((str(reason) for key, reason in (agreement.get("not_assessable") or {}).items() if topic in key.lower()), None)
     return f"{missing} ({why})" if why else missing
 
 
@@ -219,7 +219,8 @@ def _kappa(name: str, limit: float, agreement: dict[str, Any], reference: str, c
     confusions = agreement["evidence"]["gold_confusions" if reference == "gold" else "majority_confusions"]
     missing = {"gold": "no gold labels to compare the judge with", "humans": "no human annotations to compare the judge with"}[reference]
     if record is None or not confusions:
-        return _not_assessable(name, limit, _why_missing(agreement, reference, missing if record is None else "no instance with a human majority"))
+        topic = "gold" if reference == "gold" else "human"
+        return _not_assessable(name, limit, _why_missing(agreement, topic, missing if record is None else "no instance with a human majority"))
     low, high = kappa_bounds(confusions, confidence, seed)
     what = "kappa against gold" if reference == "gold" else "kappa against the human majority"
     return _at_least(name, limit, limit, _Bounds(what, record["kappa"]["value"], _finite(low), _finite(high), len(confusions), confidence))
@@ -241,7 +242,7 @@ def _calibration(limit: float, agreement: dict[str, Any], confidence: float, see
     """The expected calibration error of P(A) (recalibrated where the run decides on that) within ``limit``."""
     calibration, points = agreement.get("calibration"), agreement["evidence"]["calibration"]
     if calibration is None or not points:
-        return _not_assessable("max_ece", limit, _why_missing(agreement, "calibration", "no probabilities of A from the judge (it gives verdicts only)"))
+        return _not_assessable("max_ece", limit, _why_missing(agreement, "calibration", "no probabilities of A from the judge"))
     decided_on = calibration["decided_on"]
     recalibrated = decided_on == "recalibrated_ece"
     low, high = ece_bounds(points, confidence, seed, recalibrated)
@@ -255,7 +256,7 @@ def _alt_test(epsilon: float, agreement: dict[str, Any], confidence: float) -> B
     humans, differences = agreement.get("humans"), agreement["evidence"]["alt_test"]
     if humans is None or not differences:
         missing = "no human annotations" if humans is None else "no annotator shares enough instances with another to be tested"
-        return _not_assessable("alt_test_epsilon", epsilon, _why_missing(agreement, "alt", missing))
+        return _not_assessable("alt_test_epsilon", epsilon, _why_missing(agreement, "human" if humans is None else "alt-test", missing))
     q = 1.0 - confidence
     test = alt_test_from_differences(differences, epsilon=epsilon, q=q)
     if test.passed is None:

@@ -201,10 +201,11 @@ def test_a_run_without_what_a_criterion_needs_never_passes_it() -> None:
     for name in CRITERIA:
         reason = old.validity[name].reasons[0]
         assert old.validity[name].decision == "INCONCLUSIVE" and reason.startswith("not assessable:") and "rebuild it with `judgeaudit report RUN`" in reason
-    bare = _agreement() | {"not_assessable": {"gold agreement": "no instance has a gold label", "Alt-Test": "no instance has two or more annotations"}}
+    bare = _agreement() | {"not_assessable": {"gold agreement": "no instance has a gold label", "human agreement": "the data carries no human annotations"}}
     decided = _decide(bare, every)
     assert decided.overall == "INCONCLUSIVE" and {d.decision for d in decided.validity.values()} == {"INCONCLUSIVE"}
     assert decided.validity["kappa"].reasons == ["not assessable: no gold labels to compare the judge with (no instance has a gold label)"]
+    assert decided.validity["alt_test"].reasons == ["not assessable: no human annotations (the data carries no human annotations)"]
     assert all(decided.validity[name].reasons[0].startswith("not assessable:") for name in CRITERIA)
     # A policy that sets none of them decides as before, whatever the summary holds.
     assert set(_decide(None, _policy()).validity) == set() and _decide(None, _policy()).overall == "PASS"
