@@ -26,7 +26,7 @@ from judgeaudit.stats.records import NO_INTERVAL, Calibration, Estimate, Interva
 from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap
 
 PROBABILITIES = "probabilities"
-REWARD_DIFFERENCES = "reward score differences"
+SCORE_DIFFERENCES = "score differences"
 BINS = 10
 FOLDS = 5
 CLIP = 1e-6
@@ -73,7 +73,7 @@ def calibration(judged: Sequence[JudgedInstance], source: str, seed: int, bins: 
         recalibrated_brier=brier,
         recalibrated_bins=reliability_bins(recalibrated, probes.y, bins),
         folds=folds,
-        decided_on="recalibrated_ece" if source == REWARD_DIFFERENCES else "ece",
+        decided_on="recalibrated_ece" if source == SCORE_DIFFERENCES else "ece",
     )
     evidence = np.column_stack([probes.instance, probes.p, recalibrated, probes.y]).tolist()
     return record, evidence
@@ -146,7 +146,7 @@ def _as_shown(judged: Sequence[JudgedInstance], source: str) -> tuple[_Shown, li
 
 
 def _logit_chosen(instance: JudgedInstance, p: float, source: str) -> float:
-    if source == REWARD_DIFFERENCES and instance.scores is not None:
+    if source == SCORE_DIFFERENCES and instance.scores is not None:
         return instance.scores[0] - instance.scores[1]
     return float(special.logit(np.clip(p, CLIP, 1 - CLIP)))
 

@@ -352,8 +352,9 @@ class Calibration:
     """Is the judge's probability of A right as often as it says (every scored control probe, as shown)?"""
 
     source: str
-    """``probabilities`` (logits, logprobs) or ``reward score differences`` (sigmoid of the difference: a
-    convention, so only the recalibrated figures are free of the score's units)."""
+    """``probabilities`` (a pairwise judge's logits or logprobs) or ``score differences`` (a reward model's or
+    a pointwise judge's two scores: the sigmoid of their difference is a convention, so only the
+    recalibrated figures are free of the score's units)."""
     target: str
     """``gold`` or ``human majority``."""
     n_instances: int
@@ -367,7 +368,7 @@ class Calibration:
     recalibrated_bins: list[ReliabilityBin]
     folds: int
     decided_on: str
-    """Which error the certificate reads: ``ece`` for probabilities, ``recalibrated_ece`` for reward scores."""
+    """Which error the certificate reads: ``ece`` for probabilities, ``recalibrated_ece`` for score differences."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.formulations import Formulation
 from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.agreement import ALT_EPSILON, agreement
-from judgeaudit.stats.calibration import calibration
+from judgeaudit.stats.calibration import PROBABILITIES, SCORE_DIFFERENCES, calibration
 from judgeaudit.stats.cells import SCORED, SHARED, cell_frame
 from judgeaudit.stats.edits import edit_findings
 from judgeaudit.stats.effects import Settings, content_bias, finalize, position_bias, repeat_noise
@@ -135,7 +135,7 @@ def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str, t
 def agreement_of(rows: list[tuple[Probe, Judgment]], labels: Mapping[str, InstanceLabels], mode: str, settings: Settings, alt_epsilon: float) -> Agreement | None:
     """Is the judge right: the agreement figures of the run's unchanged pairs against its labels."""
     judged = judged_instances(rows, labels)
-    source = "probabilities" if Formulation(mode).kind == "pairwise" else "reward score differences"
+    source = PROBABILITIES if Formulation(mode).kind == "pairwise" else SCORE_DIFFERENCES
     calibrated, points = calibration(judged, source, settings.seed_for("calibration"))
     return agreement(
         judged, settings.seed_for("agreement"), alt_epsilon=alt_epsilon, calibration=calibrated, calibration_points=points,

@@ -7,7 +7,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import special
 
-from judgeaudit.stats.calibration import PROBABILITIES, REWARD_DIFFERENCES, calibration, ece_bounds, fit_recalibration
+from judgeaudit.stats.calibration import PROBABILITIES, SCORE_DIFFERENCES, calibration, ece_bounds, fit_recalibration
 from judgeaudit.stats.judged import JudgedInstance
 
 
@@ -117,8 +117,8 @@ def test_the_recalibration_is_held_out() -> None:
 
 def test_reward_scores_recalibrate_to_the_same_figures_whatever_their_units() -> None:
     differences = special.logit(np.random.default_rng(4).beta(2, 1, 400)) * 0.7
-    plain, plain_evidence = calibration(_reward(differences, 1.0), REWARD_DIFFERENCES, seed=3)
-    stretched, stretched_evidence = calibration(_reward(differences, 20.0), REWARD_DIFFERENCES, seed=3)
+    plain, plain_evidence = calibration(_reward(differences, 1.0), SCORE_DIFFERENCES, seed=3)
+    stretched, stretched_evidence = calibration(_reward(differences, 20.0), SCORE_DIFFERENCES, seed=3)
     assert plain is not None and stretched is not None and plain.decided_on == stretched.decided_on == "recalibrated_ece"
     assert stretched.recalibrated_ece.value == pytest.approx(plain.recalibrated_ece.value, abs=1e-6)
     assert stretched.recalibrated_brier.value == pytest.approx(plain.recalibrated_brier.value, abs=1e-6)
