@@ -253,6 +253,7 @@ class AnnotatorTest:
     test: str
     """``t-test`` (at least 30 instances, as the paper asks) or ``Wilcoxon signed-rank`` (fewer)."""
     p_value: float
+    """One-sided, before the Benjamini-Yekutieli adjustment."""
     won: bool
     """The null hypothesis rho_f <= rho_h - epsilon is rejected after the Benjamini-Yekutieli procedure."""
 
@@ -408,7 +409,8 @@ class AgreementEvidence:
     calibration: list[list[float]] = field(default_factory=list)
     """Per scored probe with a probability: [instance position, P(A), cross-fitted recalibrated P(A), 1 if A is right else 0]."""
     alt_test: dict[str, list[int]] = field(default_factory=dict)
-    """Per annotator the Alt-Test tests: per instance, W_h - W_f (-1, 0 or 1)."""
+    """Per annotator (every one, so that recomputing skips the same ones): per instance it shares with another
+    annotator, W_h - W_f (-1, 0 or 1); ``stats.agreement.alt_test_from_differences`` recomputes the test."""
 
 
 @dataclass(frozen=True)
