@@ -203,24 +203,24 @@ def human_agreement(judged: Sequence[JudgedInstance], seed: int, epsilon: float 
     if not annotated:
         return None
     majorities = _majority_pairs(judged)
-    shares = [(share, labels) for instance, labels in annotated if (share := _judge_share(instance, labels)) is not None]
+    shares = [share for instance, labels in annotated if (share := _judge_share(instance, labels)) is not None]
     ceilings = [_pair_agreement(labels) for _, labels in annotated if len(labels) >= 2]
     gaps = gap_values(judged)
-    shared = bool(ceilings)
-    alpha_humans, alpha_with_judge = _alphas(judged, seed) if shared else (None, None)
+    paired = bool(ceilings)
+    alpha_humans, alpha_with_judge = _alphas(judged, seed) if paired else (None, None)
     return HumanAgreement(
         n_instances=len(annotated),
         n_annotators=len({name for instance, _ in annotated for name, _ in votes(instance)}),
         n_annotations=sum(len(labels) for _, labels in annotated),
         no_majority=len(annotated) - len(majorities),
         majority=match_rate(majorities),
-        random_annotator=clustered_rate([share for share, _ in shares], [1] * len(shares)),
-        ceiling=clustered_rate(ceilings, [1] * len(ceilings)) if shared else None,
+        random_annotator=clustered_rate(shares, [1] * len(shares)),
+        ceiling=clustered_rate(ceilings, [1] * len(ceilings)) if paired else None,
         gap=mean_estimate(gaps, seed) if gaps else None,
         kappa=kappa_estimate(shown_tables(majorities), seed),
         alpha_humans=alpha_humans,
         alpha_with_judge=alpha_with_judge,
-        alt_test=alt_test(judged, epsilon, q) if shared else None,
+        alt_test=alt_test(judged, epsilon, q) if paired else None,
         confusion=confusion(majorities, "human majority"),
     )
 
