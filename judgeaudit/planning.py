@@ -26,16 +26,14 @@ from judgeaudit.errors import JudgeAuditError
 from judgeaudit.prepare import PlannedRun, attach_probes, plan_run
 from judgeaudit.pricing import Prices, prices_for, prompt_tokens
 from judgeaudit.runs import JUDGMENTS, SUMMARY, read_json, read_judgments
-from judgeaudit.stats.audit_plan import BiasPlan
+from judgeaudit.stats.audit_plan import AuditPlan, BiasPlan, ValidityPlan
 from judgeaudit.stats.effects import CUE_RANGE, SWING_RANGE
 from judgeaudit.stats.power import (
     ALT_TEST_ANNOTATORS,
     ALT_TEST_MINIMUM,
     ALT_TEST_RECOMMENDED,
     EffectModel,
-    ValidatedAuditPlan,
     ValidityAssumptions,
-    ValidityPlan,
     instances_for_accuracy,
     instances_for_ece,
     instances_for_kappa,
@@ -133,7 +131,7 @@ def run_cost(config: RunConfig, out_dir: Path, cache_path: Path | None, answer_t
 def plan_audit(
     config: RunConfig, out_dir: Path, pilot_dir: Path | None, power: float, detect: float,
     assumed: EffectModel, answer_tokens: int, judge_assumed: ValidityAssumptions | None = None,
-) -> ValidatedAuditPlan:
+) -> AuditPlan:
     """Plan the audit ``config`` describes: instances needed per bias and per validity criterion of the
     policy (for a judge as the pilot measured it, else as ``judge_assumed``), calls, tokens and dollars."""
     if not 0 < power < 1:
@@ -161,7 +159,7 @@ def plan_audit(
             calls_per_instance=len(own.get(spec.name, set()) - shared) / n,
         ))
     prompt, completion = _tokens_per_call(plan, answer_tokens)
-    return ValidatedAuditPlan(
+    return AuditPlan(
         judge=config.judge, mode=plan.formulation.mode, power=power, confidence=policy.confidence, detect=detect,
         instances_available=len(plan.instances), calls_per_instance=len(plan.requests) / n, shared_calls_per_instance=len(shared) / n,
         prompt_tokens_per_call=measured[0] if measured else prompt,

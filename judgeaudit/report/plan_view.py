@@ -6,7 +6,6 @@ from rich.console import Console
 from rich.table import Table
 
 from judgeaudit.stats.audit_plan import AuditPlan
-from judgeaudit.stats.power import ValidatedAuditPlan
 
 
 def _n(value: int | None) -> str:
@@ -24,7 +23,7 @@ def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
     for b in plan.biases:
         table.add_row(b.name, f"{b.delta:g}", b.effects_from, _n(b.to_certify), _n(b.to_fail), _n(b.to_detect), f"{b.calls_per_instance:.1f}")
     console.print(table)
-    if isinstance(plan, ValidatedAuditPlan) and plan.validity:
+    if plan.validity:
         _print_validity(plan, console)
     tokens = "measured in the pilot" if plan.tokens_measured else "estimated (prompt characters / 4; answers as assumed)"
     console.print(
@@ -33,7 +32,7 @@ def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
     )
     price = plan.prices.source if plan.prices.known else f"cost unknown: {plan.prices.source}"
     rows = [("this dataset", plan.instances_available), ("certify every bias", plan.instances_to_certify_all)]
-    if isinstance(plan, ValidatedAuditPlan) and plan.validity:
+    if plan.validity:
         rows.append(("pass every validity criterion", plan.instances_for_validity))
     for label, instances in rows:
         if instances is None:
@@ -47,7 +46,7 @@ def print_plan(plan: AuditPlan, console: Console | None = None) -> None:
     console.print("--sequential stops each bias as soon as it is decided, usually well before these counts.")
 
 
-def _print_validity(plan: ValidatedAuditPlan, console: Console) -> None:
+def _print_validity(plan: AuditPlan, console: Console) -> None:
     table = Table(title=f"is the judge right? instances to pass each validity criterion · power {plan.power:g} · {100 * plan.confidence:g}% confidence")
     for column in ("criterion", "limit", "judge sized for", "how", "instances"):
         table.add_column(column, overflow="fold")

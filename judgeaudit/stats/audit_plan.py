@@ -28,6 +28,21 @@ class BiasPlan:
 
 
 @dataclass(frozen=True)
+class ValidityPlan:
+    """What one validity criterion of the policy needs."""
+
+    criterion: str
+    """The policy's key (``min_accuracy``, ``min_kappa``, ...)."""
+    limit: float
+    assumed: str
+    """The judge it is sized for: assumed, or measured in the pilot."""
+    method: str
+    """How the instances were found."""
+    instances: int | None
+    """Instances to PASS at the power (None: not within ``MAX_INSTANCES``: the judge as assumed is at or beyond the limit)."""
+
+
+@dataclass(frozen=True)
 class AuditPlan:
     """The plan of a whole audit."""
 
@@ -45,6 +60,8 @@ class AuditPlan:
     tokens_measured: bool
     prices: Prices
     biases: list[BiasPlan]
+    validity: tuple[ValidityPlan, ...] = ()
+    """The instances each validity criterion of the policy needs."""
 
     @property
     def instances_to_certify_all(self) -> int | None:
@@ -56,3 +73,9 @@ class AuditPlan:
         calls = round(self.calls_per_instance * instances)
         prompt, completion = calls * self.prompt_tokens_per_call, calls * self.completion_tokens_per_call
         return calls, round(prompt + completion), prompt * self.prices.prompt + completion * self.prices.completion
+
+    @property
+    def instances_for_validity(self) -> int | None:
+        """The most instances any validity criterion needs (None: one cannot pass within the simulated range)."""
+        needs = [v.instances for v in self.validity]
+        return None if not needs or None in needs else max(n for n in needs if n is not None)

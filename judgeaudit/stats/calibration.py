@@ -23,7 +23,7 @@ from scipy import optimize, special
 
 from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.records import NO_INTERVAL, Calibration, Estimate, Interval, ReliabilityBin
-from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap
+from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap, instance_counts
 
 PROBABILITIES = "probabilities"
 SCORE_DIFFERENCES = "score differences"
@@ -118,14 +118,6 @@ def reliability_bins(p: np.ndarray, y: np.ndarray, bins: int) -> list[Reliabilit
         mean_p, frequency = (float(p[inside].mean()), float(y[inside].mean())) if count else (None, None)
         result.append(ReliabilityBin(b / bins, (b + 1) / bins, count, mean_p, frequency))
     return result
-
-
-def instance_counts(positions: np.ndarray, n: int) -> np.ndarray:
-    """How often each of ``n`` instances is drawn in each resample: ``(..., n)`` from positions ``(..., k)``."""
-    flat = positions.reshape(-1, positions.shape[-1])
-    offsets = np.arange(len(flat))[:, None] * n
-    counts = np.bincount((flat + offsets).ravel(), minlength=len(flat) * n)
-    return counts.reshape(*positions.shape[:-1], n).astype(float)
 
 
 def _as_shown(judged: Sequence[JudgedInstance], source: str) -> tuple[_Shown, list[JudgedInstance]]:

@@ -13,17 +13,14 @@ from numpy.typing import ArrayLike
 
 from judgeaudit.stats.inference import CONFIDENCE
 from judgeaudit.stats.records import Estimate, Interval
-from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap
+from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap, instance_counts
 
 CLASSES = 3
 
 
 def summed(tables: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """The per-instance tables (n, k) summed over the instances each resample draws: positions (..., m) -> (..., k)."""
-    rows = positions.reshape(-1, positions.shape[-1])
-    n = len(tables)
-    drawn = np.bincount((rows + n * np.arange(len(rows))[:, None]).ravel(), minlength=n * len(rows))
-    return (drawn.reshape(len(rows), n) @ tables).reshape(*positions.shape[:-1], tables.shape[-1])
+    return instance_counts(positions, len(tables)) @ tables
 
 
 def cohens_kappa(tables: np.ndarray) -> np.ndarray:

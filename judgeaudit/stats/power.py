@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from judgeaudit.stats.audit_plan import AuditPlan
 from judgeaudit.stats.confseq import Side, crossing_times
 from judgeaudit.stats.equivalence import EFFECT_RANGE
 
@@ -126,21 +125,6 @@ class ValidityAssumptions:
     """Its true expected calibration error."""
 
 
-@dataclass(frozen=True)
-class ValidityPlan:
-    """What one validity criterion of the policy needs."""
-
-    criterion: str
-    """The policy's key (``min_accuracy``, ``min_kappa``, ...)."""
-    limit: float
-    assumed: str
-    """The judge it is sized for: assumed, or measured in the pilot."""
-    method: str
-    """How the instances were found."""
-    instances: int | None
-    """Instances to PASS at the power (None: not within ``MAX_INSTANCES``: the judge as assumed is at or beyond the limit)."""
-
-
 def _z(level: float) -> float:
     return float(stats.norm.ppf(level))
 
@@ -233,16 +217,3 @@ ALT_TEST_MINIMUM = 30
 """Instances per annotator the Alt-Test's t-test needs (Calderon, Reichart & Dror 2025); 50 to 100 recommended."""
 ALT_TEST_RECOMMENDED = 50
 ALT_TEST_ANNOTATORS = 3
-
-
-@dataclass(frozen=True)
-class ValidatedAuditPlan(AuditPlan):
-    """An audit plan with the instances each validity criterion of the policy needs."""
-
-    validity: tuple[ValidityPlan, ...] = ()
-
-    @property
-    def instances_for_validity(self) -> int | None:
-        """The most instances any validity criterion needs (None: one cannot pass within the simulated range)."""
-        needs = [v.instances for v in self.validity]
-        return None if not needs or None in needs else max(n for n in needs if n is not None)

@@ -21,10 +21,9 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
-from judgeaudit.stats.calibration import instance_counts
 from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.records import ScaleUse, ScoreAgreement
-from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap
+from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap, instance_counts
 
 Correlation = Callable[[np.ndarray, np.ndarray], float]
 HALF = 0.5 + 1e-9
