@@ -293,7 +293,12 @@ def _not_assessable(
         reasons["calibration"] = "fewer than 2 labelled instances carry the judge's probabilities" if has_probabilities else "the judge gives verdicts only, no probabilities"
     if scores is None:
         has_scores = any(instance.scores is not None for instance in judged)
-        reasons["score agreement"] = "the annotators gave no scores of the same responses" if has_scores else "the judge does not score each response alone"
+        human_scores = any(a.chosen_score is not None or a.rejected_score is not None for instance in judged for a in instance.annotations)
+        reasons["score agreement"] = (
+            "the judge does not score each response alone" if not has_scores
+            else "the annotators gave no scores of the responses the judge scored" if human_scores
+            else "the data carries no human scores of the responses"
+        )
     return reasons
 
 
