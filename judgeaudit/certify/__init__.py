@@ -1,7 +1,8 @@
 """Certification: policies, equivalence decisions, certificates and their verification."""
 
 from judgeaudit.certify.certificate import CERTIFICATE, build_certificate, verify, write_certificate
-from judgeaudit.certify.decide import EXIT_CODES, Decisions, decide
+from judgeaudit.certify.decide import decide
+from judgeaudit.certify.decision import EXIT_CODES, Decisions
 from judgeaudit.certify.policy import Limits, Policy, load_policy
 
 __all__ = [

@@ -14,7 +14,8 @@ from typing import Any
 
 from judgeaudit import __version__
 from judgeaudit.biases import load_registry
-from judgeaudit.certify.decide import Decisions, decide
+from judgeaudit.certify.decide import decide
+from judgeaudit.certify.decision import Decisions
 from judgeaudit.certify.policy import Policy, policy_from_record
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation
