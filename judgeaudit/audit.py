@@ -83,6 +83,7 @@ def _manifest(plan: PlannedRun, started_at: str) -> dict[str, Any]:
             "path": str(plan.dataset_path),
             "sha256": plan.dataset_hash,
             "n_instances": len(plan.instances),
+            "layout": plan.dataset_layout,
             "labels": label_counts(plan.instances),
         },
         "biases": [spec_record(spec) for spec in plan.specs],
@@ -150,7 +151,8 @@ async def _audit(
         if not stream and not plan.rewrite_tasks:
             attach_probes(plan, None)
         if on_start is not None:
-            on_start(f"{config.judge} · {len(plan.instances)} instances · {len(plan.specs)} biases", len(plan.requests))
+            layout = f" ({plan.dataset_layout} layout)" if plan.dataset_layout else ""
+            on_start(f"{config.judge} · {len(plan.instances)} instances{layout} · {len(plan.specs)} biases", len(plan.requests))
         engine = _Engine(plan, cache, retry, on_answer, Budget(config.max_cost_usd, prices_for(plan.judge.backend, plan.judge.model, config.batch)))
         if config.sequential:
             answers, counts, stops = await ask_sequentially(plan, engine.ask)

@@ -18,7 +18,7 @@ from judgeaudit.biases.probes import Rewrites
 from judgeaudit.biases.rewrite import MEANING_CHECK, PARAPHRASE, RewriteTask, rewrite_tasks
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.config import RunConfig, run_id
-from judgeaudit.datasets import SAMPLE_NAME, load_dataset, load_instances, sample_path
+from judgeaudit.datasets import SAMPLE_NAME, LoadedData, load_dataset, load_instances, sample_path
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation, default_mode
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
@@ -58,6 +58,8 @@ class PlannedRun:
     rewriter: Judge | None = None
     rewrite_tasks: list[RewriteTask] = field(default_factory=list)
     skipped_biases: dict[str, str] = field(default_factory=dict)
+    dataset_layout: str | None = None
+    """The public layout the dataset was read as, if any (see ``_Data.layout``)."""
     probes: list[Probe] = field(default_factory=list)
     probe_keys: list[tuple[str, ...]] = field(default_factory=list)
     requests: dict[str, JudgeRequest | None] = field(default_factory=dict)
@@ -120,7 +122,7 @@ def plan_run(config: RunConfig, out_dir: Path, probes: bool = True) -> PlannedRu
         }
     plan = PlannedRun(
         config, judge, formulation, data.instances, specs, data.name, data.path, _file_sha256(data.path),
-        identity, out_dir / run_id(config.judge, identity), rewriter, tasks, skipped,
+        identity, out_dir / run_id(config.judge, identity), rewriter, tasks, skipped, data.layout,
     )
     if not tasks and probes:
         attach_probes(plan, None)
@@ -136,18 +138,23 @@ class _Data:
     path: Path
     embedded_default: bool
     """The embedded judge on the bundled sample: the default run."""
+    layout: str | None = None
+    """The public layout the dataset was read as (``datasets.presets``), with `` (detected)`` where it
+    was recognised rather than named; None: plain fields."""
 
 
 def _load_data(config: RunConfig) -> _Data:
     """The dataset (or the bundled sample), limited to ``--limit`` instances taken across categories."""
     if config.limit is not None and config.limit < 1:
         raise JudgeAuditError(f"--limit must be at least 1, got {config.limit}")
-    instances, path = load_dataset(config.dataset, config.field_map) if config.dataset else (load_instances(sample_path()), sample_path())
+    loaded = load_dataset(config.dataset, config.field_map) if config.dataset else LoadedData(load_instances(sample_path()), sample_path())
+    instances, path = loaded.instances, loaded.path
     embedded_default = not config.dataset and config.judge == DEFAULT_JUDGE
     limit = EMBEDDED_SAMPLE_LIMIT if config.limit is None and embedded_default else config.limit
     if limit is not None:
         instances = take_across_categories(instances, limit)
-    return _Data(instances, path.name if config.dataset else SAMPLE_NAME, path, embedded_default)
+    layout = None if loaded.layout is None else loaded.layout + (" (detected)" if loaded.detected else "")
+    return _Data(instances, path.name if config.dataset else SAMPLE_NAME, path, embedded_default, layout)
 
 
 def _judge_for(config: RunConfig, formulation: Formulation) -> Judge:

@@ -50,8 +50,11 @@ def test_alpaca_farm_cross_annotations_gather_four_annotators_per_pair() -> None
 
 def test_mt_bench_human_judgments_by_name() -> None:
     expected = EXPECTED["mt_bench_human"]
-    instances, path = load_dataset(f"mt-bench-human:{FIXTURES / 'mt_bench_human.jsonl'}", {})
-    assert path.name == "mt_bench_human.jsonl"
+    loaded = load_dataset(f"mt-bench-human:{FIXTURES / 'mt_bench_human.jsonl'}", {})
+    instances = loaded.instances
+    assert (loaded.path.name, loaded.layout, loaded.detected) == ("mt_bench_human.jsonl", "mt-bench-human", False)
+    detected = load_dataset(str(FIXTURES / "mt_bench_human.jsonl"), {})
+    assert (detected.layout, detected.detected, len(detected.instances)) == ("mt-bench-human", True, len(instances))
     assert len(instances) == expected["n_pairs"]
     assert Counter(i.metadata["turn"] for i in instances) == {int(k): v for k, v in expected["n_pairs_by_turn"].items()}
     assert Counter(len(i.annotations) for i in instances) == {int(k): v for k, v in expected["annotations_per_pair_histogram"].items()}

@@ -1,22 +1,20 @@
-"""Public human-judgment sets read in their own published layout, by name: ``--dataset NAME:PATH``.
+"""MT-Bench human judgments (lmsys/mt_bench_human_judgments, split ``human``) in their own layout.
 
-- ``mt-bench-human``: MT-Bench human judgments (lmsys/mt_bench_human_judgments, split ``human``): one
-  record per (judge, question, model pair, turn) with ``winner`` model_a / model_b / a tie. Records are
-  gathered by (question, the two models in either order, turn), as FastChat's agreement script does; a
-  winner is flipped where a record lists the models the other way round; any winner containing "tie" is
-  a tie. The second turn shows both questions in the prompt and each model's two answers as its response.
+One record per (judge, question, model pair, turn) with ``winner`` model_a / model_b / a tie. Records are
+gathered by (question, the two models in either order, turn), as FastChat's agreement script does; a
+winner is flipped where a record lists the models the other way round; any winner containing "tie" is a
+tie. The second turn shows both questions in the prompt and each model's two answers as its response.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from judgeaudit.datasets.files import read_rows
 from judgeaudit.datasets.labels import annotation_from, flipped
-from judgeaudit.datasets.loader import InstanceDraft, add_annotation, finish_draft, load_instances
+from judgeaudit.datasets.loader import InstanceDraft, add_annotation, finish_draft
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.schema import Instance
 
@@ -83,16 +81,11 @@ def _with_models(instance: Instance, draft: InstanceDraft) -> Instance:
     return replace(instance, metadata={k: v for k, v in instance.metadata.items() if k != "models"} | models)
 
 
-PRESETS: dict[str, Callable[[Path], list[Instance]]] = {"mt-bench-human": mt_bench_human}
-"""Dataset layouts read by name (``--dataset NAME:PATH``)."""
+def matches(record: dict[str, Any]) -> bool:
+    """Whether a record has this layout."""
+    return {"question_id", "model_a", "model_b", "winner", "judge", "conversation_a", "conversation_b", "turn"} <= set(record)
 
 
-def load_dataset(dataset: str, field_map: dict[str, str]) -> tuple[list[Instance], Path]:
-    """The instances of ``NAME:PATH`` (a layout read by name) or of a plain path (under ``field_map``),
-    and the file they come from."""
-    name, sep, rest = dataset.partition(":")
-    if sep and name in PRESETS:
-        if field_map:
-            raise JudgeAuditError(f"--dataset {name}:... reads its own layout; --field mappings do not apply to it")
-        return PRESETS[name](Path(rest)), Path(rest)
-    return load_instances(dataset, field_map), Path(dataset)
+def read(path: Path) -> list[Instance]:
+    """The instances of a file in this layout."""
+    return mt_bench_human(path)

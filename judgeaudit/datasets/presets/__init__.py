@@ -1,0 +1,68 @@
+"""Public datasets read in their own published layout, by name (``--dataset NAME:PATH``) or detected
+from a file's first record when no field is mapped.
+
+Each layout is a module of this package with ``read(path) -> list[Instance]`` (errors name the file and
+line or record) and ``matches(record) -> bool`` (whether a record has its layout); ``PRESETS`` names the
+module of each, imported only when used. Instances of a benchmark carry in ``metadata``: ``benchmark``
+(the layout's name), ``subset`` (the benchmark's own subset or source) and, where the benchmark has
+them, ``section`` (what its leaderboard groups by) and ``group`` (instances that share one prompt, e.g.
+one chosen against several rejected responses).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from judgeaudit.datasets.files import read_rows
+from judgeaudit.datasets.loader import REQUIRED_FIELDS, load_instances
+from judgeaudit.errors import JudgeAuditError
+from judgeaudit.schema import Instance
+
+PRESETS: dict[str, str] = {
+    "mt-bench-human": "mt_bench_human",
+}
+"""Layout name -> module of this package."""
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """A dataset's instances, the file they come from, and the layout it was read as (None: plain fields)."""
+
+    instances: list[Instance]
+    path: Path
+    layout: str | None = None
+    detected: bool = False
+    """The layout was recognised from the file's first record, not named."""
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{PRESETS[name]}")
+
+
+def detect(path: Path) -> str | None:
+    """The layout a file's first record has, where it lacks the plain prompt/chosen/rejected fields."""
+    try:
+        first = next(iter(read_rows(path)), None)
+    except JudgeAuditError:
+        return None
+    if first is None or not isinstance(first[1], dict) or set(REQUIRED_FIELDS) <= set(first[1]):
+        return None
+    return next((name for name in PRESETS if _module(name).matches(first[1])), None)
+
+
+def load_dataset(dataset: str, field_map: dict[str, str]) -> LoadedData:
+    """The instances of ``NAME:PATH`` (a layout read by name), of a file in a layout recognised from its
+    first record (only when no field is mapped), or of a plain file under ``field_map``."""
+    name, sep, rest = dataset.partition(":")
+    if sep and name in PRESETS:
+        if field_map:
+            raise JudgeAuditError(f"--dataset {name}:... reads its own layout; --field mappings do not apply to it")
+        return LoadedData(_module(name).read(Path(rest)), Path(rest), name)
+    path = Path(dataset)
+    layout = None if field_map else detect(path)
+    if layout is not None:
+        return LoadedData(_module(layout).read(path), path, layout, detected=True)
+    return LoadedData(load_instances(path, field_map), path)
