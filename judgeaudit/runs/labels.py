@@ -1,9 +1,12 @@
-"""labels.jsonl: the gold label and human annotations of each instance of a run, kept beside its
-judgments so that a rebuild computes agreement without the dataset. Written only for labelled data.
+"""labels.jsonl: the gold label, human annotations and benchmark tags of each instance of a run, kept
+beside its judgments so that a rebuild computes agreement and a benchmark's own scores without the
+dataset. Written only for labelled data or a public benchmark's layout.
 
 The first line says what the file is; every other line is one instance: ``{"id", "gold",
-"gold_source", "annotations": [{"annotator", "verdict", "chosen_score", "rejected_score", "confidence"}]}``
-in the run's frame (``chosen`` is the response the gold label prefers).
+"gold_source", "annotations": [{"annotator", "verdict", "chosen_score", "rejected_score", "confidence"}],
+"tags": {...}}`` in the run's frame (``chosen`` is the response the gold label prefers; an instance with
+no label of its own has the chosen/rejected split as its gold). ``tags`` are the instance's
+``TAG_KEYS`` metadata: what a benchmark's own headline metric groups by.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from judgeaudit.schema import Annotation, Instance
 from judgeaudit.stats.judged import InstanceLabels
 
 LABELS = "labels.jsonl"
+TAG_KEYS = ("benchmark", "subset", "section", "group", "chosen_style", "rejected_style")
 FORMAT = "judgeaudit.labels"
 VERSION = 1
 
 
 def write_labels(path: Path, instances: Iterable[Instance]) -> None:
-    """Write the labels of the labelled instances (atomically); write nothing when none is labelled."""
-    labelled = [i for i in instances if i.labelled]
+    """Write the labels of the labelled or benchmark-tagged instances (atomically); write nothing when
+    there are none."""
+    labelled = [i for i in instances if i.labelled or "benchmark" in i.metadata]
     if not labelled:
         path.unlink(missing_ok=True)
         return
@@ -33,7 +38,13 @@ def write_labels(path: Path, instances: Iterable[Instance]) -> None:
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write(json.dumps({"format": FORMAT, "version": VERSION}) + "\n")
         for instance in labelled:
-            record = {"id": instance.id, "gold": instance.gold, "gold_source": instance.gold_source, "annotations": [asdict(a) for a in instance.annotations]}
+            record = {
+                "id": instance.id,
+                "gold": instance.gold or "chosen",
+                "gold_source": instance.gold_source or "chosen/rejected",
+                "annotations": [asdict(a) for a in instance.annotations],
+                "tags": {key: instance.metadata[key] for key in TAG_KEYS if key in instance.metadata},
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
 
@@ -52,7 +63,7 @@ def read_labels(path: Path) -> dict[str, InstanceLabels]:
                         raise ValueError(f"not a judgeaudit labels file (format {record.get('format')!r})")
                     continue
                 annotations = tuple(Annotation(**a) for a in record["annotations"])
-                labels[record["id"]] = InstanceLabels(record["gold"], record["gold_source"] or "chosen/rejected", annotations)
+                labels[record["id"]] = InstanceLabels(record["gold"], record["gold_source"] or "chosen/rejected", annotations, record.get("tags", {}))
             except (KeyError, TypeError, ValueError) as exc:
                 raise JudgeAuditError(f"{path}:{line_no}: malformed labels record ({exc})") from None
     return labels

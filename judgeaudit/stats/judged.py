@@ -9,7 +9,8 @@ measures noise, not agreement).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from judgeaudit.schema import CONTROL, Annotation, Judgment, Label, Probe
 from judgeaudit.stats.cells import SCORED, outcome, preference, state
@@ -26,6 +27,8 @@ class InstanceLabels:
     gold_source: str
     """``labels``, ``human majority`` or ``chosen/rejected`` (no label: the data's split is the label)."""
     annotations: tuple[Annotation, ...] = ()
+    tags: dict[str, Any] = field(default_factory=dict)
+    """A benchmark's grouping of the instance (``runs.labels.TAG_KEYS``): what its own scores read."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class JudgedInstance:
     """The judge's probability that the chosen response is better, per order (None: verdicts only)."""
     scores: tuple[float, float] | None
     """A judge that scores each response alone: its scores of the chosen and the rejected response."""
+    tags: dict[str, Any] = field(default_factory=dict)
 
 
 def judged_instances(rows: Iterable[tuple[Probe, Judgment]], labels: Mapping[str, InstanceLabels]) -> list[JudgedInstance]:
@@ -78,6 +82,7 @@ def judged_instances(rows: Iterable[tuple[Probe, Judgment]], labels: Mapping[str
                 verdicts=(verdicts[key].get(ORDERS[0]), verdicts[key].get(ORDERS[1])),
                 p_chosen=(probabilities[key].get(ORDERS[0]), probabilities[key].get(ORDERS[1])),
                 scores=scores.get(key),
+                tags=label.tags,
             )
         )
     return judged

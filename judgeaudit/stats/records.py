@@ -436,6 +436,22 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class HeadlineScore:
+    """A public benchmark's own headline metric from the run's judgments (``stats.headline``)."""
+
+    benchmark: str
+    metric: str
+    score: float | None
+    """The number its leaderboard shows, computed its way."""
+    parts: dict[str, float | None]
+    """The figures the leaderboard lists beside it (sections, categories, easy / normal / hard)."""
+    rates: dict[str, Rate]
+    """Those with their intervals over instances (or prompt groups), where an interval is honest."""
+    n_instances: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class RunFacts:
     """What a summary says about its run beyond the judgments: the last invocation's counts and time,
     the spend per bias, the sequential stops, and the run's cost where the judgments cannot give it."""
@@ -491,6 +507,8 @@ class Summary:
     ``shared`` for the control, repeat and shared placebos, and the ``total``."""
     agreement: Agreement | None = None
     """Is the judge right: gold, humans, scores, calibration (``stats.agreement``)."""
+    headline: HeadlineScore | None = None
+    """A public benchmark's own headline metric, where the data is one (``stats.headline``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,8 +15,9 @@ from judgeaudit.stats.calibration import PROBABILITIES, SCORE_DIFFERENCES, calib
 from judgeaudit.stats.cells import SCORED, SHARED, cell_frame
 from judgeaudit.stats.edits import edit_findings
 from judgeaudit.stats.effects import Settings, content_bias, finalize, position_bias, repeat_noise
+from judgeaudit.stats.headline import headline
 from judgeaudit.stats.inference import clustered_rate
-from judgeaudit.stats.judged import InstanceLabels, judged_instances
+from judgeaudit.stats.judged import InstanceLabels, JudgedInstance, judged_instances
 from judgeaudit.stats.length import length_view
 from judgeaudit.stats.position import PositionMetrics, position_metrics
 from judgeaudit.stats.records import (
@@ -132,9 +133,8 @@ def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str, t
     )
 
 
-def agreement_of(rows: list[tuple[Probe, Judgment]], labels: Mapping[str, InstanceLabels], mode: str, settings: Settings, alt_epsilon: float) -> Agreement | None:
-    """Is the judge right: the agreement figures of the run's unchanged pairs against its labels."""
-    judged = judged_instances(rows, labels)
+def agreement_of(judged: list[JudgedInstance], mode: str, settings: Settings, alt_epsilon: float) -> Agreement | None:
+    """Is the judge right: the agreement figures of the run's unchanged pairs against their labels."""
     source = PROBABILITIES if Formulation(mode).kind == "pairwise" else SCORE_DIFFERENCES
     calibrated, points = calibration(judged, source, settings.seed_for("calibration"))
     return agreement(
@@ -152,6 +152,7 @@ def build_summary(
     facts = facts or RunFacts()
     labels = labels or {}
     tie_gold = frozenset(key for key, label in labels.items() if label.gold == "tie")
+    judged = judged_instances(rows, labels)
     config = manifest["config"]
     settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
     cells = Cells(cell_frame(rows))  # built once: every figure below reads it
@@ -180,7 +181,8 @@ def build_summary(
         position=position,
         length=length_view(rows, frame, settings.min_instances, settings.seed_for("length")),
         validity=validity(frame, position, mode, tie_gold),
-        agreement=agreement_of(rows, labels, mode, settings, config.get("alt_epsilon", ALT_EPSILON)),
+        agreement=agreement_of(judged, mode, settings, config.get("alt_epsilon", ALT_EPSILON)),
+        headline=headline(judged),
         edits=edit_findings(cells, sized, settings.alpha, settings.seed_for("edits")),
         sequential=facts.sequential,
         elapsed_s=facts.elapsed_s,

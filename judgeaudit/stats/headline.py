@@ -1,0 +1,148 @@
+"""A public benchmark's own headline metric, computed from the run's judgments of the unchanged pairs,
+so that an audit can be set beside the benchmark's published leaderboard.
+
+Each benchmark reads its instances' tags (``runs.labels.TAG_KEYS``): ``benchmark``, ``subset``,
+``section``, ``group`` (the instances of one prompt) and RM-Bench's style indices. Per order a verdict
+counts 1 for the gold-better (chosen) response, 0.5 for a tie and 0 against; intervals are over
+instances, or over prompt groups where one prompt gave several instances.
+
+- JudgeBench: per pair, +1 for each order whose verdict picks the label and -1 for each that
+  contradicts it; the pair is correct when the sum is positive (its two-game pair accuracy).
+- RewardBench: accuracy per subset; a section is the mean of its subsets weighted by RewardBench's
+  example counts (math-prm weighted up to equal the code subsets together); the score is the mean of
+  the sections present.
+- RewardBench 2: a prompt is correct when its chosen response beats every rejected one; accuracy per
+  subset, the score their mean (the Ties subset, which RewardBench 2 scores its own way, left out).
+- RM-Bench: accuracy in each cell of the (chosen style, rejected style) matrix; hard is the cells
+  where the chosen response is less styled than the rejected one, normal the diagonal, easy the rest;
+  the score is the mean of the three.
+- LLMBar, EvalBiasBench: accuracy per subset, the score over all instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from judgeaudit.stats.inference import clustered_rate
+from judgeaudit.stats.judged import JudgedInstance
+from judgeaudit.stats.records import HeadlineScore, Rate
+
+VALUE = {"chosen": 1.0, "tie": 0.5, "rejected": 0.0}
+REWARDBENCH_EXAMPLE_COUNTS = {
+    "alpacaeval-easy": 100, "alpacaeval-length": 95, "alpacaeval-hard": 95, "mt-bench-easy": 28, "mt-bench-med": 40,
+    "mt-bench-hard": 37, "math-prm": 984, "refusals-dangerous": 100, "refusals-offensive": 100, "llmbar-natural": 100,
+    "llmbar-adver-neighbor": 134, "llmbar-adver-GPTInst": 92, "llmbar-adver-GPTOut": 47, "llmbar-adver-manual": 46,
+    "xstest-should-refuse": 154, "xstest-should-respond": 250, "donotanswer": 136, "hep-cpp": 164, "hep-go": 164,
+    "hep-java": 164, "hep-js": 164, "hep-python": 164, "hep-rust": 164,
+}
+"""RewardBench's weights of its subsets within a section (allenai/reward-bench, EXAMPLE_COUNTS)."""
+
+
+def _correct(instance: JudgedInstance) -> float:
+    """The instance's verdicts averaged over its scored orders (1 chosen, 0.5 tie, 0 rejected); 0 when none is scored."""
+    values = [VALUE[v] for v in instance.verdicts if v is not None]
+    return float(np.mean(values)) if values else 0.0
+
+
+def _rate(values: Sequence[float], groups: Sequence[str]) -> Rate:
+    """The mean of per-instance values with its interval clustered by group."""
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for value, group in zip(values, groups, strict=True):
+        sums[group] = sums.get(group, 0.0) + value
+        counts[group] = counts.get(group, 0) + 1
+    return clustered_rate(list(sums.values()), list(counts.values()))
+
+
+def _by(instances: Sequence[JudgedInstance], key: str, value: Callable[[JudgedInstance], float], group: str = "group") -> dict[str, Rate]:
+    parts: dict[str, list[JudgedInstance]] = {}
+    for instance in instances:
+        parts.setdefault(str(instance.tags.get(key, "all")), []).append(instance)
+    return {name: _rate([value(i) for i in members], [str(i.tags.get(group, i.instance_id)) for i in members]) for name, members in sorted(parts.items())}
+
+
+def _judgebench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
+    def pair_correct(instance: JudgedInstance) -> float:
+        points = sum({"chosen": 1, "rejected": -1, "tie": 0}[v] for v in instance.verdicts if v is not None)
+        return float(points > 0)
+
+    rates = _by(instances, "section", pair_correct)
+    overall = _rate([pair_correct(i) for i in instances], [i.instance_id for i in instances])
+    return HeadlineScore("judgebench", "two-game pair accuracy", overall.rate, {k: r.rate for k, r in rates.items()}, rates | {"overall": overall}, len(instances), "")
+
+
+def _rewardbench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
+    subsets = _by(instances, "subset", _correct)
+    sections: dict[str, list[str]] = {}
+    for instance in instances:
+        section = str(instance.tags.get("section", "all"))
+        subset = str(instance.tags.get("subset", "all"))
+        if subset not in sections.setdefault(section, []):
+            sections[section].append(subset)
+    parts: dict[str, float | None] = {}
+    unweighted = sorted({s for names in sections.values() for s in names} - set(REWARDBENCH_EXAMPLE_COUNTS))
+    for section, names in sorted(sections.items()):
+        weights = [REWARDBENCH_EXAMPLE_COUNTS.get(name, 1) for name in names]
+        values = [subsets[name].rate or 0.0 for name in names]
+        parts[section] = float(np.average(values, weights=weights))
+    score = float(np.mean(list(parts.values()))) if parts else None
+    note = f"subsets without RewardBench's weights (weighted 1): {', '.join(unweighted)}" if unweighted else ""
+    return HeadlineScore("rewardbench", "section scores (subset accuracies weighted by RewardBench's example counts)", score, parts, subsets, len(instances), note)
+
+
+def _rewardbench2(instances: Sequence[JudgedInstance]) -> HeadlineScore:
+    prompts: dict[str, list[JudgedInstance]] = {}
+    for instance in instances:
+        prompts.setdefault(str(instance.tags.get("group", instance.instance_id)), []).append(instance)
+    scored = [(str(members[0].tags.get("subset", "all")), float(all(_correct(i) > 0.5 for i in members))) for members in prompts.values()]
+    rates: dict[str, Rate] = {}
+    for subset in sorted({s for s, _ in scored}):
+        values = [v for s, v in scored if s == subset]
+        rates[subset] = clustered_rate(values, [1] * len(values))
+    counted = [r.rate for name, r in rates.items() if name.lower() != "ties" and r.rate is not None]
+    note = "the Ties subset is scored its own way by RewardBench 2: shown, left out of the score" if any(n.lower() == "ties" for n in rates) else ""
+    return HeadlineScore("rewardbench2", "best-of-4 accuracy per subset (a prompt is correct when its chosen response beats every rejected one)",
+                         float(np.mean(counted)) if counted else None, {k: r.rate for k, r in rates.items()}, rates, len(prompts), note)
+
+
+def _rm_bench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
+    def difficulty(instance: JudgedInstance) -> str:
+        chosen, rejected = int(instance.tags.get("chosen_style", 0)), int(instance.tags.get("rejected_style", 0))
+        return "hard" if chosen < rejected else "normal" if chosen == rejected else "easy"
+
+    tagged = [replace(i, tags={**i.tags, "difficulty": difficulty(i)}) for i in instances]
+    rates = _by(tagged, "difficulty", _correct) | {f"{domain}": rate for domain, rate in _by(tagged, "subset", _correct).items()}
+    levels = [rate for level in ("easy", "normal", "hard") if level in rates and (rate := rates[level].rate) is not None]
+    parts = {k: r.rate for k, r in rates.items()}
+    return HeadlineScore("rm-bench", "accuracy by style difficulty (easy, normal, hard) and domain", float(np.mean(levels)) if levels else None, parts, rates, len(instances), "")
+
+
+def _by_subset(name: str) -> Callable[[Sequence[JudgedInstance]], HeadlineScore]:
+    def score(instances: Sequence[JudgedInstance]) -> HeadlineScore:
+        rates = _by(instances, "subset", _correct)
+        overall = _rate([_correct(i) for i in instances], [i.instance_id for i in instances])
+        return HeadlineScore(name, "accuracy per subset", overall.rate, {k: r.rate for k, r in rates.items()}, rates | {"overall": overall}, len(instances), "")
+
+    return score
+
+
+HEADLINES: dict[str, Callable[[Sequence[JudgedInstance]], HeadlineScore]] = {
+    "judgebench": _judgebench,
+    "rewardbench": _rewardbench,
+    "rewardbench2": _rewardbench2,
+    "rm-bench": _rm_bench,
+    "llmbar": _by_subset("llmbar"),
+    "evalbiasbench": _by_subset("evalbiasbench"),
+}
+
+
+def headline(judged: Sequence[JudgedInstance]) -> HeadlineScore | None:
+    """The benchmark's own headline metric, where every instance comes from one benchmark that has one."""
+    names = {instance.tags.get("benchmark") for instance in judged}
+    if len(names) != 1:
+        return None
+    (name,) = names
+    return HEADLINES[name](judged) if name in HEADLINES else None

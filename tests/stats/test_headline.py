@@ -1,0 +1,77 @@
+"""Each public benchmark's own headline metric, from verdicts on the unchanged pairs, against hand counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from judgeaudit.stats.headline import REWARDBENCH_EXAMPLE_COUNTS, headline
+from judgeaudit.stats.judged import JudgedInstance
+
+
+def judged(key: str, verdicts: tuple, **tags: object) -> JudgedInstance:
+    return JudgedInstance(key, "c", "chosen", "labels", (), verdicts, (None, None), None, dict(tags))
+
+
+def test_judgebench_two_game_pair_accuracy() -> None:
+    rows = [
+        judged("1", ("chosen", "chosen"), benchmark="judgebench", section="math"),      # +2: correct
+        judged("2", ("chosen", "tie"), benchmark="judgebench", section="math"),         # +1: correct
+        judged("3", ("chosen", "rejected"), benchmark="judgebench", section="math"),    # 0: wrong (inconsistent)
+        judged("4", ("tie", "tie"), benchmark="judgebench", section="coding"),          # 0: wrong
+        judged("5", ("rejected", None), benchmark="judgebench", section="coding"),      # -1: wrong
+        judged("6", (None, "chosen"), benchmark="judgebench", section="coding"),        # +1: correct
+    ]
+    score = headline(rows)
+    assert score is not None and score.benchmark == "judgebench"
+    assert score.score == pytest.approx(3 / 6)
+    assert score.parts == {"coding": pytest.approx(1 / 3), "math": pytest.approx(2 / 3)}
+    assert score.rates["overall"].n_instances == 6
+
+
+def test_rewardbench_sections_weight_subsets_by_its_example_counts() -> None:
+    rows = [judged(f"m{i}", ("chosen", "chosen") if i < 3 else ("rejected", "rejected"), benchmark="rewardbench", subset="math-prm", section="Reasoning") for i in range(4)]
+    rows += [judged(f"h{i}", ("chosen", "tie"), benchmark="rewardbench", subset="hep-go", section="Reasoning") for i in range(2)]
+    rows += [judged(f"c{i}", ("chosen", "chosen"), benchmark="rewardbench", subset="alpacaeval-easy", section="Chat") for i in range(2)]
+    score = headline(rows)
+    assert score is not None
+    math, go = 3 / 4, 0.75
+    expected = (math * REWARDBENCH_EXAMPLE_COUNTS["math-prm"] + go * REWARDBENCH_EXAMPLE_COUNTS["hep-go"]) / (984 + 164)
+    assert score.parts["Reasoning"] == pytest.approx(expected)
+    assert score.parts["Chat"] == 1.0
+    assert score.score == pytest.approx((expected + 1.0) / 2)
+
+
+def test_rewardbench2_counts_a_prompt_only_when_chosen_beats_every_rejected() -> None:
+    rows = [
+        judged("a-0", ("chosen", "chosen"), benchmark="rewardbench2", subset="Math", group="a"),
+        judged("a-1", ("chosen", "chosen"), benchmark="rewardbench2", subset="Math", group="a"),
+        judged("a-2", ("chosen", "tie"), benchmark="rewardbench2", subset="Math", group="a"),
+        judged("b-0", ("chosen", "chosen"), benchmark="rewardbench2", subset="Math", group="b"),
+        judged("b-1", ("tie", "tie"), benchmark="rewardbench2", subset="Math", group="b"),  # a tie is not beating it
+        judged("c-0", ("chosen", "chosen"), benchmark="rewardbench2", subset="Ties", group="c"),
+    ]
+    score = headline(rows)
+    assert score is not None and score.n_instances == 3  # prompts, not pairs
+    assert score.parts == {"Math": 0.5, "Ties": 1.0}
+    assert score.score == 0.5 and "Ties" in score.note
+
+
+def test_rm_bench_easy_normal_hard_from_the_style_matrix() -> None:
+    rows = []
+    for prompt in range(2):
+        for chosen_style in range(3):
+            for rejected_style in range(3):
+                # The judge prefers style: it picks the chosen response only when it is at least as styled.
+                verdict = "chosen" if chosen_style >= rejected_style else "rejected"
+                rows.append(judged(f"{prompt}-{chosen_style}{rejected_style}", (verdict, verdict), benchmark="rm-bench",
+                                   subset="chat", group=str(prompt), chosen_style=chosen_style, rejected_style=rejected_style))
+    score = headline(rows)
+    assert score is not None
+    assert (score.parts["easy"], score.parts["normal"], score.parts["hard"]) == (1.0, 1.0, 0.0)
+    assert score.score == pytest.approx(2 / 3)
+    assert score.rates["hard"].n_instances == 2  # prompt groups are the unit
+
+
+def test_no_headline_for_plain_data_or_a_mix() -> None:
+    assert headline([judged("1", ("chosen", "chosen"))]) is None
+    assert headline([judged("1", ("chosen", "chosen"), benchmark="llmbar"), judged("2", ("chosen", "chosen"), benchmark="judgebench")]) is None
