@@ -11,7 +11,7 @@ from rich.table import Table
 from judgeaudit.report.formatting import interval, ordered_biases, pct, pval, signed
 from judgeaudit.report.validity_view import alt_verdict, number, points_ci
 from judgeaudit.stats import Summary
-from judgeaudit.stats.records import AltTest
+from judgeaudit.stats.records import AltTest, HeadlineScore
 
 _STATUS_STYLE = {"BIASED": "[bold red]BIASED[/]", "INCONCLUSIVE": "[yellow]INCONCLUSIVE[/]", "NOT_DETECTED": "[green]not detected[/]"}
 
@@ -54,6 +54,8 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
         if not console.is_terminal:
             console = Console(width=130)
     console.print(agreement_line(summary))
+    if summary.headline is not None:
+        console.print(headline_line(summary.headline))
     console.print(bias_table(summary))
     for name, b in ordered_biases(summary):
         if b.status != "NOT_DETECTED" or b.direction == "away":
@@ -103,6 +105,12 @@ def agreement_line(summary: Summary) -> str:
     if absent:
         parts.append(f"not assessable: {', '.join(absent)}")
     return "Validity: " + " · ".join(parts)
+
+
+def headline_line(score: HeadlineScore) -> str:
+    """One line of a public benchmark's own headline metric and the parts its leaderboard lists."""
+    parts = " · ".join(f"{escape(name)} {pct(value)}" for name, value in score.parts.items())
+    return f"{escape(score.benchmark)}, its own metric ({escape(score.metric)}): {pct(score.score)}" + (f" · {parts}" if parts else "")
 
 
 def _alt_test_part(test: AltTest | None) -> str:
