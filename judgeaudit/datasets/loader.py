@@ -1,4 +1,5 @@
-"""Load pairwise instances from JSONL, JSON or CSV files, with an optional field mapping.
+"""Load pairwise instances from JSONL, JSON, CSV or Parquet files, Hugging Face ``save_to_disk`` folders or
+``hf:OWNER/NAME`` datasets (``files.read_rows``), with an optional field mapping.
 
 A row is one instance, or, when it names an annotator (the ``annotator`` field), one person's
 annotation of an instance: rows of the same instance (the same id, else the same prompt and pair of
@@ -101,6 +102,13 @@ class _Reader:
             if raw is None:
                 hint = f" (mapped from {source!r})" if source != name else ""
                 raise located(self.path, line_no, f"missing field {name!r}{hint}; present fields: {', '.join(sorted(row))}")
+            if isinstance(raw, list):
+                raise located(
+                    self.path, line_no,
+                    f"field {source!r} must be text, got a list of {len(raw)}; a benchmark with several responses per prompt is read "
+                    "in its own layout (e.g. --dataset rewardbench2:PATH or rm-bench:PATH), or map one with --field "
+                    f"{name}={source}.0",
+                )
             if not isinstance(raw, str):
                 raise located(self.path, line_no, f"field {source!r} must be text, got {type(raw).__name__}")
             if not raw.strip():
@@ -173,9 +181,11 @@ def finish_draft(path: Path, draft: InstanceDraft) -> Instance:
 
 
 def load_instances(path: str | Path, field_map: Mapping[str, str] | None = None) -> list[Instance]:
-    """Read instances from a ``.jsonl``/``.json``/``.csv`` file, gathering annotation rows by instance.
+    """Read instances from a ``.jsonl``/``.json``/``.csv``/``.parquet`` file, a Hugging Face ``save_to_disk``
+    folder (``FOLDER#SPLIT`` for one split of several) or ``hf:OWNER/NAME[#SPLIT]``, gathering annotation
+    rows by instance.
 
-    Raises JudgeAuditError naming the file and line for any malformed row.
+    Raises JudgeAuditError naming the file and line (or record) for any malformed row.
     """
     path = Path(path)
     reader = _Reader(path, dict(field_map or {}))

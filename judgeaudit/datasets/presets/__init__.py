@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from judgeaudit.datasets.files import read_rows
+from judgeaudit.datasets.files import read_rows, resolve_source
 from judgeaudit.datasets.loader import REQUIRED_FIELDS, load_instances
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import Instance
@@ -43,25 +43,29 @@ def _module(name: str) -> ModuleType:
 
 
 def detect(path: Path) -> str | None:
-    """The layout a file's first record has, where it lacks the plain prompt/chosen/rejected fields."""
+    """The layout a file's first record has, where it is not a plain record (prompt, chosen and rejected
+    as text): e.g. RewardBench 2 and RM-Bench, whose ``chosen`` and ``rejected`` are lists."""
     try:
         first = next(iter(read_rows(path)), None)
     except JudgeAuditError:
         return None
-    if first is None or not isinstance(first[1], dict) or set(REQUIRED_FIELDS) <= set(first[1]):
+    if first is None or not isinstance(first[1], dict) or all(isinstance(first[1].get(k), str) for k in REQUIRED_FIELDS):
         return None
     return next((name for name in PRESETS if _module(name).matches(first[1])), None)
 
 
 def load_dataset(dataset: str, field_map: dict[str, str]) -> LoadedData:
     """The instances of ``NAME:PATH`` (a layout read by name), of a file in a layout recognised from its
-    first record (only when no field is mapped), or of a plain file under ``field_map``."""
+    first record (only when no field is mapped), or of a plain file under ``field_map``. ``PATH`` is a
+    file (JSON lines, JSON, CSV, Parquet), a Hugging Face ``save_to_disk`` folder or ``hf:OWNER/NAME``; where
+    it has several splits and names none, the path handed back names the split read (``PATH#SPLIT``)."""
     name, sep, rest = dataset.partition(":")
     if sep and name in PRESETS:
         if field_map:
             raise JudgeAuditError(f"--dataset {name}:... reads its own layout; --field mappings do not apply to it")
-        return LoadedData(_module(name).read(Path(rest)), Path(rest), name)
-    path = Path(dataset)
+        path = Path(resolve_source(rest))
+        return LoadedData(_module(name).read(path), path, name)
+    path = Path(resolve_source(dataset))
     layout = None if field_map else detect(path)
     if layout is not None:
         return LoadedData(_module(layout).read(path), path, layout, detected=True)
