@@ -23,6 +23,11 @@ from judgeaudit.schema import Instance
 
 PRESETS: dict[str, str] = {
     "mt-bench-human": "mt_bench_human",
+    "judgebench": "judgebench",
+    "rewardbench": "rewardbench",
+    "llmbar": "llmbar",
+    "evalbiasbench": "evalbiasbench",
+    "helpsteer2": "helpsteer2",
 }
 """Layout name -> module of this package."""
 

@@ -53,5 +53,7 @@ def read(path: Path) -> list[Instance]:
 
 
 def matches(record: dict[str, Any]) -> bool:
-    """Whether a record has this layout."""
-    return {"prompt", "chosen", "rejected", "chosen_model", "rejected_model", "subset", "id"} <= set(record)
+    """Whether a record has this layout: one chosen and one rejected text, their models' names, a subset
+    (RewardBench 2's records hold lists of responses instead)."""
+    fields = {"prompt", "chosen", "rejected", "chosen_model", "rejected_model", "subset", "id"}
+    return fields <= set(record) and isinstance(record["chosen"], str) and isinstance(record["rejected"], str)
