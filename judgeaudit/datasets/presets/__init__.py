@@ -28,6 +28,8 @@ PRESETS: dict[str, str] = {
     "llmbar": "llmbar",
     "evalbiasbench": "evalbiasbench",
     "helpsteer2": "helpsteer2",
+    "rewardbench2": "rewardbench2",
+    "rm-bench": "rm_bench",
 }
 """Layout name -> module of this package."""
 
