@@ -60,7 +60,7 @@ def run(
     prompt: Annotated[Optional[str], typer.Option("--prompt", help="A built-in prompt (pairwise_verdict, pairwise_json, pointwise_score, ...) or your own prompt file (YAML with user/system/kind, or a Jinja text).")] = None,
     structured: Annotated[bool, typer.Option("--structured", help="Ask an OpenAI-compatible server for the verdict as JSON by schema (with --prompt pairwise_json).")] = False,
     logprobs: opt.Logprobs = True,
-    dataset: Annotated[Optional[Path], typer.Option("--dataset", "-d", help="JSONL/JSON/CSV with prompt, chosen, rejected (optional label, annotations), or NAME:PATH for a public layout (mt-bench-human).")] = None,
+    dataset: Annotated[Optional[Path], typer.Option("--dataset", "-d", help="JSONL/JSON/CSV/Parquet file, a datasets save_to_disk folder (FOLDER#SPLIT) or hf:OWNER/NAME, with prompt, chosen, rejected (optional label, annotations); or NAME:PATH for a public layout (judgebench, rewardbench, rewardbench2, rm-bench, llmbar, evalbiasbench, helpsteer2, mt-bench-human), detected when no --field is given.")] = None,
     field_map: Annotated[list[str], typer.Option("--field", help="Field mapping CANONICAL=SOURCE, e.g. prompt=instruction, chosen=conversation_a.1.content, label=preference, annotator=judge.")] = [],  # noqa: B006 - typer's way
     biases: Annotated[list[str], typer.Option("--bias", "-b", help="Biases to audit, e.g. verbosity,authority (repeatable); default: all.")] = [],  # noqa: B006
     dimensions: Annotated[list[str], typer.Option("--dimension", help="Audit every bias of these dimensions, e.g. tone,social.")] = [],  # noqa: B006

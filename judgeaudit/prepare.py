@@ -7,7 +7,6 @@ rewrites (``attach_probes``), or instance by instance while earlier ones are ask
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from judgeaudit.biases.rewrite import MEANING_CHECK, PARAPHRASE, RewriteTask, re
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.config import RunConfig, run_id
 from judgeaudit.datasets import SAMPLE_NAME, LoadedData, load_dataset, load_instances, sample_path
+from judgeaudit.datasets.files import source_sha256
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation, default_mode
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
@@ -69,10 +69,6 @@ class PlannedRun:
         return {key: request for key in keys if (request := self.requests[key]) is not None}
 
 
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def take_across_categories(instances: list[Instance], limit: int) -> list[Instance]:
     """The first ``limit`` instances taken round-robin across categories (file order within each)."""
     groups: dict[str, list[Instance]] = {}
@@ -121,7 +117,7 @@ def plan_run(config: RunConfig, out_dir: Path, probes: bool = True) -> PlannedRu
             "prompts": stable_hash([PARAPHRASE, MEANING_CHECK], length=16),
         }
     plan = PlannedRun(
-        config, judge, formulation, data.instances, specs, data.name, data.path, _file_sha256(data.path),
+        config, judge, formulation, data.instances, specs, data.name, data.path, source_sha256(data.path),
         identity, out_dir / run_id(config.judge, identity), rewriter, tasks, skipped, data.layout,
     )
     if not tasks and probes:

@@ -12,12 +12,14 @@ one chosen against several rejected responses).
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from judgeaudit.datasets.files import read_rows, resolve_source
-from judgeaudit.datasets.loader import REQUIRED_FIELDS, load_instances
+from judgeaudit.datasets.loader import load_instances
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import Instance
 
@@ -50,15 +52,30 @@ def _module(name: str) -> ModuleType:
 
 
 def detect(path: Path) -> str | None:
-    """The layout a file's first record has, where it is not a plain record (prompt, chosen and rejected
-    as text): e.g. RewardBench 2 and RM-Bench, whose ``chosen`` and ``rejected`` are lists."""
+    """The layout a file's first record has (the first layout whose ``matches`` accepts it; a plain
+    record matches none), or None. A JSON document that maps names to lists of records (EvalBiasBench's)
+    is judged by its first record."""
     try:
         first = next(iter(read_rows(path)), None)
     except JudgeAuditError:
-        return None
-    if first is None or not isinstance(first[1], dict) or all(isinstance(first[1].get(k), str) for k in REQUIRED_FIELDS):
+        first = _first_of_mapping(path)
+    if first is None or not isinstance(first[1], dict):
         return None
     return next((name for name in PRESETS if _module(name).matches(first[1])), None)
+
+
+def _first_of_mapping(path: Path) -> tuple[int, Any] | None:
+    """The first record of a ``.json`` document of the form {name: [record, ...]}, else None."""
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    lists = [value for value in document.values() if isinstance(value, list) and value]
+    return (1, lists[0][0]) if lists else None
 
 
 def load_dataset(dataset: str, field_map: dict[str, str]) -> LoadedData:
