@@ -307,3 +307,10 @@ def test_my_layouts_do_not_fire_on_other_fixtures_or_plain_files(tmp_path: Path)
 def test_unknown_layout_file_is_read_plainly_not_misdetected(tmp_path: Path) -> None:
     path = _write(tmp_path / "other.jsonl", [{"instruction": "x", "output_1": "a", "output_2": "b", "preference": 1}])
     assert detect(path) is None
+
+
+def test_evalbiasbench_as_published_is_detected() -> None:
+    """The published file is one JSON object mapping each bias type to its records: detected from the first."""
+    (path,) = [p for p in FIXTURES["evalbiasbench"] if p.suffix == ".json"][:1]
+    loaded = load_dataset(str(path), {})
+    assert (loaded.layout, loaded.detected) == ("evalbiasbench", True)
