@@ -73,3 +73,21 @@ def test_criteria_that_need_annotations_are_not_assessable_without_them(tmp_path
     assert code == 2, out + err  # INCONCLUSIVE, never a silent PASS
     certificate = json.loads((tmp_path / "cert.json").read_text())
     assert "not assessable" in json.dumps(certificate["validity"])
+
+
+def test_a_benchmark_detected_by_its_layout_reports_its_own_headline_metric(tmp_path: Path) -> None:
+    """JudgeBench's file, detected: its two-game pair accuracy computed from the run's judgments equals a
+    count made here from the file alone, for a judge that prefers the longer response."""
+    fixture = Path(__file__).parent.parent / "data" / "benchmarks" / "judgebench" / "judgebench.jsonl"
+    records = [json.loads(line) for line in fixture.read_text().splitlines() if line.strip()]
+    correct = 0
+    for record in records:
+        a, b = (len(" ".join(record[k].split())) for k in ("response_A", "response_B"))
+        longer = "A" if a > b else "B" if b > a else None
+        correct += longer is not None and record["label"] == f"{longer}>{'B' if longer == 'A' else 'A'}"
+    run = run_python_judges(tmp_path, ("longer_wins",), "--dataset", str(fixture), "--mode", "pairwise", "--bias", "authority")["longer_wins"]
+    summary = json.loads((run / "summary.json").read_text())
+    assert json.loads((run / "manifest.json").read_text())["dataset"]["layout"] == "judgebench (detected)"
+    assert summary["headline"]["benchmark"] == "judgebench"
+    assert summary["headline"]["score"] == correct / len(records)
+    assert "judgebench: its own headline metric" in (run / "report.html").read_text()
