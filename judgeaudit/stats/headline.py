@@ -114,7 +114,7 @@ def _rm_bench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
         return "hard" if chosen < rejected else "normal" if chosen == rejected else "easy"
 
     tagged = [replace(i, tags={**i.tags, "difficulty": difficulty(i)}) for i in instances]
-    rates = _by(tagged, "difficulty", _correct) | {f"{domain}": rate for domain, rate in _by(tagged, "subset", _correct).items()}
+    rates = _by(tagged, "difficulty", _correct) | _by(tagged, "section", _correct)
     levels = [rate for level in ("easy", "normal", "hard") if level in rates and (rate := rates[level].rate) is not None]
     parts = {k: r.rate for k, r in rates.items()}
     return HeadlineScore("rm-bench", "accuracy by style difficulty (easy, normal, hard) and domain", float(np.mean(levels)) if levels else None, parts, rates, len(instances), "")

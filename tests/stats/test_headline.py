@@ -64,7 +64,7 @@ def test_rm_bench_easy_normal_hard_from_the_style_matrix() -> None:
                 # The judge prefers style: it picks the chosen response only when it is at least as styled.
                 verdict = "chosen" if chosen_style >= rejected_style else "rejected"
                 rows.append(judged(f"{prompt}-{chosen_style}{rejected_style}", (verdict, verdict), benchmark="rm-bench",
-                                   subset="chat", group=str(prompt), chosen_style=chosen_style, rejected_style=rejected_style))
+                                   section="chat", group=str(prompt), chosen_style=chosen_style, rejected_style=rejected_style))
     score = headline(rows)
     assert score is not None
     assert (score.parts["easy"], score.parts["normal"], score.parts["hard"]) == (1.0, 1.0, 0.0)
