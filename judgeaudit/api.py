@@ -210,12 +210,15 @@ def certify(
 ) -> dict[str, Any]:
     """The certificate ``judgeaudit certify`` writes for the run under ``policy`` (a Policy, a policy YAML,
     or None: the bundled one): ``verdict``, ``exit_code``, the decisions per bias and validity criterion.
-    ``write=True`` writes it as RUN/certificate.json, ``out`` to that path."""
+    ``write=True`` writes it as RUN/certificate.json, ``out`` to that path. The record is the one the file
+    holds (JSON types: lists, not tuples)."""
+    import json
+
     from judgeaudit.certify import Policy, build_certificate, load_policy, write_certificate
 
     run_dir = run.path if isinstance(run, Run) else load_run(run).path
     loaded = policy if isinstance(policy, Policy) else load_policy(None if policy is None else Path(policy))
-    certificate = build_certificate(run_dir, loaded)
+    certificate: dict[str, Any] = json.loads(json.dumps(build_certificate(run_dir, loaded)))
     if write or out is not None:
         write_certificate(run_dir, certificate, None if out is None else Path(out))
     return certificate

@@ -13,7 +13,7 @@ from judgeaudit.errors import JudgeAuditError
 def export(
     run_dir: Path = typer.Argument(..., help="A finished run folder, e.g. reports/<run-id>."),
     fmt: str = typer.Option("csv", "--format", "-f", help="csv | parquet | jsonl."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder to write the tables into (default: the run folder)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder to write the tables into (default: RUN/export; never the run folder itself)."),
 ) -> None:
     """Write the run's tables for pandas, R or a spreadsheet: biases (the summary table, one row per bias),
     instance_effects (one row per bias and instance), judgments (one row per probe) and, where the run has

@@ -240,11 +240,18 @@ def write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
         frame.to_json(path, orient="records", lines=True, force_ascii=False)
 
 
+EXPORT_FOLDER = "export"
+"""The default folder of an export, inside the run folder (never the run folder itself: its judgments.jsonl is the run's)."""
+
+
 def export_run(run_dir: Path, fmt: str, out: Path | None = None) -> list[Path]:
-    """Write the run's tables as ``<table>.<fmt>`` into ``out`` (default: the run folder); the paths written."""
+    """Write the run's tables as ``<table>.<fmt>`` into ``out`` (default: RUN/export/); the paths written."""
     _check_format(fmt)
+    run_dir = check_run_folder(run_dir)
+    folder = Path(out) if out is not None else run_dir / EXPORT_FOLDER
+    if folder.resolve() == run_dir.resolve():
+        raise JudgeAuditError(f"{folder}: is the run folder; export into another folder (default: {run_dir / EXPORT_FOLDER}), its own files stay as they are")
     tables = run_tables(run_dir)
-    folder = Path(out) if out is not None else Path(run_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
