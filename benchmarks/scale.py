@@ -4,7 +4,7 @@ Builds a synthetic run folder as ``judgeaudit run`` writes it (manifest.json and
 through the real writer): the real probes of every template bias and position for synthetic
 instances, answered by a fast deterministic fake judge with a planted pull toward three cues, a
 position lean, ties, unparseable answers and failed calls. Then it times (a) writing
-judgments.jsonl and (b) ``judgeaudit report RUN`` (``judgeaudit.audit.rebuild``: read, statistics
+judgments.jsonl and (b) ``judgeaudit report RUN`` (``judgeaudit.auditing.rebuild``: read, statistics
 with their bootstraps and permutation tests, summary.json, report.html and report.md) in a fresh
 process, whose peak RSS it reports.
 
@@ -170,7 +170,7 @@ def build_run(run_dir: Path, judgments: int, biases: str) -> dict[str, float]:
 
 REBUILD = """
 import json, resource, sys, time
-from judgeaudit.audit import rebuild
+from judgeaudit.auditing import rebuild
 imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 rebuild(sys.argv[1])

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from judgeaudit.biases import build_probes, load_registry
-from judgeaudit.certify import Limits, Policy
+from judgeaudit.certification import Limits, Policy
 from judgeaudit.stats import Settings, summarize_biases
 from judgeaudit.stats.effects import CUE_RANGE
 from judgeaudit.stats.equivalence import instance_sequence

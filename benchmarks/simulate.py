@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 from judgeaudit.biases import build_probes, load_registry
-from judgeaudit.certify.decide import decide
-from judgeaudit.certify.policy import load_policy
+from judgeaudit.certification.decide import decide
+from judgeaudit.certification.policy import load_policy
 from judgeaudit.schema import Judgment
 from judgeaudit.stats import Settings, summarize_biases
 from tests.simulation import (

@@ -200,7 +200,7 @@ async def judgeaudit_engine(url: str, requests: dict, concurrency: int, folder: 
 
 def judgeaudit_audit(url: str, dataset: Path, concurrency: int, folder: Path) -> int:
     """A whole run, as ``judgeaudit run`` makes it (progress bar included); the calls it made."""
-    from judgeaudit.audit import run_audit
+    from judgeaudit.auditing import run_audit
     from judgeaudit.report.progress import AuditProgress
 
     config = audit_config(url, dataset, concurrency)
@@ -230,7 +230,7 @@ def main() -> None:
         serve_threaded(args.latency)
         return
 
-    for module in ("judgeaudit.audit", "judgeaudit.report.outputs", "judgeaudit.report.progress"):
+    for module in ("judgeaudit.auditing", "judgeaudit.report.outputs", "judgeaudit.report.progress"):
         importlib.import_module(module)  # before any clock starts, as the bare loops' SDKs are
 
     server, url = start_server(args.server, args.latency)

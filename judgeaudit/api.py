@@ -38,8 +38,8 @@ from judgeaudit.errors import JudgeAuditError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from judgeaudit.audit import AuditResult
-    from judgeaudit.certify import Policy
+    from judgeaudit.auditing import AuditResult
+    from judgeaudit.certification import Policy
     from judgeaudit.config import RunConfig
     from judgeaudit.stats import Summary
 
@@ -89,7 +89,7 @@ def _prepare(options: dict[str, Any]) -> _Prepared:
             f"judgeaudit.audit() got unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
             f"it takes the options of `judgeaudit run`: {', '.join(sorted(by_name))}"
         )
-    ctx = command.make_context("judgeaudit.audit", [])
+    ctx = command.make_context("judgeaudit.auditing", [])
     params = dict(ctx.params)
     for name, value in options.items():
         try:
@@ -102,7 +102,7 @@ def _prepare(options: dict[str, Any]) -> _Prepared:
 
 
 async def _audit(prepared: _Prepared) -> AuditResult:
-    from judgeaudit.audit import run_audit
+    from judgeaudit.auditing import run_audit
 
     return await run_audit(prepared.config, prepared.out, prepared.cache_path)
 
@@ -214,7 +214,7 @@ def certify(
     holds (JSON types: lists, not tuples)."""
     import json
 
-    from judgeaudit.certify import Policy, build_certificate, load_policy, write_certificate
+    from judgeaudit.certification import Policy, build_certificate, load_policy, write_certificate
 
     run_dir = run.path if isinstance(run, Run) else load_run(run).path
     loaded = policy if isinstance(policy, Policy) else load_policy(None if policy is None else Path(policy))

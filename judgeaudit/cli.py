@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, ParamSpec,
 import typer
 
 from judgeaudit import cli_options as opt
+from judgeaudit.cli_export import register as register_export
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.importers.cli import register as register_import
 
 if TYPE_CHECKING:
     from judgeaudit.config import RunConfig
@@ -102,7 +104,7 @@ def run(
     """
     import asyncio
 
-    from judgeaudit.audit import run_audit
+    from judgeaudit.auditing import run_audit
     from judgeaudit.engine import default_cache_path
     from judgeaudit.engine.budget import BudgetReached
     from judgeaudit.judges import DEFAULT_JUDGE
@@ -227,7 +229,7 @@ def _exit_if_incomplete(summary: Summary, max_failed: float) -> None:
 @_one_line_errors
 def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/<run-id>.")) -> None:
     """Rebuild summary.json, report.html and report.md from a run folder, without calling any judge."""
-    from judgeaudit.audit import rebuild
+    from judgeaudit.auditing import rebuild
     from judgeaudit.report.terminal import print_summary
 
     summary = rebuild(run_dir)
@@ -243,7 +245,7 @@ def certify(
 ) -> None:
     """Decide PASS / FAIL / INCONCLUSIVE per bias and overall under a policy, write certificate.json,
     and exit 0 / 1 / 2 accordingly (a deployment gate can run exactly this)."""
-    from judgeaudit.certify import build_certificate, load_policy, write_certificate
+    from judgeaudit.certification import build_certificate, load_policy, write_certificate
     from judgeaudit.report.certificate_view import print_certificate
 
     certificate = build_certificate(run_dir, load_policy(policy))
@@ -260,7 +262,7 @@ def verify(
 ) -> None:
     """Check that a certificate matches its run: the run's files are the certified ones and its
     decisions follow from them under the certificate's policy. Exit 0 if so, 1 if not."""
-    from judgeaudit.certify import verify as verify_certificate
+    from judgeaudit.certification import verify as verify_certificate
 
     problems = verify_certificate(certificate, run_dir)
     for problem in problems:
@@ -280,7 +282,7 @@ def compare(
 ) -> None:
     """Two judges, or two versions of one judge or prompt, on the same probes: per bias, which is less
     biased, by a paired test over the instances both runs assessed."""
-    from judgeaudit.certify.compare import compare_runs
+    from judgeaudit.certification.compare import compare_runs
     from judgeaudit.report.compare_view import print_comparison, write_comparison
 
     comparison = compare_runs(run_a, run_b, alpha)
@@ -431,6 +433,10 @@ def show_bias(
     (spec,) = select_biases(_registry(bias_dir), [name])
     example = preview(spec, load_instances(sample_path()), seed)
     Console().print(bias_panel(spec, example))
+
+
+register_import(app)
+register_export(app)
 
 
 def main() -> None:

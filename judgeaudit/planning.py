@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from judgeaudit.certify.policy import ValidityLimits, load_policy
+from judgeaudit.certification.policy import ValidityLimits, load_policy
 from judgeaudit.config import RunConfig
 from judgeaudit.engine import JOURNAL_NAME, Journal, ResponseCache
 from judgeaudit.errors import JudgeAuditError

@@ -8,8 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from judgeaudit.certify.decide import settled
-from judgeaudit.certify.policy import load_policy
+from judgeaudit.certification.decide import settled
+from judgeaudit.certification.policy import load_policy
 from judgeaudit.engine import EngineCounts
 from judgeaudit.prepare import PlannedRun, answered_rows
 from judgeaudit.schema import JudgeRequest, Judgment

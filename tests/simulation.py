@@ -269,7 +269,7 @@ class Design:
 
 def fixed_design(specs: list, probes: list[Probe], judgments: list[Judgment], policy, seed: int) -> Design:
     """Every bias on every instance, decided once at the end."""
-    from judgeaudit.certify.decide import settled
+    from judgeaudit.certification.decide import settled
 
     results = {name: asdict(r) for name, r in summarize_biases(specs, list(zip(probes, judgments, strict=True)), Settings(seed=seed)).items()}
     decided = settled(results, policy, 0, family=len(specs))
@@ -284,7 +284,7 @@ def sequential_design(specs: list, probes: list[Probe], judgments: list[Judgment
     """As ``judgeaudit run --sequential``: batches of whole instances in the seeded order, each bias
     stopped once ``settled``; the reported interval is what the certificate reports after stopping: the
     confidence sequence's bounds (each one-sided at the policy's confidence), at the end."""
-    from judgeaudit.certify.decide import settled
+    from judgeaudit.certification.decide import settled
     from judgeaudit.stats.equivalence import instance_sequence
 
     order = instance_sequence(sorted({p.instance_id for p in probes}), 0)
@@ -307,7 +307,7 @@ def sequential_design(specs: list, probes: list[Probe], judgments: list[Judgment
 
 
 def _sequence_bounds(result: dict, policy, family: int) -> tuple[float, float]:
-    from judgeaudit.certify.decide import effect_range_of
+    from judgeaudit.certification.decide import effect_range_of
     from judgeaudit.stats.equivalence import equivalence, in_sequence
 
     limits = policy.limits_for(result["name"], result["dimension"])

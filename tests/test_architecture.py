@@ -10,17 +10,17 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "judgeaudit"
 
-ORCHESTRATION = ("judgeaudit.audit", "judgeaudit.prepare", "judgeaudit.planning", "judgeaudit.sequential", "judgeaudit.rewriting",
+ORCHESTRATION = ("judgeaudit.auditing", "judgeaudit.prepare", "judgeaudit.planning", "judgeaudit.sequential", "judgeaudit.rewriting",
                  "judgeaudit.needle.run", "judgeaudit.cli", "judgeaudit.cli_options")
 FORBIDDEN = {
     # a module under the key never imports a module under any of the values
     "judgeaudit.schema": ("judgeaudit.",),
-    "judgeaudit.judges": ("judgeaudit.engine", "judgeaudit.stats", "judgeaudit.report", "judgeaudit.certify", "judgeaudit.runs", *ORCHESTRATION),
-    "judgeaudit.engine": ("judgeaudit.stats", "judgeaudit.report", "judgeaudit.certify", "judgeaudit.runs", *ORCHESTRATION),
-    "judgeaudit.stats": ("judgeaudit.report", "judgeaudit.certify", "judgeaudit.runs", *ORCHESTRATION),
+    "judgeaudit.judges": ("judgeaudit.engine", "judgeaudit.stats", "judgeaudit.report", "judgeaudit.certification", "judgeaudit.runs", *ORCHESTRATION),
+    "judgeaudit.engine": ("judgeaudit.stats", "judgeaudit.report", "judgeaudit.certification", "judgeaudit.runs", *ORCHESTRATION),
+    "judgeaudit.stats": ("judgeaudit.report", "judgeaudit.certification", "judgeaudit.runs", *ORCHESTRATION),
     "judgeaudit.report": ORCHESTRATION,
-    "judgeaudit.certify": ("judgeaudit.report", *ORCHESTRATION),
-    "judgeaudit.biases": ("judgeaudit.engine", "judgeaudit.stats", "judgeaudit.report", "judgeaudit.certify", *ORCHESTRATION),
+    "judgeaudit.certification": ("judgeaudit.report", *ORCHESTRATION),
+    "judgeaudit.biases": ("judgeaudit.engine", "judgeaudit.stats", "judgeaudit.report", "judgeaudit.certification", *ORCHESTRATION),
 }
 
 
@@ -110,12 +110,12 @@ def test_no_circular_imports() -> None:
 def test_the_checks_find_what_they_look_for() -> None:
     """On a made-up graph, the checks report an import back up and a circle; the real graph is read."""
     graph = {
-        "judgeaudit.report.view": {"judgeaudit.audit", "judgeaudit.report.formatting"},
+        "judgeaudit.report.view": {"judgeaudit.auditing", "judgeaudit.report.formatting"},
         "judgeaudit.report.formatting": set(),
         "judgeaudit.biases.perturb": {"judgeaudit.biases.sandbox"},
         "judgeaudit.biases.sandbox": {"judgeaudit.biases.perturb"},
     }
-    assert imports_back_up(graph, "judgeaudit.report", FORBIDDEN["judgeaudit.report"]) == ["judgeaudit.report.view imports judgeaudit.audit"]
+    assert imports_back_up(graph, "judgeaudit.report", FORBIDDEN["judgeaudit.report"]) == ["judgeaudit.report.view imports judgeaudit.auditing"]
     assert imports_back_up(graph, "judgeaudit.biases", FORBIDDEN["judgeaudit.biases"]) == []
     assert circles(graph) == [{"judgeaudit.biases.perturb", "judgeaudit.biases.sandbox"}]
     assert "judgeaudit.judges.base" in GRAPH["judgeaudit.engine.runner"]

@@ -9,12 +9,15 @@ from typing import Annotated, Any, Optional
 import typer
 
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.importers.records import FAILED
 
 
-def audit_command(verdicts: Path, dataset: Path, biases: tuple[str, ...]) -> str:
-    """The one command that audits the imported files."""
+def audit_command(verdicts: Path, dataset: Path, biases: tuple[str, ...], failures: int) -> str:
+    """The one command that audits the imported files. Failed calls recorded in a log cannot be asked
+    again, so where there are some the run is told to accept them (they are still counted as failed)."""
+    accept = ["--max-failed", "1"] if failures else []
     return shlex.join([
-        "judgeaudit", "run", "--judge", f"replay:{verdicts}", "--dataset", str(dataset), "--mode", "pairwise", "--bias", ",".join(biases),
+        "judgeaudit", "run", "--judge", f"replay:{verdicts}", "--dataset", str(dataset), "--mode", "pairwise", "--bias", ",".join(biases), *accept,
     ])
 
 
@@ -63,4 +66,4 @@ def register(app: typer.Typer) -> None:
         for line in log.cannot:
             typer.echo(f"cannot: {line}")
         typer.echo("audit them with:")
-        typer.echo(f"  {audit_command(verdicts, dataset, log.biases)}")
+        typer.echo(f"  {audit_command(verdicts, dataset, log.biases, sum(r.verdict == FAILED for r in log.records))}")

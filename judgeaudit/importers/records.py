@@ -10,8 +10,8 @@ from typing import Any
 
 from judgeaudit.schema import Instance, Order
 
-FAILED = "(no verdict: the judge call failed or its answer was not parsed)"
-"""The verdict text written for a recorded failure: replay reads it as unparseable, so it is counted."""
+FAILED = "(no verdict: the judge call failed)"
+"""A recorded failure: written as the replay record's ``error``, which replay reads as a failed call."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class ReplayRecord:
     """Kept beside the verdict for a reader; replay ignores it (e.g. a reward model's two scores)."""
 
     def to_dict(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"instance_id": self.instance_id, "order": self.order, "verdict": self.verdict}
+        answer = {"error": FAILED} if self.verdict == FAILED else {"verdict": self.verdict}
+        row: dict[str, Any] = {"instance_id": self.instance_id, "order": self.order} | answer
         if self.p_a is not None:
             row["p_a"] = self.p_a
         if self.condition != "control":

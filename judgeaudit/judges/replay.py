@@ -7,7 +7,8 @@ record per judged probe:
 - the order shown: ``order`` (``chosen_first`` / ``chosen_second``), or ``first`` (``chosen`` /
   ``rejected``: which response was shown first), or ``chosen_position`` (``A`` / ``B``);
 - the verdict: ``verdict`` (``A`` / ``B`` / ``tie``, or the judge's raw text, read by
-  ``parse_verdict``), or ``winner`` (``chosen`` / ``rejected`` / ``tie``); optionally ``p_a``;
+  ``parse_verdict``), or ``winner`` (``chosen`` / ``rejected`` / ``tie``); optionally ``p_a``; or,
+  for a call that failed (no answer to read), ``error`` with what went wrong;
 - optionally which probe: ``bias`` and ``condition`` (``control`` by default; ``repeat``,
   ``edit_on_worse``, ``edit_on_better`` (shared: no bias), ``cue_on_worse``, ``cue_on_better``,
   ``placebo_on_worse``, ``placebo_on_better``; an older file's ``placebo`` is ``placebo_on_worse``),
@@ -100,11 +101,14 @@ def _record(path: Path, line_no: int, row: dict[str, Any]) -> tuple[ProbeKey, Ju
     if condition not in SHARED_CONDITIONS and bias is None:
         raise located(path, line_no, f"condition {condition!r} needs the 'bias' it belongs to")
     replicate = int(field("replicate") or (1 if condition == "repeat" else 0))
+    key = (str(instance_id), None if condition in SHARED_CONDITIONS else str(bias), condition, order, replicate)
+    error = field("error")
+    if error is not None and field("verdict", "winner") is None:
+        return key, Judgment(verdict="error", error=str(error))
     chosen_label = "A" if order == "chosen_first" else "B"
     verdict = _verdict(path, line_no, field("verdict"), field("winner"), chosen_label)
     p_a = field("p_a")
     judgment = Judgment(verdict=verdict, p_a=float(p_a) if p_a is not None else None, raw=str(field("verdict", "winner")))  # type: ignore[arg-type]
-    key = (str(instance_id), None if condition in SHARED_CONDITIONS else str(bias), condition, order, replicate)
     return key, judgment
 
 
@@ -130,7 +134,7 @@ def _verdict(path: Path, line_no: int, verdict: Any, winner: Any, chosen_label: 
             raise located(path, line_no, f"'winner' must be chosen, rejected or tie; got {winner!r}")
         return mapped
     if verdict is None:
-        raise located(path, line_no, "missing field 'verdict' (or 'winner')")
+        raise located(path, line_no, "missing field 'verdict' (or 'winner', or 'error' for a failed call)")
     return parse_verdict(str(verdict))
 
 

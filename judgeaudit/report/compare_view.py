@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from judgeaudit.certify.compare import RunComparison
+from judgeaudit.certification.compare import RunComparison
 from judgeaudit.report.formatting import interval, pval, signed
 from judgeaudit.report.outputs import environment
 from judgeaudit.runs.folder import write_json

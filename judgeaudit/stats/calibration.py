@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
+from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS
 from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.records import NO_INTERVAL, Calibration, Estimate, Interval, ReliabilityBin
 from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap, instance_counts
@@ -80,15 +81,34 @@ def calibration(judged: Sequence[JudgedInstance], source: str, seed: int, bins: 
 
 
 def ece_bounds(points: Sequence[Sequence[float]], confidence: float, seed: int, recalibrated: bool, bins: int = BINS) -> Interval:
-    """The ECE bounded one-sided at ``confidence`` below and above (the two-sided bootstrap interval at
-    ``2 * confidence - 1``) from the evidence ``calibration`` returns."""
+    """The ECE bounded one-sided at ``confidence`` below and above, from the evidence ``calibration``
+    returns, each bound by its own bootstrap over instances (``BOOTSTRAP_RESAMPLES`` resamples).
+
+    The binned ECE is biased upward (|.| of a bin's noise), and a bootstrap resample adds that noise
+    again, so a bias-corrected interval (BCa, basic) moves its upper end down by more than the bias it
+    corrects: BCa's one-sided 95% upper bound covered the true ECE of an over-confident judge in only
+    0.84-0.89 of simulated runs of 200 instances. The upper bound here is the measured ECE plus z times
+    the bootstrap standard deviation: its upward bias is kept, not subtracted (0.94-0.98 at 200-1,000
+    instances). The lower bound, which only a FAIL reads, is the basic bootstrap's, 2 ECE - the
+    ``confidence`` quantile of the resampled ECEs (at least 0): it removes the binning bias, so a
+    judge calibrated within the limit is not shown above it by its binning noise.
+    """
     if not points:
         return NO_INTERVAL
     table = np.asarray(points, dtype=float)
     instance = table[:, 0].astype(int)
     n = int(instance.max()) + 1
-    sums = _instance_sums(instance, table[:, 2 if recalibrated else 1], table[:, 3], n, bins)
-    return instance_bootstrap(_ece(sums, bins), n, seed, 2 * confidence - 1).ci
+    statistic = _ece(_instance_sums(instance, table[:, 2 if recalibrated else 1], table[:, 3], n, bins), bins)
+    value = float(statistic(np.arange(n)))
+    if n < 2 or not np.isfinite(value):
+        return NO_INTERVAL
+    rng, block = np.random.default_rng(seed), max(1, CHUNK_CELLS // n)
+    resampled = np.concatenate([
+        statistic(rng.integers(0, n, size=(min(block, BOOTSTRAP_RESAMPLES - start), n))) for start in range(0, BOOTSTRAP_RESAMPLES, block)
+    ])
+    upper = value + float(stats.norm.ppf(confidence)) * float(np.std(resampled, ddof=1))
+    lower = max(0.0, 2 * value - float(np.quantile(resampled, confidence)))
+    return (min(lower, value), upper)
 
 
 def fit_recalibration(logit: np.ndarray, y: np.ndarray) -> tuple[float, float]:

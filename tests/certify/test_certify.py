@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judgeaudit.certify import Limits, Policy, decide, load_policy
-from judgeaudit.certify.policy import ValidityLimits, default_policy_path
+from judgeaudit.certification import Limits, Policy, decide, load_policy
+from judgeaudit.certification.policy import ValidityLimits, default_policy_path
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.stats import Settings, summarize_biases
 from judgeaudit.stats.effects import CUE_RANGE

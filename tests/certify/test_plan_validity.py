@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judgeaudit.certify import Policy
-from judgeaudit.certify.decide import decide_validity
-from judgeaudit.certify.policy import ValidityLimits
+from judgeaudit.certification import Policy
+from judgeaudit.certification.decide import decide_validity
+from judgeaudit.certification.policy import ValidityLimits
 from judgeaudit.planning import validity_plans
 from judgeaudit.stats.kappa import cohens_kappa
 from judgeaudit.stats.power import (

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judgeaudit.certify import Policy, decide, load_policy
-from judgeaudit.certify.policy import ValidityLimits, policy_from_record
+from judgeaudit.certification import Policy, decide, load_policy
+from judgeaudit.certification.policy import ValidityLimits, policy_from_record
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.stats.kappa import cohens_kappa
 

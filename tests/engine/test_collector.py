@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import judgeaudit.audit as audit
+import judgeaudit.auditing as audit
 from judgeaudit.config import RunConfig
 from judgeaudit.engine import Journal, RetryPolicy, execute
 from judgeaudit.engine.collector import NEVER, young_collections_only

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from judgeaudit.audit import rebuild
+from judgeaudit.auditing import rebuild
 from judgeaudit.biases import build_probes, load_registry, select_biases
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.runs import JUDGMENTS, MANIFEST, read_judgments, spec_record, write_json, write_judgments

@@ -156,10 +156,11 @@ def test_an_audit_runs_on_imported_mt_bench(tmp_path: Path) -> None:
 
     dataset, verdicts = write(_mt_bench(), tmp_path / "imported")
     code, _, err = finish(judgeaudit("run", "--judge", f"replay:{verdicts}", "--dataset", str(dataset), "--mode", "pairwise",
-                                     "--bias", "position", "--out", str(tmp_path / "runs"), "--no-cache"))
+                                     "--bias", "position", "--max-failed", "1", "--out", str(tmp_path / "runs"), "--no-cache"))
     assert code == 0, err
     summary = json.loads((only_run_dir(tmp_path / "runs") / "summary.json").read_text())
-    assert summary["n_instances"] == 7 and summary["calls"]["total"] == 14 and summary["calls"]["unparseable"] == 1
+    # the failed game is recorded as a failed call, not as an unreadable answer
+    assert summary["n_instances"] == 7 and summary["calls"]["total"] == 14 and summary["calls"]["failed"] == 1 and summary["calls"]["unparseable"] == 0
     # by hand: the same model wins both games on 81-vicuna, 111-vicuna and 81-vicuna-t2: 3 of the 6 instances
     # with a verdict in both orders (131-alpaca's second game failed)
     assert summary["biases"]["position"]["position_consistency"]["rate"] == pytest.approx(3 / 6)

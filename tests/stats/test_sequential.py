@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from judgeaudit.biases import build_probes, load_registry
-from judgeaudit.certify import Limits, Policy
+from judgeaudit.certification import Limits, Policy
 from tests.cli import finish, judgeaudit, only_run_dir
 from tests.simulation import fixed_design, instances, sequential_design, soft
 

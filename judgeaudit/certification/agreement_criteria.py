@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from judgeaudit.certify.decision import BiasDecision
-from judgeaudit.certify.policy import ValidityLimits
+from judgeaudit.certification.decision import BiasDecision
+from judgeaudit.certification.policy import ValidityLimits
 from judgeaudit.stats.agreement import alt_test_from_differences, kappa_bounds, mean_bounds
 from judgeaudit.stats.alt_test import one_sided_p
 from judgeaudit.stats.calibration import ece_bounds

@@ -43,9 +43,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from judgeaudit.certify.agreement_criteria import decide_agreement
-from judgeaudit.certify.decision import BiasDecision, Decision, Decisions
-from judgeaudit.certify.policy import Limits, Policy, ValidityLimits
+from judgeaudit.certification.agreement_criteria import decide_agreement
+from judgeaudit.certification.decision import BiasDecision, Decision, Decisions
+from judgeaudit.certification.policy import Limits, Policy, ValidityLimits
 from judgeaudit.stats.equivalence import EFFECT_RANGE, Equivalence, equivalence, in_sequence
 from judgeaudit.stats.inference import wilson_interval
 

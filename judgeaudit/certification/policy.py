@@ -119,7 +119,7 @@ def policy_from_record(record: dict[str, Any]) -> Policy:
 
 
 def default_policy_path() -> Path:
-    return Path(str(resources.files("judgeaudit.certify").joinpath(DEFAULT_POLICY)))
+    return Path(str(resources.files("judgeaudit.certification").joinpath(DEFAULT_POLICY)))
 
 
 def load_policy(path: Path | None = None) -> Policy:

@@ -14,9 +14,9 @@ from typing import Any
 
 from judgeaudit import __version__
 from judgeaudit.biases import load_registry
-from judgeaudit.certify.decide import decide
-from judgeaudit.certify.decision import Decisions
-from judgeaudit.certify.policy import Policy, policy_from_record
+from judgeaudit.certification.decide import decide
+from judgeaudit.certification.decision import Decisions
+from judgeaudit.certification.policy import Policy, policy_from_record
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation
 from judgeaudit.runs.folder import JUDGMENTS, MANIFEST, SUMMARY, read_json, write_json
