@@ -105,7 +105,6 @@ def test_promptfoo_results_made_by_promptfoo() -> None:
 
 
 def test_inspect_log_made_by_inspect() -> None:
-    pytest.importorskip("inspect_ai")
     log = read_log("inspect", LOGS / "inspect" / "pairwise.eval")
     controls = [(r.instance_id, r.order, r.verdict) for r in log.records if r.condition == "control"]
     assert controls == [("moon", CF, "A"), ("moon", CS, "B"), ("sum", CF, "A"), ("sum", CS, "A"), ("tea", CF, "A"), ("tea", CS, "B")]
