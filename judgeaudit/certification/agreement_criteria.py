@@ -101,7 +101,7 @@ def _ceiling_gap(epsilon: float, agreement: dict[str, Any], confidence: float, s
     low, high = mean_bounds(gaps, confidence, seed)
     value = (humans.get("gap") or {}).get("value", float(np.mean(gaps)))
     bounds = _Bounds("agreement with a random annotator minus the human ceiling", value, _finite(low), _finite(high), len(gaps), confidence)
-    return _at_least("max_ceiling_gap", epsilon, -epsilon, bounds)
+    return _beyond_chance(_at_least("max_ceiling_gap", epsilon, -epsilon, bounds), agreement, confidence, seed)
 
 
 def _calibration(limit: float, agreement: dict[str, Any], confidence: float, seed: int) -> BiasDecision:
@@ -116,9 +116,10 @@ def _calibration(limit: float, agreement: dict[str, Any], confidence: float, see
     return _at_most("max_ece", limit, _Bounds(what, calibration[decided_on]["value"], _finite(low), _finite(high), calibration["n_instances"], confidence))
 
 
-def _alt_test(epsilon: float, agreement: dict[str, Any], confidence: float) -> BiasDecision:
+def _alt_test(epsilon: float, agreement: dict[str, Any], confidence: float, seed: int) -> BiasDecision:
     """The Alt-Test at the policy's ε and q = 1 - confidence: PASS when the judge wins against at least
-    half the annotators; FAIL when more than half are shown better than the judge by more than ε."""
+    half the annotators (and is shown to beat chance, ``_beyond_chance``); FAIL when more than half are
+    shown better than the judge by more than ε."""
     humans, differences = agreement.get("humans"), agreement["evidence"]["alt_test"]
     if humans is None or not differences:
         missing = "no human annotations" if humans is None else "no annotator shares enough instances with another to be tested"
@@ -133,7 +134,7 @@ def _alt_test(epsilon: float, agreement: dict[str, Any], confidence: float) -> B
                 "winning_rate": test.winning_rate, "advantage_probability": test.advantage_probability, "n_instances": humans["n_instances"]}
     said = f"the judge wins against {evidence['won']} of {tested} annotators (ε = {epsilon:g}, q = {q:g})"
     if test.passed:
-        return BiasDecision("PASS", [f"{said}: it can replace an annotator"], {"alt_test_epsilon": epsilon}, evidence)
+        return _beyond_chance(BiasDecision("PASS", [f"{said}: it can replace an annotator"], {"alt_test_epsilon": epsilon}, evidence), agreement, confidence, seed)
     if 2 * len(worse) > tested:
         return BiasDecision("FAIL", [f"{said}; {', '.join(worse)} shown better than the judge by more than ε"], {"alt_test_epsilon": epsilon}, evidence)
     return BiasDecision("INCONCLUSIVE", [f"{said}: not yet shown to replace an annotator; more instances would decide"], {"alt_test_epsilon": epsilon}, evidence)
@@ -145,6 +146,33 @@ def _shown_worse(differences: dict[str, list[int]], tested: list[str], epsilon: 
     p_values = [one_sided_p([-d for d in differences[name]], -epsilon)[1] for name in tested]
     adjusted = stats.false_discovery_control(p_values, method="by") if p_values else []
     return [name for name, p in zip(tested, adjusted, strict=True) if p <= q]
+
+
+CHANCE = (
+    "a judge that ignores content (always the first shown, or a coin) agrees with a random annotator half "
+    "the time, so it comes within ε of a low human ceiling and wins the Alt-Test against noisy annotators"
+)
+
+
+def _beyond_chance(decision: BiasDecision, agreement: dict[str, Any], confidence: float, seed: int) -> BiasDecision:
+    """A PASS of a criterion that compares the judge with the annotators' own agreement (the gap to the
+    ceiling, the Alt-Test) stands only where the judge is also shown to agree with the annotators'
+    majority beyond chance: kappa as shown, whose lower bound must exceed 0 (a judge that ignores content
+    has kappa 0). Shown at most 0: FAIL; neither: INCONCLUSIVE; no majority to compare with: not assessable."""
+    if decision.decision != "PASS":
+        return decision
+    confusions = agreement["evidence"]["majority_confusions"]
+    low, high = (_finite(bound) for bound in kappa_bounds(confusions, confidence, seed)) if confusions else (float("nan"), float("nan"))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        reason = NOT_ASSESSABLE + f"no kappa against the annotators' majority to show that the judge beats chance ({CHANCE})"
+        return BiasDecision("INCONCLUSIVE", [reason], decision.limits, decision.evidence)
+    evidence = decision.evidence | {"majority_kappa_lower": low, "majority_kappa_upper": high}
+    said = f"kappa against the annotators' majority is at least {low:+.3f} and at most {high:+.3f} at {100 * confidence:g}% confidence"
+    if low > 0:
+        return BiasDecision("PASS", [*decision.reasons, f"and the judge beats chance ({said})"], decision.limits, evidence)
+    if high <= 0:
+        return BiasDecision("FAIL", [*decision.reasons, f"but the judge is shown no better than chance ({said}): {CHANCE}"], decision.limits, evidence)
+    return BiasDecision("INCONCLUSIVE", [*decision.reasons, f"but the judge is not yet shown to beat chance ({said}): {CHANCE}"], decision.limits, evidence)
 
 
 def _finite(bound: float | None) -> float:
@@ -167,7 +195,7 @@ def decide_agreement(agreement: dict[str, Any] | None, limits: ValidityLimits, c
         "kappa": lambda limit: _kappa("min_kappa", limit, agreement, "gold", confidence, seed),
         "human_kappa": lambda limit: _kappa("min_human_kappa", limit, agreement, "humans", confidence, seed),
         "ceiling_gap": lambda limit: _ceiling_gap(limit, agreement, confidence, seed),
-        "alt_test": lambda limit: _alt_test(limit, agreement, confidence),
+        "alt_test": lambda limit: _alt_test(limit, agreement, confidence, seed),
         "calibration": lambda limit: _calibration(limit, agreement, confidence, seed),
     }
     return {name: deciders[name](limit) for name, (_, limit) in wanted.items()}

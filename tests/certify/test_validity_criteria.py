@@ -3,7 +3,8 @@ ceiling, the Alt-Test and calibration, decided from per-instance evidence built 
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,9 @@ import pytest
 from judgeaudit.certification import Policy, decide, load_policy
 from judgeaudit.certification.policy import ValidityLimits, policy_from_record
 from judgeaudit.errors import JudgeAuditError
+from judgeaudit.schema import Annotation
+from judgeaudit.stats.agreement import agreement
+from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.kappa import cohens_kappa
 
 N = 200
@@ -136,7 +140,9 @@ def test_the_gap_to_the_human_ceiling() -> None:
     policy = _policy(max_ceiling_gap=0.1)
     as_good = np.clip(rng.normal(0.0, 0.3, N), -1, 1).tolist()
     worse = np.clip(rng.normal(-0.3, 0.3, N), -1, 1).tolist()
-    assert _decide(_agreement(gap=as_good), policy).validity["ceiling_gap"].decision == "PASS"
+    beats_chance = _tables("good", rng)
+    passed = _decide(_agreement(gap=as_good, majority=beats_chance), policy).validity["ceiling_gap"]
+    assert passed.decision == "PASS" and "the judge beats chance" in passed.reasons[-1] and passed.evidence["majority_kappa_lower"] > 0
     failed = _decide(_agreement(gap=worse), policy).validity["ceiling_gap"]
     assert failed.decision == "FAIL" and failed.evidence["upper"] < -0.1 and "shown below -0.1" in failed.reasons[0]
     close = np.clip(rng.normal(-0.1, 0.3, 40), -1, 1).tolist()
@@ -154,7 +160,8 @@ def _differences(rng: np.random.Generator, judge_better: float, human_better: fl
 def test_the_alt_test_at_the_policys_epsilon() -> None:
     rng = np.random.default_rng(8)
     policy = _policy(alt_test_epsilon=0.2)
-    passed = _decide(_agreement(alt=_differences(rng, 0.3, 0.1)), policy).validity["alt_test"]
+    beats_chance = _tables("good", rng)
+    passed = _decide(_agreement(alt=_differences(rng, 0.3, 0.1), majority=beats_chance), policy).validity["alt_test"]
     assert passed.decision == "PASS" and passed.evidence["won"] == 3 and passed.evidence["q"] == pytest.approx(0.05)
     failed = _decide(_agreement(alt=_differences(rng, 0.05, 0.7)), policy).validity["alt_test"]
     assert failed.decision == "FAIL" and failed.evidence["shown_worse"] >= 2
@@ -165,7 +172,7 @@ def test_the_alt_test_at_the_policys_epsilon() -> None:
     # Recomputed at the policy's ε: the same evidence passes at a looser margin.
     marginal = _differences(np.random.default_rng(9), 0.2, 0.3)
     assert _decide(_agreement(alt=marginal), _policy(alt_test_epsilon=0.1)).validity["alt_test"].decision != "PASS"
-    assert _decide(_agreement(alt=marginal), _policy(alt_test_epsilon=0.4)).validity["alt_test"].decision == "PASS"
+    assert _decide(_agreement(alt=marginal, majority=beats_chance), _policy(alt_test_epsilon=0.4)).validity["alt_test"].decision == "PASS"
 
 
 def _points(rng: np.random.Generator, overconfident: bool, n: int = N) -> list[list[float]]:
@@ -210,3 +217,48 @@ def test_a_run_without_what_a_criterion_needs_never_passes_it() -> None:
     # A policy that sets none of them decides as before, whatever the summary holds.
     assert set(_decide(None, _policy()).validity) == set() and _decide(None, _policy()).overall == "PASS"
     assert set(_decide(None, Policy(name="default")).validity) == {"accuracy", "ties", "position_consistency", "noise_floor"}
+
+
+def _panel_run(judge: str, rng: np.random.Generator, n: int = N, annotators: int = 3, accuracy: float = 0.7) -> dict:
+    """The agreement part of a summary, computed by ``stats.agreement`` from a simulated run: each of
+    ``annotators`` prefers the truly better response with probability ``accuracy`` (pairwise agreement
+    0.58 at 0.7, MT-Bench's humans agree 0.63), the data's ``chosen`` is their majority; the judge says
+    "A" in both orders (perfect position bias), flips a coin, or is right with probability 0.8."""
+    judged = []
+    for key in range(n):
+        labels = ["chosen" if rng.random() < accuracy else "rejected" for _ in range(annotators)]
+        verdicts = [{"always A": ("chosen", "rejected")[order], "random": str(rng.choice(["chosen", "rejected"])),
+                     "good": "chosen" if rng.random() < 0.8 else "rejected"}[judge] for order in (0, 1)]
+        if labels.count("chosen") < labels.count("rejected"):  # the loader puts the majority's response first
+            swap = {"chosen": "rejected", "rejected": "chosen"}
+            labels, verdicts = [swap[label] for label in labels], [swap[verdict] for verdict in reversed(verdicts)]
+        annotations = tuple(Annotation(f"h{k}", label) for k, label in enumerate(labels))  # type: ignore[arg-type]
+        judged.append(JudgedInstance(f"i{key:04d}", "c", "chosen", "human majority", annotations, tuple(verdicts), (None, None), None))  # type: ignore[arg-type]
+    return json.loads(json.dumps(asdict(agreement(judged, seed=0))))
+
+
+@pytest.mark.parametrize("judge", ["always A", "random"])
+def test_a_content_blind_judge_never_passes_the_ceiling_gap_or_the_alt_test(judge: str) -> None:
+    """Against noisy annotators a judge that ignores content agrees with a random one half the time, 0.08
+    short of their ceiling, and wins the Alt-Test at ε 0.2; both criteria also need kappa against the
+    majority shown above 0. Always "A" (kappa 0 in every resample) FAILs the gap in each of 10 runs of
+    200 instances (it PASSed in all 10) and never passes the Alt-Test; a coin passes neither in 10 runs
+    (a PASS has probability at most 1 - confidence)."""
+    rng = np.random.default_rng(12)
+    policy = _policy(max_ceiling_gap=0.2, alt_test_epsilon=0.2)
+    for run in range(10):
+        decided = _decide(_panel_run(judge, rng), policy).validity
+        assert decided["ceiling_gap"].decision != "PASS" and decided["alt_test"].decision != "PASS", run
+        if judge == "always A":
+            gap = decided["ceiling_gap"]
+            assert gap.decision == "FAIL" and "shown no better than chance" in gap.reasons[-1] and gap.evidence["majority_kappa_upper"] <= 0
+
+
+def test_a_judge_that_beats_chance_still_passes_the_ceiling_gap_and_the_alt_test() -> None:
+    decided = _decide(_panel_run("good", np.random.default_rng(13)), _policy(max_ceiling_gap=0.1, alt_test_epsilon=0.15)).validity
+    assert decided["ceiling_gap"].decision == "PASS" and decided["alt_test"].decision == "PASS"
+
+
+def test_without_a_majority_to_show_chance_the_ceiling_gap_is_not_assessable() -> None:
+    decision = _decide(_agreement(gap=[0.0] * N), _policy(max_ceiling_gap=0.1)).validity["ceiling_gap"]
+    assert decision.decision == "INCONCLUSIVE" and decision.reasons[0].startswith("not assessable: no kappa against the annotators' majority")
