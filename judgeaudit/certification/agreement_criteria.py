@@ -89,7 +89,10 @@ def _kappa(name: str, limit: float, agreement: dict[str, Any], reference: str, c
         return _not_assessable(name, limit, _why_missing(agreement, topic, missing if record is None else "no instance with a human majority"))
     low, high = kappa_bounds(confusions, confidence, seed)
     what = "kappa against gold" if reference == "gold" else "kappa against the human majority"
-    return _at_least(name, limit, limit, _Bounds(what, record["kappa"]["value"], _finite(low), _finite(high), len(confusions), confidence))
+    decision = _at_least(name, limit, limit, _Bounds(what, record["kappa"]["value"], _finite(low), _finite(high), len(confusions), confidence))
+    if decision.decision == "PASS" and not _finite(low) > 0:  # a limit at or below 0: kappa 0 is what a judge that ignores content gets
+        return BiasDecision("INCONCLUSIVE", [*decision.reasons, f"but not shown above 0 ({CHANCE})"], decision.limits, decision.evidence)
+    return decision
 
 
 def _ceiling_gap(epsilon: float, agreement: dict[str, Any], confidence: float, seed: int) -> BiasDecision:

@@ -262,3 +262,14 @@ def test_a_judge_that_beats_chance_still_passes_the_ceiling_gap_and_the_alt_test
 def test_without_a_majority_to_show_chance_the_ceiling_gap_is_not_assessable() -> None:
     decision = _decide(_agreement(gap=[0.0] * N), _policy(max_ceiling_gap=0.1)).validity["ceiling_gap"]
     assert decision.decision == "INCONCLUSIVE" and decision.reasons[0].startswith("not assessable: no kappa against the annotators' majority")
+
+
+def test_a_limit_at_or_below_zero_does_not_pass_a_content_blind_judges_kappa() -> None:
+    """A policy may set min_kappa at or below 0; always "A" (kappa exactly 0) still does not pass."""
+    tables = _tables("always A", np.random.default_rng(14))
+    for limit in (0.0, -0.2):
+        decision = _decide(_agreement(gold=tables, majority=tables), _policy(min_kappa=limit, min_human_kappa=limit)).validity
+        assert decision["kappa"].decision == "INCONCLUSIVE" and "not shown above 0" in decision["kappa"].reasons[-1]
+        assert decision["human_kappa"].decision == "INCONCLUSIVE"
+    good = _decide(_agreement(gold=_tables("good", np.random.default_rng(15))), _policy(min_kappa=-0.2)).validity["kappa"]
+    assert good.decision == "PASS"
