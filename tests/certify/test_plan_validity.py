@@ -93,7 +93,11 @@ def test_the_planned_instances_pass_the_ceiling_gap_at_the_power() -> None:
     n = instances_for_mean(-0.1, 0.0, 0.35, 0.95, 0.8)
     assert n is not None and instances_for_mean(-0.1, -0.1, 0.35, 0.95, 0.8) is None
     rng, policy = np.random.default_rng(4), _policy(max_ceiling_gap=0.1)
-    passed = [_passed(policy, _agreement(gap=rng.choice([-0.5, 0.0, 0.5], size=n, p=[0.245, 0.51, 0.245]).tolist()), seed=k) for k in range(200)]
+    # The gap passes only for a judge shown better than chance against the majority: a judge far above it
+    # (kappa 0.8 on the same instances), so that the gap alone decides, as the plan assumes.
+    majority = _kappa_tables(n, 0.8, rng, True)
+    passed = [_passed(policy, _agreement(gap=rng.choice([-0.5, 0.0, 0.5], size=n, p=[0.245, 0.51, 0.245]).tolist(), majority_confusions=majority), seed=k)
+              for k in range(200)]
     assert 0.72 <= np.mean(passed) <= 0.90, (n, np.mean(passed))  # the gap's sd is 0.35 as planned
 
 
