@@ -228,7 +228,7 @@ def _ece_plan(limit: float, calibration: dict[str, Any] | None, assumed: Validit
     measured = calibration[calibration["decided_on"]]["value"] if calibration else None
     ece = assumed.ece if measured is None else measured
     said = f"assumed: true ECE {ece:.3f}" if measured is None else f"pilot: ECE {ece:.3f} (taken as true: its binning noise makes this conservative)"
-    method = "simulated: P(A) uniform, over-confident by the ECE, two probes per instance, 10 bins; upper bound ~ measured + z_c x its sd"
+    method = "simulated: P(A) uniform, over-confident by the ECE, two probes per instance, 10 bins, each run bounded by the certificate's own bootstrap (measured + z_c x bootstrap sd)"
     return ValidityPlan("max_ece", limit, said, method, instances_for_ece(limit, ece, confidence, power))
 
 

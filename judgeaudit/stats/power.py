@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from judgeaudit.stats.calibration import ece_bounds
 from judgeaudit.stats.confseq import Side, crossing_times
 from judgeaudit.stats.equivalence import EFFECT_RANGE
 
@@ -183,34 +184,42 @@ def instances_for_kappa(limit: float, table: np.ndarray, confidence: float, powe
     return instances_for_mean(limit, kappa, sd, confidence, power)
 
 
-ECE_SIMULATIONS = 200
+ECE_SIMULATIONS = 100
+"""Simulated runs per candidate size when sizing the ECE criterion (each bounded by the certificate's own bootstrap)."""
 
 
-def simulated_ece(ece: float, instances: int, rng: np.random.Generator, runs: int = ECE_SIMULATIONS, bins: int = 10) -> np.ndarray:
-    """The ECE (``bins`` equal-width bins) measured in each of ``runs`` simulated runs of ``instances``
-    instances (two probes each) of a judge whose true ECE is ``ece``: P(A) uniform, the truth
-    0.5 + (1 - 4 ece)(P(A) - 0.5) (over-confident by exactly ``ece`` on average)."""
-    p = rng.uniform(size=(runs, 2 * instances))
-    y = rng.uniform(size=p.shape) < 0.5 + (1 - 4 * ece) * (p - 0.5)
-    column = np.minimum((p * bins).astype(int), bins - 1) + bins * np.arange(runs)[:, None]
-    errors = np.bincount(column.ravel(), weights=(p - y).ravel(), minlength=runs * bins).reshape(runs, bins)
-    return np.abs(errors).sum(axis=1) / p.shape[1]
+def simulated_calibration(ece: float, instances: int, rng: np.random.Generator) -> list[list[float]]:
+    """One simulated run's calibration evidence (``stats.calibration``'s points: instance, P(A), P(A)
+    again as its recalibration, y) for ``instances`` instances of two probes each, of a judge whose true
+    ECE is ``ece``: P(A) uniform, the truth 0.5 + (1 - 4 ece)(P(A) - 0.5) (over-confident by exactly ``ece``)."""
+    p = rng.uniform(size=2 * instances)
+    y = rng.uniform(size=2 * instances) < 0.5 + (1 - 4 * ece) * (p - 0.5)
+    return np.column_stack([np.arange(2 * instances) // 2, p, p, y]).tolist()
+
+
+def _ece_passes(limit: float, ece: float, instances: int, confidence: float, seed: int) -> float:
+    """The share of simulated runs whose certificate bound on ECE (``calibration.ece_bounds``) is within ``limit``."""
+    rng = np.random.default_rng(seed)
+    passed = [ece_bounds(simulated_calibration(ece, instances, rng), confidence, seed + run, False)[1] for run in range(ECE_SIMULATIONS)]
+    return float(np.mean([upper is not None and upper <= limit for upper in passed]))
 
 
 def instances_for_ece(limit: float, ece: float, confidence: float, power: float, seed: int = 0) -> int | None:
-    """The smallest n (on a grid 5% apart) at which ECE's upper bound, approximated as the measured ECE
-    plus z_c times its simulated standard deviation, stays within ``limit`` in a share ``power`` of
-    simulated runs (``simulated_ece``): the binned ECE's upward bias at small n is simulated, not assumed away."""
+    """The smallest n at which the certificate's own upper bound on ECE (``calibration.ece_bounds``: the
+    measured ECE plus z times its bootstrap sd) stays within ``limit`` in a share ``power`` of simulated
+    runs: the sizes grow by half until one passes, then the last step is halved down to 5% (the binned
+    ECE's upward bias at small n is simulated, not assumed away)."""
     if ece >= limit:
         return None
-    rng, z = np.random.default_rng(seed), _z(confidence)
-    n = 10
-    while n <= MAX_INSTANCES:
-        measured = simulated_ece(ece, n, rng)
-        if np.mean(measured + z * measured.std(ddof=1) <= limit) >= power:
-            return n
-        n = int(np.ceil(n * 1.05))
-    return None
+    low, high = 0, 10
+    while _ece_passes(limit, ece, high, confidence, seed) < power:
+        if high >= MAX_INSTANCES:
+            return None
+        low, high = high, min(MAX_INSTANCES, int(np.ceil(high * 1.5)))
+    while high - low > max(1, high // 20):
+        middle = (low + high) // 2
+        low, high = (low, middle) if _ece_passes(limit, ece, middle, confidence, seed) >= power else (middle, high)
+    return high
 
 
 ALT_TEST_MINIMUM = 30

@@ -102,7 +102,7 @@ def test_the_planned_instances_pass_the_ceiling_gap_at_the_power() -> None:
 
 
 def _calibration_points(n: int, ece: float, rng: np.random.Generator) -> list[list[float]]:
-    """Two probes per instance of the judge ``simulated_ece`` assumes: P(A) uniform, over-confident by ``ece``."""
+    """Two probes per instance of the judge the plan assumes (``power.simulated_calibration``): P(A) uniform, over-confident by ``ece``."""
     p = rng.uniform(size=2 * n)
     y = rng.uniform(size=2 * n) < 0.5 + (1 - 4 * ece) * (p - 0.5)
     return [[k // 2, float(p[k]), float(p[k]), float(y[k])] for k in range(2 * n)]
@@ -113,7 +113,7 @@ def test_the_planned_instances_pass_max_ece_at_the_power() -> None:
     assert n is not None and instances_for_ece(0.1, 0.1, 0.95, 0.8) is None
     rng, policy = np.random.default_rng(5), _policy(max_ece=0.1)
     passed = [_passed(policy, _agreement(calibration=_calibration_points(n, 0.03, rng)), seed=k) for k in range(100)]
-    assert 0.65 <= np.mean(passed) <= 0.95, (n, np.mean(passed))
+    assert 0.70 <= np.mean(passed) <= 0.90, (n, np.mean(passed))  # the plan sizes the certificate's own bound for 0.80
 
 
 def test_a_pilot_replaces_the_assumptions_and_says_so() -> None:
