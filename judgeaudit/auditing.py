@@ -151,7 +151,7 @@ async def _audit(
         if not stream and not plan.rewrite_tasks:
             attach_probes(plan, None)
         if on_start is not None:
-            layout = f" ({plan.dataset_layout} layout)" if plan.dataset_layout else ""
+            layout = f" · layout: {plan.dataset_layout}" if plan.dataset_layout else ""
             on_start(f"{config.judge} · {len(plan.instances)} instances{layout} · {len(plan.specs)} biases", len(plan.requests))
         engine = _Engine(plan, cache, retry, on_answer, Budget(config.max_cost_usd, prices_for(plan.judge.backend, plan.judge.model, config.batch)))
         if config.sequential:
