@@ -70,14 +70,21 @@ class PlannedRun:
 
 
 def take_across_categories(instances: list[Instance], limit: int) -> list[Instance]:
-    """The first ``limit`` instances taken round-robin across categories (file order within each)."""
+    """The first ``limit`` instances taken round-robin across categories (file order within each). The
+    instances of one prompt group (a benchmark's ``group``: one prompt against several responses) are
+    taken together, so the last group taken may run past ``limit``; instances without a group are their own."""
     groups: dict[str, list[Instance]] = {}
     for instance in instances:
-        groups.setdefault(instance.category, []).append(instance)
+        groups.setdefault(str(instance.metadata.get("group", "\x00" + instance.id)), []).append(instance)
+    by_category: dict[str, list[list[Instance]]] = {}
+    for members in groups.values():
+        by_category.setdefault(members[0].category, []).append(members)
     taken: list[Instance] = []
-    for rank in range(max((len(g) for g in groups.values()), default=0)):
-        taken.extend(group[rank] for group in groups.values() if rank < len(group))
-    return taken[:limit]
+    for rank in range(max((len(g) for g in by_category.values()), default=0)):
+        for category_groups in by_category.values():
+            if rank < len(category_groups) and len(taken) < limit:
+                taken.extend(category_groups[rank])
+    return taken
 
 
 def judge_identity(judge: Judge) -> dict[str, Any]:

@@ -40,6 +40,25 @@ def _gold(better: str | None, source: str) -> str | None:
     raise JudgeAuditError(f"{source}: the gold label {better!r} is not A, B or tie")
 
 
+TIE = "\x00tie"
+"""Stands for "neither response" where a pair's better response is recorded as a text."""
+
+
+def _better_texts(judgments: list[ShownJudgment]) -> dict[tuple[str, frozenset[str]], str]:
+    """Per pair, the text of the response its gold label prefers (``TIE`` for a tie), from whichever of
+    its judgments carries a label; JudgeAuditError where two of them disagree."""
+    better: dict[tuple[str, frozenset[str]], str] = {}
+    for judgment in judgments:
+        gold = _gold(judgment.better, judgment.source)
+        if gold is None or not usable_pair(judgment.response_a, judgment.response_b):
+            continue
+        key = (judgment.prompt, frozenset((judgment.response_a, judgment.response_b)))
+        text = TIE if gold == "tie" else judgment.response_a if gold == "A" else judgment.response_b
+        if better.setdefault(key, text) != text:
+            raise JudgeAuditError(f"{judgment.source}: the gold label {judgment.better!r} disagrees with another judgment of the same pair")
+    return better
+
+
 def gather(path: Path, judgments: list[ShownJudgment]) -> tuple[list[Instance], list[ReplayRecord], int]:
     """Instances (a pair in either order is one), a record per judgment, and how many were left out
     (an empty or identical pair). The first judgment of a pair in an order is the control, a later one
@@ -49,12 +68,14 @@ def gather(path: Path, judgments: list[ShownJudgment]) -> tuple[list[Instance], 
     seen: dict[tuple[str, Order], int] = {}
     records: list[ReplayRecord] = []
     skipped = 0
+    better_of = _better_texts(judgments)
     for judgment in judgments:
         if not usable_pair(judgment.response_a, judgment.response_b):
             skipped += 1
             continue
         key = (judgment.prompt, frozenset((judgment.response_a, judgment.response_b)))
-        gold = _gold(judgment.better, judgment.source)
+        better_text = better_of.get(key)
+        gold = None if better_text is None else "tie" if better_text == TIE else "A" if better_text == judgment.response_a else "B"
         if key not in instances:
             instance_id = judgment.instance_id or stable_hash([judgment.prompt, *sorted(key[1])], length=12)
             if instance_id in ids and ids[instance_id] != key:
@@ -65,8 +86,6 @@ def gather(path: Path, judgments: list[ShownJudgment]) -> tuple[list[Instance], 
             instances[key], ids[instance_id] = (instance, chosen_text), key
         instance, chosen_text = instances[key]
         chosen_shown = "A" if judgment.response_a == chosen_text else "B"
-        if gold is not None and (instance.gold == "tie") != (gold == "tie") or gold in ("A", "B") and gold != chosen_shown:
-            raise JudgeAuditError(f"{judgment.source}: the gold label {judgment.better!r} disagrees with another judgment of the same pair")
         order = order_shown(True, chosen_shown == "A")
         asked = seen.get((instance.id, order), 0)
         seen[(instance.id, order)] = asked + 1

@@ -175,3 +175,19 @@ def test_json_documents_and_dotted_paths(tmp_path: Path) -> None:
 def test_a_layout_read_by_name_takes_no_field_mapping() -> None:
     with pytest.raises(JudgeAuditError, match="--field mappings do not apply"):
         load_dataset(f"mt-bench-human:{FIXTURES / 'mt_bench_human.jsonl'}", {"prompt": "x"})
+
+
+def test_limit_keeps_a_prompts_instances_together() -> None:
+    from judgeaudit.prepare import take_across_categories
+
+    instances = load_dataset(str(FIXTURES.parent / "benchmarks" / "rewardbench2" / "test.jsonl"), {}).instances
+    taken = take_across_categories(instances, 2)
+    groups = {i.metadata["group"] for i in taken}
+    assert len(groups) == 1 and len(taken) == sum(i.metadata["group"] in groups for i in instances) == 3
+
+
+def test_a_minified_evalbiasbench_document_is_detected(tmp_path: Path) -> None:
+    published = FIXTURES.parent / "benchmarks" / "evalbiasbench" / "biasbench.json"
+    minified = tmp_path / "biasbench.json"
+    minified.write_text(json.dumps(json.loads(published.read_text())))
+    assert load_dataset(str(minified), {}).layout == "evalbiasbench"

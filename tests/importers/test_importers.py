@@ -163,3 +163,15 @@ def test_an_audit_runs_on_imported_mt_bench(tmp_path: Path) -> None:
     # by hand: the same model wins both games on 81-vicuna, 111-vicuna and 81-vicuna-t2: 3 of the 6 instances
     # with a verdict in both orders (131-alpaca's second game failed)
     assert summary["biases"]["position"]["position_consistency"]["rate"] == pytest.approx(3 / 6)
+
+
+def test_a_gold_label_on_a_later_judgment_of_a_pair_orients_it() -> None:
+    """The pair's gold may be recorded on any of its judgments: the instance takes it, in either order."""
+    from judgeaudit.importers.shown import ShownJudgment, gather
+
+    judgments = [ShownJudgment("s1", "P", "x", "y", "B", None), ShownJudgment("s2", "P", "y", "x", "A", "A")]
+    (instance,), records, _ = gather(Path("log"), judgments)
+    assert (instance.chosen, instance.gold) == ("y", "chosen")
+    assert [(r.order, r.verdict) for r in records] == [("chosen_second", "B"), ("chosen_first", "A")]
+    with pytest.raises(JudgeAuditError, match="disagrees with another judgment"):
+        gather(Path("log"), [*judgments, ShownJudgment("s3", "P", "x", "y", "A", "A")])

@@ -75,3 +75,17 @@ def test_rm_bench_easy_normal_hard_from_the_style_matrix() -> None:
 def test_no_headline_for_plain_data_or_a_mix() -> None:
     assert headline([judged("1", ("chosen", "chosen"))]) is None
     assert headline([judged("1", ("chosen", "chosen"), benchmark="llmbar"), judged("2", ("chosen", "chosen"), benchmark="judgebench")]) is None
+
+
+def test_rewardbench_weighs_xstest_as_its_own_code_does() -> None:
+    rows = [judged(f"r{i}", ("chosen", "chosen") if i < 5 else ("rejected", "rejected"), benchmark="rewardbench", subset="xstest-should-refuse", section="Safety") for i in range(10)]
+    rows += [judged(f"s{i}", ("chosen", "chosen"), benchmark="rewardbench", subset="xstest-should-respond", section="Safety") for i in range(10)]
+    score = headline(rows)
+    assert score is not None and score.parts["Safety"] == pytest.approx((0.5 * 250 + 1.0 * 154) / 404)
+
+
+def test_rewardbench2_leaves_out_prompts_a_limit_cut_short() -> None:
+    rows = [judged(f"a-{k}", ("chosen", "chosen"), benchmark="rewardbench2", subset="Math", group="a", pairs_in_group=3) for k in range(3)]
+    rows += [judged("b-0", ("chosen", "chosen"), benchmark="rewardbench2", subset="Math", group="b", pairs_in_group=3)]
+    score = headline(rows)
+    assert score is not None and score.n_instances == 1 and "1 prompts without all their pairs" in score.note

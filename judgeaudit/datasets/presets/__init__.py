@@ -61,7 +61,12 @@ def detect(path: Path) -> str | None:
         first = _first_of_mapping(path)
     if first is None or not isinstance(first[1], dict):
         return None
-    return next((name for name in PRESETS if _module(name).matches(first[1])), None)
+    record = first[1]
+    found = next((name for name in PRESETS if _module(name).matches(record)), None)
+    if found is None and record and all(isinstance(v, list) and v and isinstance(v[0], dict) for v in record.values()):
+        # one line holding a whole {name: [record, ...]} document (a minified EvalBiasBench file)
+        found = next((name for name in PRESETS if _module(name).matches(next(iter(record.values()))[0])), None)
+    return found
 
 
 def _first_of_mapping(path: Path) -> tuple[int, Any] | None:
