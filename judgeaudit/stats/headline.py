@@ -13,9 +13,10 @@ instances, or over prompt groups where one prompt gave several instances.
   the sections present.
 - RewardBench 2: a prompt is correct when its chosen response beats every rejected one; accuracy per
   subset, the score their mean (the Ties subset, which RewardBench 2 scores its own way, left out).
-- RM-Bench: accuracy in each cell of the (chosen style, rejected style) matrix; hard is the cells
-  where the chosen response is less styled than the rejected one, normal the diagonal, easy the rest;
-  the score is the mean of the three.
+- RM-Bench: accuracy per domain and in each cell of the (chosen style, rejected style) matrix; hard is
+  the cells where the chosen response is less styled than the rejected one, normal the diagonal, easy
+  the rest; the score is the mean over domains (its leaderboard's "Domain Avg"), the mean of easy,
+  normal and hard beside it ("Difficulty Avg").
 - LLMBar, EvalBiasBench: accuracy per subset, the score over all instances.
 """
 
@@ -118,10 +119,20 @@ def _rm_bench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
         return "hard" if chosen < rejected else "normal" if chosen == rejected else "easy"
 
     tagged = [replace(i, tags={**i.tags, "difficulty": difficulty(i)}) for i in instances]
-    rates = _by(tagged, "difficulty", _correct) | _by(tagged, "section", _correct)
-    levels = [rate for level in ("easy", "normal", "hard") if level in rates and (rate := rates[level].rate) is not None]
-    parts = {k: r.rate for k, r in rates.items()}
-    return HeadlineScore("rm-bench", "accuracy by style difficulty (easy, normal, hard) and domain", float(np.mean(levels)) if levels else None, parts, rates, len(instances), "")
+    levels = _by(tagged, "difficulty", _correct)
+    domains = _by(tagged, "section", _correct)
+    rates = levels | domains
+    parts: dict[str, float | None] = {k: r.rate for k, r in rates.items()}
+    difficulty_avg = _mean([levels[level].rate for level in ("easy", "normal", "hard") if level in levels])
+    domain_avg = _mean([rate.rate for rate in domains.values()])
+    parts |= {"domain avg": domain_avg, "difficulty avg": difficulty_avg}
+    return HeadlineScore("rm-bench", "accuracy per domain and by style difficulty (easy, normal, hard); the score is the domain average, as its leaderboard's",
+                         domain_avg, parts, rates, len(instances), "")
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.mean(known)) if known else None
 
 
 def _by_subset(name: str) -> Callable[[Sequence[JudgedInstance]], HeadlineScore]:

@@ -68,7 +68,8 @@ def test_rm_bench_easy_normal_hard_from_the_style_matrix() -> None:
     score = headline(rows)
     assert score is not None
     assert (score.parts["easy"], score.parts["normal"], score.parts["hard"]) == (1.0, 1.0, 0.0)
-    assert score.score == pytest.approx(2 / 3)
+    assert score.parts["difficulty avg"] == pytest.approx(2 / 3)
+    assert score.score == score.parts["domain avg"] == pytest.approx(6 / 9)  # one domain: its 9 cells
     assert score.rates["hard"].n_instances == 2  # prompt groups are the unit
 
 
@@ -89,3 +90,11 @@ def test_rewardbench2_leaves_out_prompts_a_limit_cut_short() -> None:
     rows += [judged("b-0", ("chosen", "chosen"), benchmark="rewardbench2", subset="Math", group="b", pairs_in_group=3)]
     score = headline(rows)
     assert score is not None and score.n_instances == 1 and "1 prompts without all their pairs" in score.note
+
+
+def test_rm_bench_score_averages_domains_not_cells() -> None:
+    """Domains of different sizes: the leaderboard's Domain Avg is the mean of domain accuracies."""
+    rows = [judged(f"c{k}", ("chosen", "chosen"), benchmark="rm-bench", section="chat", group="c", chosen_style=1, rejected_style=1) for k in range(1)]
+    rows += [judged(f"m{k}", ("rejected", "rejected"), benchmark="rm-bench", section="math", group=f"m{k}", chosen_style=1, rejected_style=1) for k in range(3)]
+    score = headline(rows)
+    assert score is not None and score.score == pytest.approx(0.5) and score.parts["normal"] == pytest.approx(0.25)
