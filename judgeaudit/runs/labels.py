@@ -22,7 +22,7 @@ from judgeaudit.schema import Annotation, Instance
 from judgeaudit.stats.judged import InstanceLabels
 
 LABELS = "labels.jsonl"
-TAG_KEYS = ("benchmark", "subset", "section", "group", "pairs_in_group", "chosen_style", "rejected_style")
+TAG_KEYS = ("benchmark", "subset", "section", "group", "pairs_in_group", "difficulty")
 FORMAT = "judgeaudit.labels"
 VERSION = 1
 

@@ -2,7 +2,7 @@
 so that an audit can be set beside the benchmark's published leaderboard.
 
 Each benchmark reads its instances' tags (``runs.labels.TAG_KEYS``): ``benchmark``, ``subset``,
-``section``, ``group`` (the instances of one prompt) and RM-Bench's style indices. Per order a verdict
+``section``, ``group`` (the instances of one prompt) and RM-Bench's cell ``difficulty``. Per order a verdict
 counts 1 for the gold-better (chosen) response, 0.5 for a tie and 0 against; intervals are over
 instances, or over prompt groups where one prompt gave several instances.
 
@@ -23,7 +23,6 @@ instances, or over prompt groups where one prompt gave several instances.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import numpy as np
 
@@ -114,13 +113,8 @@ def _rewardbench2(instances: Sequence[JudgedInstance]) -> HeadlineScore:
 
 
 def _rm_bench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
-    def difficulty(instance: JudgedInstance) -> str:
-        chosen, rejected = int(instance.tags.get("chosen_style", 0)), int(instance.tags.get("rejected_style", 0))
-        return "hard" if chosen < rejected else "normal" if chosen == rejected else "easy"
-
-    tagged = [replace(i, tags={**i.tags, "difficulty": difficulty(i)}) for i in instances]
-    levels = _by(tagged, "difficulty", _correct)
-    domains = _by(tagged, "section", _correct)
+    levels = _by(instances, "difficulty", _correct)
+    domains = _by(instances, "section", _correct)
     rates = levels | domains
     parts: dict[str, float | None] = {k: r.rate for k, r in rates.items()}
     difficulty_avg = _mean([levels[level].rate for level in ("easy", "normal", "hard") if level in levels])

@@ -90,13 +90,13 @@ def test_rewardbench2_reads_the_hub_parquet_and_a_saved_folder(tmp_path: Path) -
 def test_rewardbench2_errors_name_the_file_and_record(tmp_path: Path) -> None:
     good = _records(RB2)[0]
     cases = [
-        (dict(good, chosen="a single text"), "field 'chosen' must be a list of responses, got str"),
-        (dict(good, rejected=[]), "field 'rejected' must be a list of responses, got an empty list"),
+        (dict(good, chosen="a single text"), "field 'chosen' must list responses, got str"),
+        (dict(good, rejected=[]), "field 'rejected' must list responses, got a list of 0"),
         (dict(good, rejected=["fine", ""]), "field 'rejected': response 1 is empty"),
         ({k: v for k, v in good.items() if k != "subset"}, "field 'subset' missing or not text; present fields: "),
         (dict(good, rejected=[good["chosen"][0]]), "chosen response 0 and rejected response 0 are identical"),
         (["not", "a", "record"], "expected a RewardBench 2 record"),
-        (good, "duplicate id '101' \\(first at line 1\\)"),
+        (good, "duplicate id '101' \\(first on line 1\\)"),
     ]
     for record, message in cases:
         path = _write(tmp_path / "rb2.jsonl", [good, record])
@@ -104,7 +104,7 @@ def test_rewardbench2_errors_name_the_file_and_record(tmp_path: Path) -> None:
             rewardbench2.read(path)
     parquet = tmp_path / "rb2.parquet"
     pq.write_table(pa.Table.from_pylist([good, good]), parquet)
-    with pytest.raises(JudgeAuditError, match=r"rb2\.parquet:record 2: duplicate id '101' \(first at record 1\)"):
+    with pytest.raises(JudgeAuditError, match=r"rb2\.parquet:record 2: duplicate id '101' \(first on record 1\)"):
         rewardbench2.read(parquet)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from judgeaudit.datasets.presets import rm_bench
 from judgeaudit.stats.headline import REWARDBENCH_EXAMPLE_COUNTS, headline
 from judgeaudit.stats.judged import JudgedInstance
 
@@ -63,8 +64,9 @@ def test_rm_bench_easy_normal_hard_from_the_style_matrix() -> None:
             for rejected_style in range(3):
                 # The judge prefers style: it picks the chosen response only when it is at least as styled.
                 verdict = "chosen" if chosen_style >= rejected_style else "rejected"
+                difficulty = rm_bench.difficulty(chosen_style, rejected_style)
                 rows.append(judged(f"{prompt}-{chosen_style}{rejected_style}", (verdict, verdict), benchmark="rm-bench",
-                                   section="chat", group=str(prompt), chosen_style=chosen_style, rejected_style=rejected_style))
+                                   section="chat", group=str(prompt), difficulty=difficulty))
     score = headline(rows)
     assert score is not None
     assert (score.parts["easy"], score.parts["normal"], score.parts["hard"]) == (1.0, 1.0, 0.0)
@@ -94,7 +96,7 @@ def test_rewardbench2_leaves_out_prompts_a_limit_cut_short() -> None:
 
 def test_rm_bench_score_averages_domains_not_cells() -> None:
     """Domains of different sizes: the leaderboard's Domain Avg is the mean of domain accuracies."""
-    rows = [judged(f"c{k}", ("chosen", "chosen"), benchmark="rm-bench", section="chat", group="c", chosen_style=1, rejected_style=1) for k in range(1)]
-    rows += [judged(f"m{k}", ("rejected", "rejected"), benchmark="rm-bench", section="math", group=f"m{k}", chosen_style=1, rejected_style=1) for k in range(3)]
+    rows = [judged(f"c{k}", ("chosen", "chosen"), benchmark="rm-bench", section="chat", group="c", difficulty="normal") for k in range(1)]
+    rows += [judged(f"m{k}", ("rejected", "rejected"), benchmark="rm-bench", section="math", group=f"m{k}", difficulty="normal") for k in range(3)]
     score = headline(rows)
     assert score is not None and score.score == pytest.approx(0.5) and score.parts["normal"] == pytest.approx(0.25)

@@ -3,9 +3,11 @@ and the line the record starts on (or its place in the document)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from judgeaudit.datasets.files import read_rows
 from judgeaudit.datasets.loader import InstanceDraft, finish_draft
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.schema import Instance
@@ -33,6 +35,40 @@ def text(path: Path, line_no: int, row: dict[str, Any], name: str, what: str) ->
     if not raw.strip():
         raise located(path, line_no, f"field {name!r} is empty")
     return raw
+
+
+def identifier(path: Path, line_no: int, row: dict[str, Any], name: str, what: str) -> str:
+    """A field that must be non-empty text or a whole number (an id, a prompt, a subset), as text."""
+    raw = row.get(name)
+    if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not str(raw).strip():
+        raise located(path, line_no, f"not {what} record: field {name!r} missing or not text; present fields: {', '.join(sorted(row))}")
+    return str(raw)
+
+
+def responses(path: Path, line_no: int, row: dict[str, Any], name: str, styles: tuple[str, ...] = ()) -> list[str]:
+    """A field that must list non-empty responses: any number, or exactly one per style in ``styles``."""
+    raw = row.get(name)
+    wanted = f"{len(styles)} responses ({', '.join(styles)})" if styles else "responses"
+    if not isinstance(raw, list) or not raw or (styles and len(raw) != len(styles)):
+        got = f"a list of {len(raw)}" if isinstance(raw, list) else "nothing" if raw is None else type(raw).__name__
+        raise located(path, line_no, f"field {name!r} must list {wanted}, got {got}")
+    for index, text in enumerate(raw):
+        if not isinstance(text, str) or not text.strip():
+            which = f"the {styles[index]} response" if styles else f"response {index}"
+            raise located(path, line_no, f"field {name!r}: {which} is {'empty' if isinstance(text, str) else type(text).__name__}")
+    return raw
+
+
+def grouped(path: Path, expand: Callable[[Path, int, Any], list[InstanceDraft]]) -> list[Instance]:
+    """The instances of a layout whose records each give several (one prompt against several responses):
+    ``expand`` turns a record into its drafts, which share its ``group``; a group id appears once per file."""
+    drafts: list[InstanceDraft] = []
+    seen: dict[str, int] = {}
+    for line_no, row in read_rows(path):
+        expanded = expand(path, line_no, row)
+        unique(path, line_no, seen, expanded[0].metadata["group"])
+        drafts += expanded
+    return finished(path, drafts)
 
 
 def pair(path: Path, line_no: int, row: dict[str, Any], names: tuple[str, str, str], what: str) -> dict[str, str]:

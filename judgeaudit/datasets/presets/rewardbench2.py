@@ -30,42 +30,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from judgeaudit.datasets.files import RecordNumber, read_rows
-from judgeaudit.datasets.loader import InstanceDraft, finish_draft
-from judgeaudit.errors import JudgeAuditError, located
+from judgeaudit.datasets.loader import InstanceDraft
+from judgeaudit.datasets.presets import _fields as fields
+from judgeaudit.errors import located
 from judgeaudit.schema import Instance
 
 BENCHMARK = "rewardbench2"
+WHAT = "RewardBench 2"
 SUBSETS = ("Factuality", "Precise IF", "Math", "Safety", "Focus", "Ties")
 """RewardBench 2's six subsets (others are read too, under their own name)."""
 
 
-def _texts(path: Path, line_no: int, record: dict[str, Any], name: str) -> list[str]:
-    """A field that must be a non-empty list of non-empty texts."""
-    raw = record.get(name)
-    if not isinstance(raw, list) or not raw:
-        got = "nothing" if raw is None else "an empty list" if raw == [] else type(raw).__name__
-        raise located(path, line_no, f"not a RewardBench 2 record: field {name!r} must be a list of responses, got {got}")
-    for index, text in enumerate(raw):
-        if not isinstance(text, str) or not text.strip():
-            raise located(path, line_no, f"field {name!r}: response {index} is {'empty' if isinstance(text, str) else type(text).__name__}")
-    return raw
-
-
-def _text(path: Path, line_no: int, record: dict[str, Any], name: str) -> str:
-    raw = record.get(name)
-    if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not str(raw).strip():
-        present = ", ".join(sorted(record))
-        raise located(path, line_no, f"not a RewardBench 2 record: field {name!r} missing or not text; present fields: {present}")
-    return str(raw)
-
-
 def _pairs(path: Path, line_no: int, record: Any) -> list[InstanceDraft]:
     """The drafts of one record: every chosen response against every rejected one."""
-    if not isinstance(record, dict):
-        raise located(path, line_no, f"expected a RewardBench 2 record (a JSON object), got {type(record).__name__}")
-    record_id, prompt, subset = (_text(path, line_no, record, name) for name in ("id", "prompt", "subset"))
-    chosen, rejected = _texts(path, line_no, record, "chosen"), _texts(path, line_no, record, "rejected")
+    record = fields.record(path, line_no, record, WHAT)
+    record_id, prompt, subset = (fields.identifier(path, line_no, record, name, "a " + WHAT) for name in ("id", "prompt", "subset"))
+    chosen, rejected = fields.responses(path, line_no, record, "chosen"), fields.responses(path, line_no, record, "rejected")
     models = record.get("models")
     named = isinstance(models, list) and len(models) == len(chosen) + len(rejected)
     common = {"benchmark": BENCHMARK, "subset": subset, "section": subset, "group": record_id, "pairs_in_group": len(chosen) * len(rejected)}
@@ -85,19 +65,7 @@ def _pairs(path: Path, line_no: int, record: Any) -> list[InstanceDraft]:
 
 def read(path: Path) -> list[Instance]:
     """The instances of a RewardBench 2 dataset, one per (chosen, rejected) pair of each record."""
-    drafts: list[InstanceDraft] = []
-    seen: dict[str, int] = {}
-    for line_no, record in read_rows(path):
-        pairs = _pairs(path, line_no, record)
-        group = pairs[0].metadata["group"]
-        if group in seen:
-            first = seen[group]
-            raise located(path, line_no, f"duplicate id {group!r} (first at {'' if isinstance(first, RecordNumber) else 'line '}{first})")
-        seen[group] = line_no
-        drafts += pairs
-    if not drafts:
-        raise JudgeAuditError(f"{path}: no instances found")
-    return [finish_draft(path, draft) for draft in drafts]
+    return fields.grouped(path, _pairs)
 
 
 def matches(record: dict[str, Any]) -> bool:

@@ -26,9 +26,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from judgeaudit.datasets.files import RecordNumber, read_rows
-from judgeaudit.datasets.loader import InstanceDraft, finish_draft
-from judgeaudit.errors import JudgeAuditError, located
+from judgeaudit.datasets.loader import InstanceDraft
+from judgeaudit.datasets.presets import _fields as fields
+from judgeaudit.errors import located
 from judgeaudit.schema import Instance
 
 BENCHMARK = "rm-bench"
@@ -49,31 +49,10 @@ def section(domain: str) -> str:
     return "safety" if domain.startswith("safety") else domain
 
 
-def _field(path: Path, line_no: int, record: dict[str, Any], name: str) -> str:
-    raw = record.get(name)
-    if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not str(raw).strip():
-        present = ", ".join(sorted(record))
-        raise located(path, line_no, f"not an RM-Bench record: field {name!r} missing or not text; present fields: {present}")
-    return str(raw)
-
-
-def _styled(path: Path, line_no: int, record: dict[str, Any], name: str) -> list[str]:
-    """The three responses of one side, concise to detailed markdown."""
-    raw = record.get(name)
-    if not isinstance(raw, list) or len(raw) != len(STYLES):
-        got = f"a list of {len(raw)}" if isinstance(raw, list) else "nothing" if raw is None else type(raw).__name__
-        raise located(path, line_no, f"field {name!r} must list {len(STYLES)} responses ({', '.join(STYLES)}), got {got}")
-    for style, text in enumerate(raw):
-        if not isinstance(text, str) or not text.strip():
-            raise located(path, line_no, f"field {name!r}: the {STYLES[style]} response is {'empty' if isinstance(text, str) else type(text).__name__}")
-    return raw
-
-
 def _cells(path: Path, line_no: int, record: Any) -> list[InstanceDraft]:
-    if not isinstance(record, dict):
-        raise located(path, line_no, f"expected an RM-Bench record (a JSON object), got {type(record).__name__}")
-    record_id, prompt, domain = (_field(path, line_no, record, name) for name in ("id", "prompt", "domain"))
-    chosen, rejected = _styled(path, line_no, record, "chosen"), _styled(path, line_no, record, "rejected")
+    record = fields.record(path, line_no, record, "RM-Bench")
+    record_id, prompt, domain = (fields.identifier(path, line_no, record, name, "an RM-Bench") for name in ("id", "prompt", "domain"))
+    chosen, rejected = (fields.responses(path, line_no, record, side, STYLES) for side in ("chosen", "rejected"))
     drafts: list[InstanceDraft] = []
     for i, chosen_text in enumerate(chosen):
         for j, rejected_text in enumerate(rejected):
@@ -90,19 +69,7 @@ def _cells(path: Path, line_no: int, record: Any) -> list[InstanceDraft]:
 
 def read(path: Path) -> list[Instance]:
     """The instances of an RM-Bench file, nine per record (one per style cell)."""
-    drafts: list[InstanceDraft] = []
-    seen: dict[str, int] = {}
-    for line_no, record in read_rows(path):
-        cells = _cells(path, line_no, record)
-        group = cells[0].metadata["group"]
-        if group in seen:
-            first = seen[group]
-            raise located(path, line_no, f"duplicate id {group!r} (first at {'' if isinstance(first, RecordNumber) else 'line '}{first})")
-        seen[group] = line_no
-        drafts += cells
-    if not drafts:
-        raise JudgeAuditError(f"{path}: no instances found")
-    return [finish_draft(path, draft) for draft in drafts]
+    return fields.grouped(path, _cells)
 
 
 def matches(record: dict[str, Any]) -> bool:
