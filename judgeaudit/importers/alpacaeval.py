@@ -25,11 +25,9 @@ from judgeaudit.datasets.files import read_rows
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.importers.records import (
     FAILED,
-    NO_GOLD,
-    NO_PERTURBATION,
-    ONE_ORDER,
     ImportedLog,
     ReplayRecord,
+    limits,
     order_shown,
     pair_instance,
     usable_pair,
@@ -91,7 +89,7 @@ def read(path: Path, order: str = "seeded", seed: int = 0) -> ImportedLog:
         how = (f"by AlpacaEval's rule (is_randomize_output_order true, seed {seed})" if order == "seeded"
                else "as listed (output_1 first: --order listed)")
         notes.append(f"the order shown is not in the file for {reconstructed} annotations: reconstructed {how}")
-    cannot = [ONE_ORDER + "; AlpacaEval judges each pair once", NO_GOLD, NO_PERTURBATION]
+    cannot = limits(instances, records, "AlpacaEval judges each pair once, in one order")
     return ImportedLog("alpacaeval", path, ", ".join(sorted(annotators)), instances, records, cannot, notes)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.importers.records import NO_GOLD, NO_PERTURBATION, ONE_ORDER, ImportedLog, both_orders
+from judgeaudit.importers.records import ImportedLog, limits
 from judgeaudit.importers.shown import ShownJudgment, gather
 
 INSTALL = "reading inspect_ai logs needs inspect_ai: pip install 'judgeaudit[inspect]'"
@@ -38,11 +38,7 @@ def read(path: Path) -> ImportedLog:
         raise JudgeAuditError(f"{path}: the log holds no samples (status {log.status})")
     judgments = [_judgment(path, sample) for sample in samples]
     instances, records, skipped = gather(path, judgments)
-    cannot = [NO_PERTURBATION]
-    if not both_orders(records):
-        cannot.insert(0, ONE_ORDER)
-    if all(instance.gold is None for instance in instances):
-        cannot.append(NO_GOLD)
+    cannot = limits(instances, records)
     notes = [f"{skipped} samples left out: a pair with an empty or identical response cannot be a dataset instance"] if skipped else []
     if log.status != "success":
         notes.append(f"the eval's status is {log.status}: only the samples it logged are imported")

@@ -17,11 +17,9 @@ from judgeaudit.datasets.files import read_rows
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.importers.records import (
     FAILED,
-    NO_PERTURBATION,
-    ONE_ORDER,
     ImportedLog,
     ReplayRecord,
-    both_orders,
+    limits,
     order_shown,
     pair_instance,
     usable_pair,
@@ -64,7 +62,7 @@ def read(path: Path) -> ImportedLog:
             records.append(_record(path, line_no, pair_id, order_shown(first_is_chosen, game == 1), game, judged))
     if not instances:
         raise JudgeAuditError(f"{path}: no JudgeBench pairs found")
-    cannot = [NO_PERTURBATION] if both_orders(records) else [ONE_ORDER, NO_PERTURBATION]
+    cannot = limits(list(instances.values()), records)
     if any("scores" in r.extra for r in records):
         cannot.append("reward-model scores are kept in verdicts.jsonl ('scores', A's and B's as shown) but the audit reads the decisions")
     notes = [f"{skipped} pairs left out: an empty or identical response cannot be a dataset instance"] if skipped else []

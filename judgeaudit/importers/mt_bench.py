@@ -23,10 +23,9 @@ from judgeaudit.datasets.presets.mt_bench_human import _category
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.importers.records import (
     FAILED,
-    NO_GOLD,
-    NO_PERTURBATION,
     ImportedLog,
     ReplayRecord,
+    limits,
     order_shown,
     pair_instance,
     usable_pair,
@@ -115,7 +114,7 @@ def read(path: Path, answers: Path | None = None, questions: Path | None = None,
     if not instances:
         raise JudgeAuditError(f"{path}: no pairwise judgments found")
     notes = [f"{skipped} judgments left out: a pair with an empty or identical answer cannot be a dataset instance"] if skipped else []
-    cannot = [NO_GOLD, NO_PERTURBATION]
+    cannot = limits(list(instances.values()), records)
     if ref_judged and not refs:
         cannot.append(f"{ref_judged} judgments were made with reference answers (pair-math-v1); give --references to carry them")
     return ImportedLog("mt-bench", path, ", ".join(sorted(judges)), list(instances.values()), records, cannot, notes)

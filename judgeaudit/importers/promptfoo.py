@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.importers.records import NO_GOLD, NO_PERTURBATION, ONE_ORDER, ImportedLog, both_orders
+from judgeaudit.importers.records import ImportedLog, limits
 from judgeaudit.importers.shown import ShownJudgment, gather
 
 PROMPT_VARS = ("question", "prompt", "instruction", "input")
@@ -52,11 +52,7 @@ def read(path: Path, provider: str | None = None) -> ImportedLog:
         raise JudgeAuditError(f"{path}: results of {len(judges)} judges ({'; '.join(judges)}); pick one provider with --provider")
     judgments = [_judgment(path, index, result) for index, result in enumerate(results)]
     instances, records, skipped = gather(path, judgments)
-    cannot = [NO_PERTURBATION]
-    if not both_orders(records):
-        cannot.insert(0, ONE_ORDER)
-    if all(instance.gold is None for instance in instances):
-        cannot.append(NO_GOLD)
+    cannot = limits(instances, records)
     notes = [f"{skipped} results left out: a pair with an empty or identical response cannot be a dataset instance"] if skipped else []
     return ImportedLog("promptfoo", path, judges[0] if judges else "", instances, records, cannot, notes)
 

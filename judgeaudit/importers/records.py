@@ -91,6 +91,15 @@ def both_orders(records: list[ReplayRecord]) -> bool:
     return any(len(seen) == 2 for seen in orders.values())
 
 
+def limits(instances: list[Instance], records: list[ReplayRecord], *more: str) -> list[str]:
+    """What an audit of the imported log cannot measure, read off what it holds (one order only, no gold
+    label; never any perturbed probe), then the importer's own ``more``."""
+    cannot = [] if both_orders(records) else [ONE_ORDER]
+    if all(instance.gold is None for instance in instances):
+        cannot.append(NO_GOLD)
+    return [*cannot, NO_PERTURBATION, *more]
+
+
 NO_PERTURBATION = (
     "no perturbed probes: no content bias (verbosity, authority, ...) can be audited, only accuracy, agreement, position "
     "and length"
