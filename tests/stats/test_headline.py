@@ -100,3 +100,16 @@ def test_rm_bench_score_averages_domains_not_cells() -> None:
     rows += [judged(f"m{k}", ("rejected", "rejected"), benchmark="rm-bench", section="math", group=f"m{k}", difficulty="normal") for k in range(3)]
     score = headline(rows)
     assert score is not None and score.score == pytest.approx(0.5) and score.parts["normal"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("verdicts", [("chosen", "rejected"), ("tie", "tie")], ids=["always-A", "always-tie"])
+def test_content_blind_judges_score_no_better_than_chance_on_every_benchmark(verdicts: tuple) -> None:
+    """A judge that always answers "A" (chosen when it is shown first, rejected when second) or always "tie"."""
+    def rows(benchmark: str, **tags: object) -> list[JudgedInstance]:
+        return [judged(f"{benchmark}{k}", verdicts, benchmark=benchmark, group=f"g{k // 3}", pairs_in_group=3, **tags) for k in range(9)]
+
+    assert headline(rows("judgebench", section="math")).score == 0.0  # type: ignore[union-attr]
+    assert headline(rows("rewardbench2", subset="Math")).score == 0.0  # type: ignore[union-attr]
+    assert headline(rows("rewardbench", subset="math-prm", section="Reasoning")).score == 0.5  # type: ignore[union-attr]
+    assert headline(rows("rm-bench", section="chat", difficulty="normal")).score == 0.5  # type: ignore[union-attr]
+    assert headline(rows("llmbar", subset="Natural")).score == 0.5  # type: ignore[union-attr]
