@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
 from judgeaudit import cli_options as opt
+from judgeaudit.cli_errors import fail, one_line_errors
 from judgeaudit.cli_export import register as register_export
-from judgeaudit.errors import JudgeAuditError
-from judgeaudit.importers.cli import register as register_import
+from judgeaudit.cli_import import register as register_import
 
 if TYPE_CHECKING:
     from judgeaudit.config import RunConfig
@@ -31,30 +29,8 @@ EXIT_BUDGET = 4
 """``run`` stopped by ``--max-cost``: what was answered is kept, a rerun with a larger budget continues."""
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=code)
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _one_line_errors(command: Callable[_P, _R]) -> Callable[_P, _R]:
-    """The command, its bad input or unusable judge (a JudgeAuditError) ending it with one line and exit 2."""
-
-    @functools.wraps(command)
-    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return command(*args, **kwargs)
-        except JudgeAuditError as exc:
-            _fail(str(exc))
-
-    return checked
-
-
 @app.command()
-@_one_line_errors
+@one_line_errors
 def run(
     judge: opt.Judge = "smollm2",
     api_base: opt.ApiBase = None,
@@ -130,7 +106,7 @@ def run(
                 run_audit(config, out, cache_path, on_start=progress.start, on_answer=progress.advance, on_total=progress.set_total)
             )
     except BudgetReached as exc:
-        _fail(str(exc), code=EXIT_BUDGET)
+        fail(str(exc), code=EXIT_BUDGET)
     except KeyboardInterrupt:
         typer.echo("interrupted: answers so far are kept; rerun the same command to resume", err=True)
         raise typer.Exit(code=130) from None
@@ -166,7 +142,7 @@ def _config(kind: type[_C], params: dict[str, Any], **parsed: Any) -> _C:
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-@_one_line_errors
+@one_line_errors
 def plan(
     ctx: typer.Context,
     pilot: Optional[Path] = typer.Option(None, "--pilot", help="A finished run whose per-instance effects (and token counts) stand for the judge's."),
@@ -189,7 +165,7 @@ def plan(
     try:
         params = run_command.make_context("judgeaudit plan", list(ctx.args)).params
     except click.ClickException as exc:
-        _fail(exc.format_message())
+        fail(exc.format_message())
     audit_plan = plan_audit(
         _run_config(params), params["out"], pilot, power, detect, EffectModel(mean=assume_effect, sd=assume_sd), answer_tokens
     )
@@ -226,7 +202,7 @@ def _exit_if_incomplete(summary: Summary, max_failed: float) -> None:
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/<run-id>.")) -> None:
     """Rebuild summary.json, report.html and report.md from a run folder, without calling any judge."""
     from judgeaudit.auditing import rebuild
@@ -237,7 +213,7 @@ def report(run_dir: Path = typer.Argument(..., help="A run folder, e.g. reports/
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def certify(
     run_dir: Path = typer.Argument(..., help="A finished run folder, e.g. reports/<run-id>."),
     policy: Optional[Path] = typer.Option(None, "--policy", "-p", help="Policy YAML (default: the bundled policy, see README)."),
@@ -255,7 +231,7 @@ def certify(
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def verify(
     certificate: Path = typer.Argument(..., help="A certificate.json."),
     run_dir: Path = typer.Argument(..., help="The run folder it claims to certify."),
@@ -273,7 +249,7 @@ def verify(
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def compare(
     run_a: Path = typer.Argument(..., help="The first run folder (A)."),
     run_b: Path = typer.Argument(..., help="The second run folder (B)."),
@@ -291,7 +267,7 @@ def compare(
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def needle(
     judge: opt.Judge = "smollm2",
     api_base: opt.ApiBase = None,
@@ -327,7 +303,7 @@ def needle(
     try:
         lengths = tuple(int(b) for b in buckets.split(",") if b.strip())
     except ValueError:
-        _fail(f"--buckets must be whole numbers of words separated by commas, got {buckets!r}")
+        fail(f"--buckets must be whole numbers of words separated by commas, got {buckets!r}")
     config = _config(NeedleConfig, locals(), buckets=lengths, rewrite_checks=() if rewrite_checks == "none" else ("llm",))
     try:
         with AuditProgress() as progress:
@@ -352,7 +328,7 @@ def _open_cache(path: Optional[Path]):  # noqa: ANN202 - the return type is impo
 
 
 @cache_app.command("stats")
-@_one_line_errors
+@one_line_errors
 def cache_stats(cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP)) -> None:
     """Entries, size on disk, age, and entries per judge."""
     from datetime import datetime, timezone
@@ -368,7 +344,7 @@ def cache_stats(cache: Optional[Path] = typer.Option(None, "--cache", help=_CACH
 
 
 @cache_app.command("clear")
-@_one_line_errors
+@one_line_errors
 def cache_clear(
     cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
@@ -381,7 +357,7 @@ def cache_clear(
 
 
 @cache_app.command("prune")
-@_one_line_errors
+@one_line_errors
 def cache_prune(
     older_than: str = typer.Option(..., "--older-than", help="An age such as 30d, 12h, 90m or 2w."),
     cache: Optional[Path] = typer.Option(None, "--cache", help=_CACHE_HELP),
@@ -389,7 +365,7 @@ def cache_prune(
     """Delete the answers cached longer ago than an age."""
     number, unit = older_than[:-1], older_than[-1:]
     if unit not in _DURATION or not number.replace(".", "", 1).isdigit():
-        _fail(f"--older-than must be a number followed by s, m, h, d or w (e.g. 30d), got {older_than!r}")
+        fail(f"--older-than must be a number followed by s, m, h, d or w (e.g. 30d), got {older_than!r}")
     typer.echo(f"deleted {_open_cache(cache).prune(float(number) * _DURATION[unit])} cached answers older than {older_than}")
 
 
@@ -405,7 +381,7 @@ def _registry(bias_dir: list[Path]):  # noqa: ANN202 - the return type is import
 
 
 @biases_app.command("list")
-@_one_line_errors
+@one_line_errors
 def list_biases(bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS_DIR_HELP)) -> None:
     """A table of every bias, grouped by dimension."""
     from rich.console import Console
@@ -416,7 +392,7 @@ def list_biases(bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS
 
 
 @biases_app.command("show")
-@_one_line_errors
+@one_line_errors
 def show_bias(
     name: str = typer.Argument(..., help="A bias name (see `judgeaudit biases list`)."),
     bias_dir: list[Path] = typer.Option([], "--bias-dir", help=_BIAS_DIR_HELP),

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from judgeaudit.errors import JudgeAuditError
+from judgeaudit.cli_errors import one_line_errors
 
 
 def export(
@@ -20,15 +20,10 @@ def export(
     agreement figures, agreement (one row per instance). Column names are stable (see the README)."""
     from judgeaudit.runs.export import export_run
 
-    try:
-        written = export_run(run_dir, fmt.lower(), out)
-    except JudgeAuditError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
-    for path in written:
+    for path in export_run(run_dir, fmt.lower(), out):
         typer.echo(str(path))
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``export`` command to ``app``."""
-    app.command("export")(export)
+    app.command("export")(one_line_errors(export))

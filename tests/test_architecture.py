@@ -11,7 +11,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "judgeaudit"
 
 ORCHESTRATION = ("judgeaudit.auditing", "judgeaudit.prepare", "judgeaudit.planning", "judgeaudit.sequential", "judgeaudit.rewriting",
-                 "judgeaudit.needle.run", "judgeaudit.cli", "judgeaudit.cli_options")
+                 "judgeaudit.needle.run", "judgeaudit.cli", "judgeaudit.cli_options", "judgeaudit.cli_errors", "judgeaudit.cli_export",
+                 "judgeaudit.cli_import", "judgeaudit.api")
 FORBIDDEN = {
     # a module under the key never imports a module under any of the values
     "judgeaudit.schema": ("judgeaudit.",),
@@ -19,6 +20,8 @@ FORBIDDEN = {
     "judgeaudit.engine": ("judgeaudit.stats", "judgeaudit.report", "judgeaudit.certification", "judgeaudit.runs", *ORCHESTRATION),
     "judgeaudit.stats": ("judgeaudit.report", "judgeaudit.certification", "judgeaudit.runs", *ORCHESTRATION),
     "judgeaudit.report": ORCHESTRATION,
+    "judgeaudit.importers": ("judgeaudit.engine", "judgeaudit.stats", "judgeaudit.report", "judgeaudit.certification", *ORCHESTRATION),
+    "judgeaudit.datasets": ("judgeaudit.engine", "judgeaudit.stats", "judgeaudit.report", "judgeaudit.certification", "judgeaudit.runs", *ORCHESTRATION),
     "judgeaudit.certification": ("judgeaudit.report", *ORCHESTRATION),
     "judgeaudit.biases": ("judgeaudit.engine", "judgeaudit.stats", "judgeaudit.report", "judgeaudit.certification", *ORCHESTRATION),
 }

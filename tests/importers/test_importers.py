@@ -11,10 +11,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from judgeaudit.cli_import import register
 from judgeaudit.datasets import load_instances
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.importers import read_log
-from judgeaudit.importers.cli import register
 from judgeaudit.importers.records import FAILED, NO_GOLD, ONE_ORDER
 from judgeaudit.judges.replay import ReplayJudge
 from tests.cli import finish, judgeaudit, only_run_dir

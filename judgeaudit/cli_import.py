@@ -8,8 +8,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from judgeaudit.cli_errors import one_line_errors
 from judgeaudit.errors import JudgeAuditError
-from judgeaudit.importers.records import FAILED
 
 
 def audit_command(verdicts: Path, dataset: Path, biases: tuple[str, ...], failures: int) -> str:
@@ -39,6 +39,7 @@ def register(app: typer.Typer) -> None:
     """Add ``import`` to ``app``."""
 
     @app.command("import")
+    @one_line_errors
     def import_log(
         kind: Annotated[str, typer.Argument(help="mt-bench | judgebench | alpacaeval | promptfoo | inspect")],
         file: Annotated[Path, typer.Argument(help="The log: gpt-4_pair.jsonl, outputs/*.jsonl, annotations.json, results.json, a .eval log.")],
@@ -52,13 +53,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Another tool's recorded judge verdicts as a dataset and a replay file, and the command that audits them."""
         from judgeaudit.importers import read_log, write
+        from judgeaudit.importers.records import FAILED
 
-        try:
-            log = read_log(kind, file, **_options(kind, answers, questions, references, provider, order, seed))
-            dataset, verdicts = write(log, out)
-        except JudgeAuditError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2) from None
+        log = read_log(kind, file, **_options(kind, answers, questions, references, provider, order, seed))
+        dataset, verdicts = write(log, out)
         typer.echo(f"{kind}: {len(log.instances)} instances, {len(log.records)} verdicts of {log.judge}")
         typer.echo(f"wrote {dataset} and {verdicts}")
         for note in log.notes:
