@@ -29,6 +29,7 @@ from judgeaudit.runs import (
     MANIFEST,
     SUMMARY,
     label_counts,
+    labels_of,
     read_json,
     read_judgments,
     read_labels,
@@ -137,7 +138,8 @@ async def _audit(
     config = plan.config
     manifest = _manifest(plan, started_at)
     write_json(plan.run_dir / MANIFEST, manifest)
-    write_labels(plan.run_dir / LABELS, plan.instances)
+    labels = labels_of(plan.instances)
+    write_labels(plan.run_dir / LABELS, labels)
     cache = ResponseCache(cache_path) if cache_path is not None else None
     retry = RetryPolicy(max_retries=config.max_retries)
     stops = None
@@ -171,7 +173,7 @@ async def _audit(
         spend=spend_by_bias(zip(plan.probes, plan.probe_keys, strict=True), answers),
         sequential=stops,
     )
-    summary = build_summary(manifest, plan.specs, rows, answers, facts, read_labels(plan.run_dir / LABELS))
+    summary = build_summary(manifest, plan.specs, rows, answers, facts, labels)
     finish_run(plan.run_dir, manifest, summary, rows, finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return AuditResult(plan.run_dir, summary, counts)
 

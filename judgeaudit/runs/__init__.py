@@ -2,7 +2,7 @@
 
 from judgeaudit.runs.folder import JUDGMENTS, MANIFEST, SUMMARY, read_json, spec_from_record, spec_record, write_json
 from judgeaudit.runs.judgments import read_judgments, write_judgments
-from judgeaudit.runs.labels import LABELS, label_counts, read_labels, write_labels
+from judgeaudit.runs.labels import LABELS, label_counts, labels_of, read_labels, write_labels
 
 __all__ = [
     "JUDGMENTS",
@@ -11,6 +11,7 @@ __all__ = [
     "SUMMARY",
     "read_json",
     "label_counts",
+    "labels_of",
     "read_judgments",
     "read_labels",
     "spec_from_record",

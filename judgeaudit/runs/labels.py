@@ -27,24 +27,29 @@ FORMAT = "judgeaudit.labels"
 VERSION = 1
 
 
-def write_labels(path: Path, instances: Iterable[Instance]) -> None:
-    """Write the labels of the labelled or benchmark-tagged instances (atomically); write nothing when
-    there are none."""
-    labelled = [i for i in instances if i.labelled or "benchmark" in i.metadata]
-    if not labelled:
+def labels_of(instances: Iterable[Instance]) -> dict[str, InstanceLabels]:
+    """The labels of the labelled or benchmark-tagged instances, by id, as ``read_labels`` gives them back."""
+    return {
+        instance.id: InstanceLabels(
+            instance.gold or "chosen", instance.gold_source or "chosen/rejected", instance.annotations,
+            {key: instance.metadata[key] for key in TAG_KEYS if key in instance.metadata},
+        )
+        for instance in instances
+        if instance.labelled or "benchmark" in instance.metadata
+    }
+
+
+def write_labels(path: Path, labels: dict[str, InstanceLabels]) -> None:
+    """Write ``labels`` (atomically); write nothing when there are none."""
+    if not labels:
         path.unlink(missing_ok=True)
         return
     tmp = path.with_suffix(".jsonl.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write(json.dumps({"format": FORMAT, "version": VERSION}) + "\n")
-        for instance in labelled:
-            record = {
-                "id": instance.id,
-                "gold": instance.gold or "chosen",
-                "gold_source": instance.gold_source or "chosen/rejected",
-                "annotations": [asdict(a) for a in instance.annotations],
-                "tags": {key: instance.metadata[key] for key in TAG_KEYS if key in instance.metadata},
-            }
+        for instance_id, label in labels.items():
+            record = {"id": instance_id, "gold": label.gold, "gold_source": label.gold_source,
+                      "annotations": [asdict(a) for a in label.annotations], "tags": label.tags}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
 
