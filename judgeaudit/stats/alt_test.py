@@ -55,7 +55,7 @@ def alt_test_differences(judged: Sequence[JudgedInstance]) -> dict[str, list[int
             human = others.count(label) * len(verdicts)
             judge = sum(others.count(verdict) for verdict in verdicts)
             kept.append(int(human >= judge) - int(judge >= human))
-    return dict(sorted(differences.items()))
+    return dict(sorted(differences.items(), key=lambda item: _in_order(item[0])))
 
 
 def one_sided_p(differences: Sequence[int], epsilon: float) -> tuple[str, float]:
@@ -104,3 +104,8 @@ def alt_test_from_differences(differences: Mapping[str, Sequence[int]], *, epsil
 def alt_test(judged: Sequence[JudgedInstance], epsilon: float = ALT_EPSILON, q: float = ALT_Q) -> AltTest:
     """The Alt-Test of the judge against the annotators of ``judged``."""
     return alt_test_from_differences(alt_test_differences(judged), epsilon=epsilon, q=q)
+
+
+def _in_order(annotator: str) -> tuple[int, int, str]:
+    """Annotators in a reader's order: numbered ones by number (2 before 10), then the others by name."""
+    return (0, int(annotator), "") if annotator.isdigit() else (1, 0, annotator)

@@ -417,3 +417,10 @@ def test_the_majority_figures_of_human_agreement_are_match_rate_and_kappa_of_the
     judged = alpaca_farm()
     humans = human_agreement(judged, seed=3)
     assert humans is not None and _against_majority(judged, seed=3) == (humans.majority, humans.kappa)
+
+
+def test_annotators_are_listed_in_a_readers_order() -> None:
+    """AlpacaFarm's annotators are numbers: 2 comes before 10, and named annotators after the numbered."""
+    votes = [Annotation(name, "chosen") for name in ("10", "2", "expert_1", "1")]
+    differences = alt_test_differences([_judged("i", votes, ("chosen", "chosen"))])
+    assert list(differences) == ["1", "2", "10", "expert_1"]
