@@ -58,7 +58,7 @@ def run(
     alt_epsilon: Annotated[float, typer.Option("--alt-epsilon", min=0.0, max=1.0, help="Alt-Test margin: 0.2 expert annotators, 0.15 skilled, 0.1 crowd workers.")] = 0.2,
     min_instances: Annotated[int, typer.Option("--min-instances", min=1, help="Fewer assessable instances: INCONCLUSIVE.")] = 10,
     sequential: Annotated[bool, typer.Option("--sequential", help="Ask in batches of whole instances and stop each bias as soon as the equivalence test decides it at the policy's margin (anytime-valid: as reliable as asking everything).")] = False,
-    batch_instances: Annotated[int, typer.Option("--batch-instances", min=1, help="Instances per batch with --sequential.")] = 10,
+    batch_instances: Annotated[int, typer.Option("--batch-instances", min=1, help="Instances (prompt groups, where the data groups pairs by prompt) per batch with --sequential.")] = 10,
     policy: Annotated[Optional[Path], typer.Option("--policy", "-p", help="Policy YAML whose margins --sequential stops at (default: the bundled policy).")] = None,
     max_failed_rate: Annotated[float, typer.Option("--max-failed", min=0.0, max=1.0, help="Exit 3 when more calls than this share failed.")] = 0.05,
     out: opt.Out = DEFAULT_OUT,

@@ -116,6 +116,32 @@ def pulled(tau: float | dict[str, float], rho: float = 0.6, base: tuple[float, f
     return answer
 
 
+def prompt_pulled(tau: float, group_size: int, base: tuple[float, float] = (0.3, 0.7)) -> Judge:
+    """Several pairs per prompt (instances ``group_size`` at a time form one group, ``group_of``): each
+    prompt has one P(better) before the pull, drawn uniformly from ``base``, and one pull per content
+    bias, +tau or -tau with equal chance, shared by all its pairs. No pull on average (every test's null
+    holds), but a prompt's pairs move together: a test that counts pairs as independent flags too often."""
+    low, high = base
+
+    def answer(probes: list[Probe], rng: np.random.Generator) -> list[Judgment]:
+        salt = int(rng.integers(1 << 30))
+        judgments = []
+        for probe in probes:
+            group = group_of(probe.instance_id, group_size)
+            p_better = low + (high - low) * _unit(salt, group, "a")
+            sign = {CUE_ON_WORSE: -1, CUE_ON_BETTER: 1}.get(probe.condition, 0)
+            pull = tau if _unit(salt, group, probe.bias, "direction") < 0.5 else -tau
+            judgments.append(_drawn(salt, probe, p_better + pull * sign * (probe.bias in CONTENT_BIASES)))
+        return judgments
+
+    return answer
+
+
+def group_of(instance_id: str, group_size: int) -> str:
+    """The prompt group of a simulated instance when ``group_size`` consecutive instances share a prompt."""
+    return f"prompt-{int(instance_id.rsplit('-', 1)[1]) // group_size:03d}"
+
+
 _ORIGINALS: dict[str, tuple[str, str]] = {}
 
 
@@ -201,15 +227,17 @@ def _gaussian(*parts: object) -> float:
     return float(np.sqrt(-2 * np.log(max(_unit(*parts, "g1"), 1e-12))) * np.cos(2 * np.pi * _unit(*parts, "g2")))
 
 
-def summary_of(rows: list[tuple[Probe, Judgment]], seed: int, mode: str = "pairwise", specs_used: list | None = None) -> dict:
-    """summary.json of an audit of these answered probes, built by the real ``build_summary``."""
+def summary_of(
+    rows: list[tuple[Probe, Judgment]], seed: int, mode: str = "pairwise", specs_used: list | None = None, labels: dict | None = None
+) -> dict:
+    """summary.json of an audit of these answered probes (with the instances' ``labels``), built by the real ``build_summary``."""
     from judgeaudit.stats import build_summary
 
     manifest = {
         "config": {"alpha": 0.05, "min_instances": 10, "seed": seed}, "run_id": "simulated", "mode": mode,
         "judge": {"backend": "simulated", "model": "judge"}, "dataset": {"name": "simulated", "n_instances": len({p.instance_id for p, _ in rows})},
     }
-    return build_summary(manifest, specs_used or specs(), rows, {}).to_dict()
+    return build_summary(manifest, specs_used or specs(), rows, {}, labels=labels).to_dict()
 
 
 @dataclass

@@ -20,6 +20,7 @@ from pathlib import Path
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import Annotation, Instance
 from judgeaudit.stats.judged import InstanceLabels
+from judgeaudit.stats.units import GROUP_TAG
 
 LABELS = "labels.jsonl"
 TAG_KEYS = ("benchmark", "subset", "section", "group", "pairs_in_group", "difficulty")
@@ -28,14 +29,14 @@ VERSION = 1
 
 
 def labels_of(instances: Iterable[Instance]) -> dict[str, InstanceLabels]:
-    """The labels of the labelled or benchmark-tagged instances, by id, as ``read_labels`` gives them back."""
+    """The labels of the labelled, benchmark-tagged or grouped instances, by id, as ``read_labels`` gives them back."""
     return {
         instance.id: InstanceLabels(
             instance.gold or "chosen", instance.gold_source or "chosen/rejected", instance.annotations,
             {key: instance.metadata[key] for key in TAG_KEYS if key in instance.metadata},
         )
         for instance in instances
-        if instance.labelled or "benchmark" in instance.metadata
+        if instance.labelled or "benchmark" in instance.metadata or GROUP_TAG in instance.metadata
     }
 
 

@@ -23,6 +23,7 @@ from judgeaudit.schema import CONTROL, EDIT_ON_BETTER, EDIT_ON_WORSE, PLACEBO_ON
 from judgeaudit.stats.cells import SHARED
 from judgeaudit.stats.inference import clustered_rate, mean_ci, sign_flip_p
 from judgeaudit.stats.records import Effect, Rate
+from judgeaudit.stats.units import EACH_INSTANCE, Units
 from judgeaudit.stats.wide import Cells
 
 SWING_RANGE = (-1.0, 1.0)
@@ -44,28 +45,31 @@ class EditFindings:
     """Each significant pull, in words."""
 
 
-def edit_findings(cells: Cells, sized_biases: list[str], alpha: float, seed: int) -> EditFindings | None:
-    """The judge-level findings of a run; None where no size-free edit was scored in both placements."""
+def edit_findings(cells: Cells, sized_biases: list[str], alpha: float, seed: int, units: Units = EACH_INSTANCE) -> EditFindings | None:
+    """The judge-level findings of a run; None where no size-free edit was scored in both placements.
+    Every interval and test is over ``units``."""
     shared = cells.table(SHARED, (CONTROL, EDIT_ON_WORSE, EDIT_ON_BETTER))
     both = shared.take(shared.scored(EDIT_ON_WORSE) & shared.scored(EDIT_ON_BETTER))
     if not len(both):
         return None
     edit = both.mean_pref(EDIT_ON_BETTER) - both.mean_pref(EDIT_ON_WORSE)
-    edit_pull, edit_p = mean_ci(edit, SWING_RANGE, seed), sign_flip_p(edit, "two-sided", seed)
+    unit_edit = units.means(both.ids, edit)
+    edit_pull, edit_p = mean_ci(unit_edit, SWING_RANGE, seed), sign_flip_p(unit_edit, "two-sided", seed)
     with_control = both.take(both.scored(CONTROL))
     flips = with_control.flips(EDIT_ON_WORSE, CONTROL) + with_control.flips(EDIT_ON_BETTER, CONTROL)
-    fragility = clustered_rate(flips, [4] * len(with_control)) if len(with_control) else None
+    fragility = clustered_rate(*units.sums(with_control.ids, flips, np.full(len(flips), 4))) if len(with_control) else None
     size = _size_pulls(cells, sized_biases, both.ids, edit)
     size_pull = size_p = None
     if size is not None:
-        size_pull, size_p = mean_ci(size, SIZE_RANGE, seed + 1), sign_flip_p(size, "two-sided", seed + 1)
+        unit_size = units.means(*size)
+        size_pull, size_p = mean_ci(unit_size, SIZE_RANGE, seed + 1), sign_flip_p(unit_size, "two-sided", seed + 1)
     return EditFindings(
         edit_pull, edit_p, fragility, size_pull, size_p, tuple(sized_biases), _in_words(edit_pull, edit_p, size_pull, size_p, alpha)
     )
 
 
-def _size_pulls(cells: Cells, sized_biases: list[str], ids: np.ndarray, edit: np.ndarray) -> np.ndarray | None:
-    """Per instance of ``ids``: the mean pull of the sized placebos it has, minus its edit pull."""
+def _size_pulls(cells: Cells, sized_biases: list[str], ids: np.ndarray, edit: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per instance of ``ids`` with sized placebos: its id and the mean pull of those placebos minus its edit pull."""
     total, count = np.zeros(len(ids)), np.zeros(len(ids))
     row_of = {instance_id: row for row, instance_id in enumerate(ids)}
     for bias in sized_biases:
@@ -77,7 +81,7 @@ def _size_pulls(cells: Cells, sized_biases: list[str], ids: np.ndarray, edit: np
                 total[row_of[instance_id]] += pull
                 count[row_of[instance_id]] += 1
     has = count > 0
-    return (total[has] / count[has]) - edit[has] if has.any() else None
+    return (ids[has], (total[has] / count[has]) - edit[has]) if has.any() else None
 
 
 def _in_words(edit_pull: Effect, edit_p: float | None, size_pull: Effect | None, size_p: float | None, alpha: float) -> tuple[str, ...]:

@@ -22,8 +22,7 @@ its test is two-sided.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -51,6 +50,7 @@ from judgeaudit.stats.records import (
     NoiseFloor,
     Rate,
 )
+from judgeaudit.stats.units import Units
 from judgeaudit.stats.wide import ORDERS, Cells, InstanceTable
 
 ALTERNATIVE = {"toward": "greater", "away": "less", "either": "two-sided"}
@@ -69,15 +69,22 @@ class Settings:
     alpha: float = 0.05
     min_instances: int = 10
     seed: int = 0
+    units: Units = field(default_factory=Units)
+    """The unit of every interval and test: the instance, or its prompt group (``stats.units``)."""
 
     def seed_for(self, *parts: str) -> int:
         """A seed for one resampling, fixed by the run seed and what is resampled."""
         return int(stable_hash([self.seed, *parts], length=8), 16)
 
 
-def _accuracy(table: InstanceTable, condition: str) -> Rate:
+def _accuracy(table: InstanceTable, condition: str, units: Units) -> Rate:
     correct = sum((table["outcome", condition, order] == "better").astype(int) for order in ORDERS)
-    return clustered_rate(correct, [2] * len(table))
+    return _rate(units, table.ids, correct, 2)
+
+
+def _rate(units: Units, ids: np.ndarray, events: np.ndarray, trials: int) -> Rate:
+    """``events`` of ``trials`` probes per instance, pooled with an interval clustered by unit."""
+    return clustered_rate(*units.sums(ids, events, np.full(len(ids), trials)))
 
 
 def _outcome_score(outcomes: np.ndarray) -> np.ndarray:
@@ -85,7 +92,7 @@ def _outcome_score(outcomes: np.ndarray) -> np.ndarray:
     return (outcomes == "better") * OUTCOME_SCORE["better"] + (outcomes == "tie") * OUTCOME_SCORE["tie"]
 
 
-def missing_gap(cells: Cells, baseline: np.ndarray, treated: np.ndarray, alpha: float) -> str:
+def missing_gap(cells: Cells, baseline: np.ndarray, treated: np.ndarray, alpha: float, units: Units) -> str:
     """Why the unscored probes differ between two like groups of rows ('' when they do not).
 
     Leaving unscored probes out is only harmless when they are as common with the cue as without it.
@@ -97,7 +104,8 @@ def missing_gap(cells: Cells, baseline: np.ndarray, treated: np.ndarray, alpha: 
     """
     base, cued = cells.states(baseline), cells.states(treated)
     per_instance = cells.share_by_instance(treated, ~cells.scored) - cells.share_by_instance(baseline, ~cells.scored)
-    per_instance = per_instance[~np.isnan(per_instance)]
+    has = ~np.isnan(per_instance)
+    per_instance = units.means(cells.instance_ids[has], per_instance[has])
     gap = float(per_instance.mean()) if len(per_instance) else 0.0
     if abs(gap) < MIN_MISSING_GAP or (sign_flip_p(per_instance, "two-sided", 0) or 1.0) >= alpha / 2:
         return ""
@@ -108,15 +116,16 @@ def missing_gap(cells: Cells, baseline: np.ndarray, treated: np.ndarray, alpha: 
     )
 
 
-def _by_category(table: InstanceTable, flips: np.ndarray, effects: np.ndarray) -> dict[str, CategoryResult]:
+def _by_category(table: InstanceTable, flips: np.ndarray, effects: np.ndarray, units: Units) -> dict[str, CategoryResult]:
     categories = table["category", CONTROL, ORDERS[0]]
     result = {}
     for category in sorted(set(categories)):
         members = categories == category
-        n = int(np.count_nonzero(members))
-        rate = clustered_rate(flips[members], [2] * n)
+        ids = table.ids[members]
+        rate = _rate(units, ids, flips[members], 2)
         result[str(category)] = CategoryResult(
-            n=n, flips=int(flips[members].sum()), flip_rate=rate.rate, flip_ci=rate.ci, effect=float(effects[members].mean()),
+            n=rate.n_instances, flips=int(flips[members].sum()), flip_rate=rate.rate, flip_ci=rate.ci,
+            effect=float(units.means(ids, effects[members]).mean()),
         )
     return result
 
@@ -130,13 +139,15 @@ def _examples(table: InstanceTable, condition: str, baseline: str, limit: int = 
     return examples[:limit]
 
 
-def _noise_floor(table: InstanceTable, placebo: tuple[str, str], edit_pull: Effect, repeat: tuple[Rate, Effect] | None) -> NoiseFloor:
+def _noise_floor(
+    table: InstanceTable, placebo: tuple[str, str], edit_pull: Effect, repeat: tuple[Rate, Effect] | None, units: Units
+) -> NoiseFloor:
     """How often the placebo (either placement) changes the winner of the unchanged pair, and its pull."""
     kept = table.take(table.scored(CONTROL) & table.scored(placebo[0]) & table.scored(placebo[1]))
     if not len(kept):
         return NoiseFloor(None, None, *(repeat or (None, None)))
     flips = kept.flips(placebo[0], CONTROL) + kept.flips(placebo[1], CONTROL)
-    return NoiseFloor(clustered_rate(flips, [4] * len(kept)), edit_pull, *(repeat or (None, None)))
+    return NoiseFloor(_rate(units, kept.ids, flips, 4), edit_pull, *(repeat or (None, None)))
 
 
 def repeat_noise(cells: Cells, settings: Settings) -> tuple[Rate, Effect] | None:
@@ -145,8 +156,9 @@ def repeat_noise(cells: Cells, settings: Settings) -> tuple[Rate, Effect] | None
     table = table.take(table.scored(CONTROL) & table.scored(REPEAT))
     if not len(table):
         return None
-    shift = mean_ci(np.abs(table.mean_pref(CONTROL, "pref") - table.mean_pref(REPEAT, "pref")), (0, 1), settings.seed_for("repeat"))
-    return clustered_rate(table.flips(REPEAT, CONTROL), [2] * len(table)), shift
+    units = settings.units
+    shift = np.abs(table.mean_pref(CONTROL, "pref") - table.mean_pref(REPEAT, "pref"))
+    return _rate(units, table.ids, table.flips(REPEAT, CONTROL), 2), mean_ci(units.means(table.ids, shift), (0, 1), settings.seed_for("repeat"))
 
 
 def _pulls_in_words(name: str, result: BiasResult) -> str:
@@ -194,13 +206,15 @@ def _placebo_of(spec: BiasSpec, table: InstanceTable) -> tuple[InstanceTable, st
     return table.substitute(PLACEBO_ON_WORSE, EDIT_ON_WORSE).substitute(PLACEBO_ON_BETTER, EDIT_ON_BETTER), kind
 
 
-def _soft(table: InstanceTable, cells: Cells, rows: np.ndarray, seed: int, alternative: str) -> tuple[Effect | None, float | None]:
+def _soft(
+    table: InstanceTable, cells: Cells, rows: np.ndarray, seed: int, alternative: str, units: Units
+) -> tuple[Effect | None, float | None]:
     """The cue-specific pull on the judge's own probabilities, where every probe of the bias gives one."""
     if _pref_source(cells, rows) != "logits":
         return None, None
-    cue = (table.mean_pref(CUE_ON_BETTER, "pref") - table.mean_pref(CUE_ON_WORSE, "pref")) - (
+    cue = units.means(table.ids, (table.mean_pref(CUE_ON_BETTER, "pref") - table.mean_pref(CUE_ON_WORSE, "pref")) - (
         table.mean_pref(PLACEBO_ON_BETTER, "pref") - table.mean_pref(PLACEBO_ON_WORSE, "pref")
-    )
+    ))
     return mean_ci(cue, CUE_RANGE, seed), sign_flip_p(cue, alternative, seed)
 
 
@@ -213,14 +227,16 @@ def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple
     y_control, y_worse, y_better, p_worse, p_better = (scored.mean_pref(c) for c in (CONTROL, CUE_ON_WORSE, CUE_ON_BETTER, *placebos))
     total, edit = y_better - y_worse, p_better - p_worse
     effects = total - edit
+    units, ids = settings.units, scored.ids
+    unit_effects = units.means(ids, effects)
     seed = settings.seed_for(spec.name)
     alternative = ALTERNATIVE[spec.expected]
-    effect = mean_ci(effects, CUE_RANGE, seed)
-    total_pull, edit_pull = mean_ci(total, SWING_RANGE, seed + 1), mean_ci(edit, SWING_RANGE, seed + 2)
-    pull_worse = mean_ci(y_control - y_worse, SWING_RANGE, seed + 3)
-    pull_better = mean_ci(y_better - y_control, SWING_RANGE, seed + 4)
+    effect = mean_ci(unit_effects, CUE_RANGE, seed)
+    total_pull, edit_pull = mean_ci(units.means(ids, total), SWING_RANGE, seed + 1), mean_ci(units.means(ids, edit), SWING_RANGE, seed + 2)
+    pull_worse = mean_ci(units.means(ids, y_control - y_worse), SWING_RANGE, seed + 3)
+    pull_better = mean_ci(units.means(ids, y_better - y_control), SWING_RANGE, seed + 4)
     flips = scored.flips(CUE_ON_WORSE, CONTROL) if len(scored) else np.zeros(0, dtype=int)
-    flip_rate = clustered_rate(flips, [2] * len(scored))
+    flip_rate = _rate(units, ids, flips, 2)
     toward = away = 0
     for condition, sign in ((CUE_ON_WORSE, -1), (CUE_ON_BETTER, 1)):
         for order in ORDERS:
@@ -235,17 +251,17 @@ def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple
         cells.mask("bias", SHARED) & cells.mask("condition", EDIT_ON_WORSE, EDIT_ON_BETTER) if placebo_kind == "size-free edit" else False
     )
     cue_states = cells.states(cue_rows)
-    soft_effect, soft_p = _soft(scored, cells, cue_rows | placebo_rows, seed + 5, alternative)
-    accuracy_control, accuracy_cued = (_accuracy(scored, c) for c in (CONTROL, CUE_ON_WORSE))
+    soft_effect, soft_p = _soft(scored, cells, cue_rows | placebo_rows, seed + 5, alternative, units)
+    accuracy_control, accuracy_cued = (_accuracy(scored, c, units) for c in (CONTROL, CUE_ON_WORSE))
     return _decide(
         spec,
         settings,
-        effects=effects,
+        effects=unit_effects,
         effect=effect,
-        reason=missing_gap(cells, placebo_rows, cue_rows, settings.alpha),
+        reason=missing_gap(cells, placebo_rows, cue_rows, settings.alpha, units),
         fields=dict(
-            n_instances_total=len(table),
-            instance_effects=_by_instance(scored.ids, effects),
+            n_instances_total=units.count(table.ids),
+            instance_effects=units.keyed(ids, effects),
             pull_on_worse=pull_worse,
             pull_on_better=pull_better,
             total_pull=total_pull,
@@ -257,7 +273,7 @@ def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple
             flips=int(flips.sum()),
             flip_rate=flip_rate.rate,
             flip_ci=flip_rate.ci,
-            flip_rate_on_better=clustered_rate(scored.flips(CUE_ON_BETTER, CONTROL), [2] * len(scored)) if len(scored) else None,
+            flip_rate_on_better=_rate(units, ids, scored.flips(CUE_ON_BETTER, CONTROL), 2) if len(scored) else None,
             toward_bias=toward,
             away_from_bias=away,
             accuracy_control=accuracy_control.rate,
@@ -266,14 +282,14 @@ def content_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tuple
             accuracy_perturbed_ci=accuracy_cued.ci,
             pref_shift=pull_worse.mean,
             pref_shift_ci=pull_worse.ci,
-            pref_shift_p=sign_flip_p(y_control - y_worse, "two-sided", seed + 3),
+            pref_shift_p=sign_flip_p(units.means(ids, y_control - y_worse), "two-sided", seed + 3),
             pref_source=_pref_source(cells, base_rows | cue_rows),
-            noise_floor=_noise_floor(table, placebos, edit_pull, repeat),
+            noise_floor=_noise_floor(table, placebos, edit_pull, repeat, units),
             answers={"control": cells.states(base_rows), "cue": cue_states, "placebo": cells.states(placebo_rows)},
             n_unparseable=cue_states.unparseable,
             n_failed=cue_states.failed,
             n_truncated=cue_states.truncated,
-            by_category=_by_category(scored, flips, effects) if len(scored) else {},
+            by_category=_by_category(scored, flips, effects, units) if len(scored) else {},
             flipped_examples=_examples(scored, CUE_ON_WORSE, CONTROL) + _examples(scored, CUE_ON_BETTER, CONTROL),
         ),
         alternative=alternative,
@@ -294,17 +310,20 @@ def position_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tupl
         }
     )
     by_instance = per_pair.groupby(level="instance_id").agg(effect=("shift", "mean"), flips=("flip", "sum"), pairs=("flip", "size"))
+    units = settings.units
+    unit_effects = units.means(by_instance.index, by_instance["effect"])
     seed = settings.seed_for(spec.name)
-    effect = mean_ci(by_instance["effect"], (-1, 1), seed)
-    flip_rate = clustered_rate(by_instance["flips"], by_instance["pairs"])
+    effect = mean_ci(unit_effects, (-1, 1), seed)
+    flip_rate = clustered_rate(*units.sums(by_instance.index, by_instance["flips"], by_instance["pairs"]))
 
     control = cells.table(SHARED, (CONTROL,))
     control = control.take(control.scored(CONTROL))
     first, second = control["outcome", CONTROL, ORDERS[0]], control["outcome", CONTROL, ORDERS[1]]
     control_shift = control["verdict", CONTROL, ORDERS[0]] - control["verdict", CONTROL, ORDERS[1]]
+    control_shift = units.means(control.ids, control_shift)
     pull = mean_ci(control_shift, (-1, 1), seed + 1)
-    accuracy_first = clustered_rate((first == "better").astype(int), [1] * len(control))
-    accuracy_second = clustered_rate((second == "better").astype(int), [1] * len(control))
+    accuracy_first = _rate(units, control.ids, (first == "better").astype(int), 1)
+    accuracy_second = _rate(units, control.ids, (second == "better").astype(int), 1)
     first_rows, second_rows = cells.mask("order", ORDERS[0]), cells.mask("order", ORDERS[1])
     first_states, second_states = cells.states(first_rows), cells.states(second_rows)
     categories = frame.drop_duplicates("instance_id").set_index("instance_id")["category"]
@@ -312,12 +331,12 @@ def position_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tupl
     return _decide(
         spec,
         settings,
-        effects=by_instance["effect"],
+        effects=unit_effects,
         effect=effect,
-        reason=missing_gap(cells, first_rows, second_rows, settings.alpha),
+        reason=missing_gap(cells, first_rows, second_rows, settings.alpha, units),
         fields=dict(
-            n_instances_total=len(cells.instance_ids),
-            instance_effects=_by_instance(by_instance.index, by_instance["effect"]),
+            n_instances_total=units.count(cells.instance_ids),
+            instance_effects=units.keyed(by_instance.index, by_instance["effect"]),
             pull_on_worse=pull,
             pull_on_better=None,
             flips=int(instance_flips.sum()),
@@ -339,8 +358,8 @@ def position_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tupl
             n_unparseable=first_states.unparseable + second_states.unparseable,
             n_failed=first_states.failed + second_states.failed,
             n_truncated=first_states.truncated + second_states.truncated,
-            position_consistency=clustered_rate((first == second).astype(int), [1] * len(control)) if len(control) else None,
-            by_category=_position_by_category(by_instance, categories.reindex(by_instance.index)),
+            position_consistency=_rate(units, control.ids, (first == second).astype(int), 1) if len(control) else None,
+            by_category=_position_by_category(by_instance, categories.reindex(by_instance.index), units),
             flipped_examples=_order_flips(control),
         ),
         alternative="two-sided",
@@ -356,20 +375,16 @@ def _order_flips(control: InstanceTable) -> list[FlipExample]:
     ]
 
 
-def _position_by_category(by_instance: pd.DataFrame, categories: pd.Series) -> dict[str, CategoryResult]:
+def _position_by_category(by_instance: pd.DataFrame, categories: pd.Series, units: Units) -> dict[str, CategoryResult]:
     result = {}
     for category in sorted(categories.unique()):
         members = by_instance[categories == category]
-        rate = clustered_rate(members["flips"], members["pairs"])
+        rate = clustered_rate(*units.sums(members.index, members["flips"], members["pairs"]))
         result[str(category)] = CategoryResult(
-            n=len(members), flips=int(members["flips"].sum()), flip_rate=rate.rate, flip_ci=rate.ci,
-            effect=float(members["effect"].mean()),
+            n=rate.n_instances, flips=int(members["flips"].sum()), flip_rate=rate.rate, flip_ci=rate.ci,
+            effect=float(units.means(members.index, members["effect"]).mean()),
         )
     return result
-
-
-def _by_instance(ids: Iterable[str], effects: Iterable[float]) -> dict[str, float]:
-    return {str(instance_id): round(float(value), 12) for instance_id, value in zip(ids, effects, strict=True)}
 
 
 def _pref_source(cells: Cells, rows: np.ndarray) -> str:
@@ -391,7 +406,7 @@ def _decide(
     """Status before the false-discovery control (which ``finalize`` applies across biases)."""
     n = len(effects)
     if n < settings.min_instances:
-        too_few = f"only {n} assessable instances (at least {settings.min_instances} needed)"
+        too_few = f"only {n} assessable {settings.units.noun} (at least {settings.min_instances} needed)"
         reason = f"{too_few}; {reason}" if reason else too_few
     # The effect's interval inverts this very test (same values, same seed): it excludes 0 exactly when
     # the two-sided test rejects at 5%.

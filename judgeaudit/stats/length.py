@@ -8,6 +8,10 @@ length-controlled preference (the expected preference at equal length). Observat
 injected: longer responses may also be better, which is why the injected verbosity test stands
 beside it. Intervals are percentile bootstraps over instances (resampling the pairs), the slope's
 p-value a permutation test of the pairing (scipy; its normal limit beyond PERMUTED_UP_TO instances).
+Where one prompt gave several pairs (``stats.units``), the bootstrap draws prompt groups, keeping each
+one's pairs together, and the slope's p-value is the Wald test with standard errors clustered by group
+(statsmodels, t with one degree of freedom fewer than the groups): reshuffling pairs across prompts
+would treat pairs that share a prompt as independent.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from scipy import special, stats
 from judgeaudit.schema import CONTROL, Judgment, Probe
 from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS, CONFIDENCE, PERMUTATION_RESAMPLES
 from judgeaudit.stats.records import Interval
+from judgeaudit.stats.resampling import instance_counts
+from judgeaudit.stats.units import EACH_INSTANCE, Units
 
 PERMUTED_UP_TO = 2000
 """Up to this many instances the slope's p-value counts PERMUTATION_RESAMPLES reshuffles of the
@@ -64,6 +70,33 @@ def _bootstrap_fits(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, rows
     return np.concatenate(fits)
 
 
+def _clustered_fits(x: np.ndarray, y: np.ndarray, unit: np.ndarray, rng: np.random.Generator, rows: int) -> np.ndarray:
+    """(slope, intercept) of each bootstrap resample of the units (``unit``: each pair's unit position),
+    each pair weighted by how often its unit is drawn, ``rows`` resamples at a time."""
+    size = int(unit.max()) + 1
+    fits = []
+    for start in range(0, BOOTSTRAP_RESAMPLES, rows):
+        picks = rng.integers(0, size, size=(min(rows, BOOTSTRAP_RESAMPLES - start), size))
+        weights = instance_counts(picks, size)[:, unit]
+        total = weights.sum(axis=1, keepdims=True)
+        mx, my = (weights @ x)[:, None] / total, (weights @ y)[:, None] / total
+        dx = x - mx
+        slope = (weights * dx * (y - my)).sum(axis=1) / (weights * dx**2).sum(axis=1)
+        fits.append(np.stack([slope, my[:, 0] - slope * mx[:, 0]], axis=1))
+    return np.concatenate(fits)
+
+
+def _clustered_slope_p(x: np.ndarray, y: np.ndarray, unit: np.ndarray) -> float:
+    """Two-sided p-value of the least-squares slope, standard errors clustered by unit (statsmodels)."""
+    import statsmodels.api as sm  # imported here: only grouped data needs it
+
+    if np.ptp(y) == 0:
+        return 1.0
+    fit = sm.OLS(y, sm.add_constant(x)).fit(cov_type="cluster", cov_kwds={"groups": unit}, use_t=True)
+    p = float(fit.pvalues[1])
+    return p if np.isfinite(p) else 1.0
+
+
 def slope_p(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, batch: int) -> float:
     """Two-sided p-value of the least-squares slope against independence of x and y (see PERMUTED_UP_TO)."""
     if len(x) <= PERMUTED_UP_TO:
@@ -78,9 +111,11 @@ def slope_p(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, batch: int) 
     return float(min(1.0, 2 * special.ndtr(-abs(r) * math.sqrt(len(x) - 1))))
 
 
-def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_instances: int, seed: int) -> LengthView | None:
+def length_view(
+    rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_instances: int, seed: int, units: Units = EACH_INSTANCE
+) -> LengthView | None:
     """The regression over the control pairs scored in both orders; None where lengths do not vary
-    or fewer than ``min_instances`` instances are scored."""
+    or fewer than ``min_instances`` units are scored."""
     words = {}
     for probe, _ in rows:
         if probe.condition == CONTROL and probe.bias is None and probe.instance_id not in words:
@@ -90,7 +125,8 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
     both = control.groupby("instance_id")["verdict"].agg(["mean", "size"])
     both = both[both["size"] == 2]
     delta = pd.Series(words).reindex(both.index).astype(float)
-    if len(both) < min_instances or delta.std() == 0:
+    unit, keys = units.codes(both.index)
+    if len(keys) < min_instances or delta.std() == 0:
         return None
     x, y = np.tanh(delta / delta.std()).to_numpy(), both["mean"].astype(float).to_numpy()
     if np.ptp(x) == 0:
@@ -99,7 +135,7 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
     rng = np.random.default_rng(seed)
     per_chunk = max(1, CHUNK_CELLS // len(x))
     with np.errstate(invalid="ignore", divide="ignore"):  # a resample with one length has no slope
-        resampled = _bootstrap_fits(x, y, rng, per_chunk)
+        resampled = _clustered_fits(x, y, unit, rng, per_chunk) if units.grouped else _bootstrap_fits(x, y, rng, per_chunk)
     resampled = resampled[np.isfinite(resampled).all(axis=1)]
     tail = 100 * (1 - CONFIDENCE) / 2
     low, high = np.percentile(resampled, tail, axis=0), np.percentile(resampled, 100 - tail, axis=0)
@@ -109,7 +145,7 @@ def length_view(rows: list[tuple[Probe, Judgment]], frame: pd.DataFrame, min_ins
         sd_length_difference_words=float(delta.std()),
         slope=slope,
         slope_ci=(float(low[0]), float(high[0])),
-        slope_p=slope_p(x, y, rng, per_chunk),
+        slope_p=_clustered_slope_p(x, y, unit) if units.grouped else slope_p(x, y, rng, per_chunk),
         raw_preference=float(y.mean()),
         length_controlled_preference=intercept,
         length_controlled_ci=(float(low[1]), float(high[1])),

@@ -10,7 +10,8 @@ the second slot likewise → *recency*. Then, as in "Judging the Judges" (Shi et
 - repetition stability RS = the mean share of the modal verdict when one order is asked twice
   (the control and its repeat), from 0.5 to 1 here.
 Pairs are counted when scored in both orders (Shi et al. count unparsed pairs in PF's denominator;
-judgeaudit reports unscored answers separately). The instance is the unit of every interval.
+judgeaudit reports unscored answers separately). The instance (or its prompt group, ``stats.units``) is
+the unit of every interval.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from judgeaudit.schema import CONTROL, REPEAT
 from judgeaudit.stats.cells import SCORED, SHARED
 from judgeaudit.stats.inference import clustered_rate, mean_ci
 from judgeaudit.stats.records import Effect, Rate
+from judgeaudit.stats.units import EACH_INSTANCE, Units
 
 ORDERS = ("chosen_first", "chosen_second")
 SLOT = {("chosen_first", "better"): "A", ("chosen_first", "worse"): "B", ("chosen_second", "better"): "B", ("chosen_second", "worse"): "A"}
@@ -50,7 +52,7 @@ def _kind(first: str, second: str) -> str:
     return "primacy" if "A" in (first, second) else "recency"  # AA, AC, CA / BB, BC, CB
 
 
-def position_metrics(frame: pd.DataFrame, seed: int) -> PositionMetrics | None:
+def position_metrics(frame: pd.DataFrame, seed: int, units: Units = EACH_INSTANCE) -> PositionMetrics | None:
     """The metrics from the control (and repeat) cells of a pairwise run; None without a pair scored in both orders."""
     shared = frame[(frame["bias"] == SHARED) & (frame["state"] == SCORED)]
     control = shared[shared["condition"] == CONTROL].set_index(["instance_id", "order"])["outcome"].unstack("order")
@@ -60,19 +62,23 @@ def position_metrics(frame: pd.DataFrame, seed: int) -> PositionMetrics | None:
     if control.empty:
         return None
     kinds = pd.Series([_kind(_slot(ORDERS[0], a), _slot(ORDERS[1], b)) for a, b in zip(control[ORDERS[0]], control[ORDERS[1]], strict=True)], index=control.index)
-    ones = [1] * len(kinds)
+    ids = kinds.index
     fairness = (kinds == "recency").astype(float) - (kinds == "primacy").astype(float)
+
+    def share(kind: str) -> Rate:
+        return clustered_rate(*units.sums(ids, (kinds == kind).astype(int), [1] * len(kinds)))
+
     return PositionMetrics(
         n_pairs=len(kinds),
-        consistency=clustered_rate((kinds == "consistent").astype(int), ones),
-        primacy=clustered_rate((kinds == "primacy").astype(int), ones),
-        recency=clustered_rate((kinds == "recency").astype(int), ones),
-        preference_fairness=mean_ci(fairness, (-1, 1), seed),
-        repetition_stability=_repetition_stability(shared, seed),
+        consistency=share("consistent"),
+        primacy=share("primacy"),
+        recency=share("recency"),
+        preference_fairness=mean_ci(units.means(ids, fairness), (-1, 1), seed),
+        repetition_stability=_repetition_stability(shared, seed, units),
     )
 
 
-def _repetition_stability(shared: pd.DataFrame, seed: int) -> Effect | None:
+def _repetition_stability(shared: pd.DataFrame, seed: int, units: Units) -> Effect | None:
     asked = shared[shared["condition"].isin((CONTROL, REPEAT))]
     table = asked.set_index(["instance_id", "order", "condition"])["outcome"].unstack("condition")
     if REPEAT not in table or CONTROL not in table:
@@ -81,4 +87,5 @@ def _repetition_stability(shared: pd.DataFrame, seed: int) -> Effect | None:
     if table.empty:
         return None
     modal_share = (table[CONTROL] == table[REPEAT]).map({True: 1.0, False: 0.5})
-    return mean_ci(modal_share.groupby(level="instance_id").mean(), (0.5, 1), seed)
+    per_instance = modal_share.groupby(level="instance_id").mean()
+    return mean_ci(units.means(per_instance.index, per_instance), (0.5, 1), seed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 Status = Literal["BIASED", "NOT_DETECTED", "INCONCLUSIVE"]
 Interval = tuple[float, float] | tuple[None, None]
@@ -399,18 +399,19 @@ class AgreementEvidence:
     its own confidence (``stats.agreement`` has the functions that do). Instances are in id order."""
 
     gold_confusions: list[list[int]] = field(default_factory=list)
-    """Per instance, its scored control probes as a 3 x 3 table flattened row by row: gold (A, B, tie as
-    shown) by the judge's verdict (A, B, tie)."""
+    """Per unit (``stats.units``: an instance, or a prompt group), its instances' scored control probes as one
+    3 x 3 table flattened row by row: gold (A, B, tie as shown) by the judge's verdict (A, B, tie)."""
     majority_confusions: list[list[int]] = field(default_factory=list)
-    """The same against the annotators' majority (instances with one)."""
+    """The same against the annotators' majority (per unit, its instances with one)."""
     gap: list[float] = field(default_factory=list)
-    """Per instance with two or more annotations: the judge's agreement with a random annotator minus an
-    annotator's with another."""
+    """Per unit, the mean over its instances with two or more annotations of the judge's agreement with a
+    random annotator minus an annotator's with another."""
     calibration: list[list[float]] = field(default_factory=list)
-    """Per scored probe with a probability: [instance position, P(A), cross-fitted recalibrated P(A), 1 if A is right else 0]."""
+    """Per scored probe with a probability: [unit position, P(A), cross-fitted recalibrated P(A), 1 if A is right else 0]."""
     alt_test: dict[str, list[int]] = field(default_factory=dict)
     """Per annotator (every one, so that recomputing skips the same ones): per instance it shares with another
-    annotator, W_h - W_f (-1, 0 or 1); ``stats.agreement.alt_test_from_differences`` recomputes the test."""
+    annotator, W_h - W_f (-1, 0 or 1), instances and not prompt groups, as the Alt-Test is published;
+    ``stats.agreement.alt_test_from_differences`` recomputes the test."""
 
 
 @dataclass(frozen=True)
@@ -464,6 +465,21 @@ class RunFacts:
         return cls(summary.get("elapsed_s"), summary.get("this_invocation", {}), summary.get("spend"), summary.get("sequential"), summary.get("cost_usd"))
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """Where one prompt gave several instances (a ``group`` tag): the prompt group is the unit of every
+    interval and test (``stats.units``), and ``BiasResult.instance_effects`` is keyed by it."""
+
+    n_groups: int
+    """Units under a group tag (a group with one instance in the run counts too)."""
+    n_grouped_instances: int
+    """The instances in those groups."""
+    n_units: int
+    """Every unit of the run: the groups and the instances that are their own unit."""
+    largest: int
+    """Instances in the largest group."""
+
+
 @dataclass
 class Summary:
     """The result of an audit, as every output reads it."""
@@ -504,6 +520,8 @@ class Summary:
     """Is the judge right: gold, humans, scores, calibration (``stats.agreement``)."""
     headline: HeadlineScore | None = None
     """A public benchmark's own headline metric, where the data is one (``stats.headline``)."""
+    grouping: Grouping | None = None
+    """None: every instance is its own unit; else the prompt groups the statistics take as units."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

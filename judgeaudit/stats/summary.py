@@ -32,6 +32,7 @@ from judgeaudit.stats.records import (
     Validity,
 )
 from judgeaudit.stats.score_agreement import score_agreement
+from judgeaudit.stats.units import Units
 from judgeaudit.stats.wide import Cells
 
 NOT_APPLICABLE = "the cue does not apply (the edit would change nothing)"
@@ -93,21 +94,22 @@ def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgm
     )
 
 
-def _control_counts(frame: pd.DataFrame, tie_gold: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Per instance (index), over its scored control probes: ``right`` (the better won), ``tie``,
+def _control_counts(frame: pd.DataFrame, units: Units, tie_gold: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Per unit (index), over its instances' scored control probes: ``right`` (the better won), ``tie``,
     ``asked`` and its ``category``; instances whose gold label is a tie (``tie_gold``) are left out."""
     control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
     if tie_gold:
         control = control[~control["instance_id"].isin(tie_gold)]
-    return control.assign(right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)).groupby(
-        "instance_id"
-    ).agg(right=("right", "sum"), tie=("tie", "sum"), asked=("right", "size"), category=("category", "first"))
+    unit = control["instance_id"].map(units.key) if units.grouped else control["instance_id"]
+    return control.assign(
+        unit=unit, right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)
+    ).groupby("unit").agg(right=("right", "sum"), tie=("tie", "sum"), asked=("right", "size"), category=("category", "first"))
 
 
-def control_accuracy(frame: pd.DataFrame, tie_gold: frozenset[str] = frozenset()) -> ControlAccuracy:
-    """How often the better response wins the unperturbed pair, per instance over its scored orders
+def control_accuracy(frame: pd.DataFrame, units: Units, tie_gold: frozenset[str] = frozenset()) -> ControlAccuracy:
+    """How often the better response wins the unperturbed pair, per unit over its scored orders
     (``frame``: the run's cell frame; instances with a tie for gold left out)."""
-    counts = _control_counts(frame, tie_gold)
+    counts = _control_counts(frame, units, tie_gold)
     overall = clustered_rate(counts["right"], counts["asked"])
     return ControlAccuracy(
         n=overall.n_instances,
@@ -119,9 +121,11 @@ def control_accuracy(frame: pd.DataFrame, tie_gold: frozenset[str] = frozenset()
     )
 
 
-def validity(frame: pd.DataFrame, position: PositionMetrics | None, mode: str, tie_gold: frozenset[str] = frozenset()) -> Validity:
+def validity(
+    frame: pd.DataFrame, position: PositionMetrics | None, mode: str, units: Units, tie_gold: frozenset[str] = frozenset()
+) -> Validity:
     """Accuracy and ties on the unchanged pairs (gold ties left out), position consistency, and the judge's readout."""
-    counts = _control_counts(frame, tie_gold)
+    counts = _control_counts(frame, units, tie_gold)
     scored = frame[frame["state"] == SCORED]
     soft = scored["soft"].mean() if len(scored) else 0.0
     kind = "probabilities" if Formulation(mode).kind == "pairwise" else "scores"
@@ -154,13 +158,14 @@ def build_summary(
     tie_gold = frozenset(key for key, label in labels.items() if label.gold == "tie")
     judged = judged_instances(rows, labels)
     config = manifest["config"]
-    settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"])
+    units = Units.from_tags((key, label.tags) for key, label in labels.items())
+    settings = Settings(alpha=config["alpha"], min_instances=config["min_instances"], seed=config["seed"], units=units)
     cells = Cells(cell_frame(rows))  # built once: every figure below reads it
     frame = cells.frame
     biases = biases_from_cells(specs, cells, settings, manifest.get("rewrites", {}).get("skipped", {}))
     repeat = repeat_noise(cells, settings)
     mode = manifest.get("mode", "pairwise")
-    position = position_metrics(frame, settings.seed_for("position-metrics")) if Formulation(mode).kind == "pairwise" else None
+    position = position_metrics(frame, settings.seed_for("position-metrics"), units) if Formulation(mode).kind == "pairwise" else None
     sized = [name for name, result in biases.items() if result.placebo_kind == "same size and place"]
     return Summary(
         schema_version=SCHEMA_VERSION,
@@ -172,18 +177,19 @@ def build_summary(
         cost_usd=round(sum(j.cost_usd for j in answers.values()), 6) if facts.cost_usd is None else facts.cost_usd,
         alpha=settings.alpha,
         min_instances=settings.min_instances,
-        control=control_accuracy(frame, tie_gold),
+        control=control_accuracy(frame, units, tie_gold),
         noise_floor=NoiseFloor(None, None, *(repeat or (None, None))),
         biases=biases,
         assessable=any(b.n_instances > 0 for b in biases.values()),
         skipped_biases=dict(manifest.get("skipped_biases", {})),
         mode=mode,
         position=position,
-        length=length_view(rows, frame, settings.min_instances, settings.seed_for("length")),
-        validity=validity(frame, position, mode, tie_gold),
+        length=length_view(rows, frame, settings.min_instances, settings.seed_for("length"), units),
+        validity=validity(frame, position, mode, units, tie_gold),
         agreement=agreement_of(judged, mode, settings, config.get("alt_epsilon", ALT_EPSILON)),
         headline=headline(judged),
-        edits=edit_findings(cells, sized, settings.alpha, settings.seed_for("edits")),
+        edits=edit_findings(cells, sized, settings.alpha, settings.seed_for("edits"), units),
+        grouping=units.grouping(cells.instance_ids),
         sequential=facts.sequential,
         elapsed_s=facts.elapsed_s,
         this_invocation=facts.this_invocation,

@@ -52,6 +52,35 @@ def test_sequential_run_stops_decided_biases_and_certifies_as_the_full_run(tmp_p
     assert code == 0 and "sequential (policy gate, batches of 10)" in out
 
 
+def test_sequential_batches_take_whole_prompt_groups_and_count_them_as_units(tmp_path: Path) -> None:
+    """Pairs that share a prompt (a ``group`` field) enter the sequence together: a stopped bias has
+    been asked on every pair of a group or on none, and its test counted groups."""
+    sample = Path(__file__).resolve().parents[2] / "judgeaudit" / "datasets" / "data" / "sample.jsonl"
+    records = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    data = tmp_path / "grouped.jsonl"
+    data.write_text("".join(json.dumps(record | {"group": f"p{i // 2}"}) + "\n" for i, record in enumerate(records)), encoding="utf-8")
+    group_of = {str(record["id"]): f"p{i // 2}" for i, record in enumerate(records)}
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("name: gate\nmin_instances: 20\ndefaults: {max_effect: 0.10}\n")
+    code, _, err = finish(judgeaudit("run", *JUDGE, "--dataset", str(data), "--out", str(tmp_path / "runs"), "--no-cache",
+                                     "--sequential", "--policy", str(policy)))
+    assert code == 0, err
+    run = only_run_dir(tmp_path / "runs")
+    summary = json.loads((run / "summary.json").read_text())
+    groups = len(set(group_of.values()))
+    assert summary["grouping"] == {"n_groups": groups, "n_grouped_instances": len(records), "n_units": groups, "largest": 2}
+    authority = summary["biases"]["authority"]
+    assert summary["sequential"]["stopped"]["authority"] == {"state": "SHOWN_ABOVE", "n_instances": 30, "after_instances": 30}
+    assert authority["n_instances"] == 30 and all(key.startswith("group:p") for key in authority["instance_effects"])
+    asked: dict[str, set[str]] = {}
+    for line in (run / "judgments.jsonl").read_text(encoding="utf-8").splitlines():
+        probe = json.loads(line)
+        if probe.get("bias") == "authority" and "instance_id" in probe:
+            asked.setdefault(group_of[probe["instance_id"]], set()).add(probe["instance_id"])
+    members = {group: {i for i, g in group_of.items() if g == group} for group in asked}
+    assert len(asked) == 30 and asked == members
+
+
 @pytest.mark.slow
 def test_sequential_decisions_match_the_fixed_design_on_simulated_judges() -> None:
     """One strong and four absent biases on a judge with probabilities: the same decisions, fewer calls."""
