@@ -1,10 +1,15 @@
 """Is the judge right: its verdicts on the unchanged pairs against the gold label and the human annotators.
 
-The instance is the unit of every interval: the two orders of a pair are one observation (rates are
-pooled over an instance's scored orders with an instance-clustered interval; kappa, alpha and the gap
-are bootstrapped over instances). Verdicts are read in the data's frame (chosen / rejected / tie) for
-rates, and as shown (A / B / tie: with the chosen response first chosen is A, second it is B) for kappa,
-so that a judge that follows position rather than content gets a kappa near 0.
+The unit (``stats.units``: the instance, or the prompt group where one prompt gave several instances) is
+the observation of every interval; the two orders of a pair are never two. Rates are pooled over a
+unit's scored orders with a unit-clustered interval; kappa and alpha sum each unit's tables and are
+bootstrapped over units; the gap, the share of annotators the judge matches and the ceiling are means
+over units of each unit's mean. Counts (``n_instances``, confusion matrices, disagreements) stay per
+instance, and so does the Alt-Test, as published.
+
+Verdicts are read in the data's frame (chosen / rejected / tie) for rates, and as shown (A / B / tie:
+with the chosen response first chosen is A, second it is B) for kappa, so that a judge that follows
+position rather than content gets a kappa near 0.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from judgeaudit.stats.records import (
     ScoreAgreement,
 )
 from judgeaudit.stats.resampling import instance_bootstrap
+from judgeaudit.stats.units import Units
 
 __all__ = [
     "ALT_EPSILON",
@@ -82,34 +88,60 @@ def _labels(instance: JudgedInstance) -> list[Label]:
     return [label for _, label in votes(instance)]
 
 
+def _ids(instances: Sequence[JudgedInstance]) -> list[str]:
+    return [instance.instance_id for instance in instances]
+
+
+def _units(instances: Sequence[JudgedInstance]) -> Units:
+    """The units the instances form (``stats.units``)."""
+    return Units.from_tags((instance.instance_id, instance.tags) for instance in instances)
+
+
+def _unit_means(instances: Sequence[JudgedInstance], values: ArrayLike) -> np.ndarray:
+    """Per unit of ``instances``, the mean of its instances' ``values`` (one value per instance)."""
+    return _units(instances).means(_ids(instances), values)
+
+
+def _unit_rate(instances: Sequence[JudgedInstance], events: ArrayLike, trials: ArrayLike) -> Rate:
+    """A share pooled over the instances' events and trials, clustered by unit."""
+    return clustered_rate(*_units(instances).sums(_ids(instances), events, trials))
+
+
+def _unit_tables(instances: Sequence[JudgedInstance], tables: ArrayLike) -> np.ndarray:
+    """Per unit, the sum of its instances' flattened 3 x 3 tables (one row per instance)."""
+    rows = np.asarray(tables, dtype=float).reshape(len(instances), 9)
+    return np.column_stack(_units(instances).sums(_ids(instances), *rows.T))
+
+
 def match_rate(pairs: Referenced) -> Rate:
-    """How often the verdict equals the reference, per instance over its scored orders."""
+    """How often the verdict equals the reference, per unit over its instances' scored orders."""
     verdicts = [(scored(instance), reference) for instance, reference in pairs]
-    return clustered_rate([sum(v == reference for _, v in s) for s, reference in verdicts], [len(s) for s, _ in verdicts])
+    events = [sum(v == reference for _, v in s) for s, reference in verdicts]
+    return _unit_rate([instance for instance, _ in pairs], events, [len(s) for s, _ in verdicts])
 
 
 def _order_rate(pairs: Referenced, order: int) -> Rate:
     """The same in one order alone."""
     verdicts = [(instance.verdicts[order], reference) for instance, reference in pairs]
-    return clustered_rate([v == reference for v, reference in verdicts], [v is not None for v, _ in verdicts])
+    return _unit_rate([instance for instance, _ in pairs], [v == reference for v, reference in verdicts], [v is not None for v, _ in verdicts])
 
 
 def _averaged_rate(pairs: Referenced) -> Rate:
     """The order-averaged verdict equals the reference (instances scored in both orders)."""
     both = [(instance, reference) for instance, reference in pairs if None not in instance.verdicts]
-    return clustered_rate([averaged_verdict(instance) == reference for instance, reference in both], [1] * len(both))
+    return _unit_rate([instance for instance, _ in both], [averaged_verdict(instance) == reference for instance, reference in both], [1] * len(both))
 
 
 def shown_tables(pairs: Referenced) -> list[list[int]]:
-    """Per instance with a scored verdict, its 3 x 3 table as shown, flattened: reference by verdict (A, B, tie)."""
+    """Per unit with a scored verdict, its 3 x 3 table as shown (its instances' summed), flattened:
+    reference by verdict (A, B, tie)."""
     tables = []
     for instance, reference in pairs:
         table = [0] * 9
         for order, verdict in scored(instance):
             table[3 * AS_SHOWN[order][reference] + AS_SHOWN[order][verdict]] += 1
-        if any(table):
-            tables.append(table)
-    return tables
+        tables.append(table)
+    return [table for table in _unit_tables([instance for instance, _ in pairs], tables).astype(int).tolist() if any(table)]
 
 
 def confusion(pairs: Referenced, reference: str) -> Confusion:
@@ -172,15 +204,16 @@ def _judge_share(instance: JudgedInstance, labels: Sequence[Label]) -> float | N
 
 
 def gap_values(judged: Sequence[JudgedInstance]) -> list[float]:
-    """Per instance with two or more annotations and a scored verdict: the judge's agreement with a
-    random annotator minus an annotator's with another."""
-    gaps = []
+    """Per unit with two or more annotations and a scored verdict on one of its instances: the mean over
+    those instances of the judge's agreement with a random annotator minus an annotator's with another."""
+    gaps, kept = [], []
     for instance in judged:
         labels = _labels(instance)
         share = _judge_share(instance, labels) if len(labels) >= 2 else None
         if share is not None:
             gaps.append(share - _pair_agreement(labels))
-    return gaps
+            kept.append(instance)
+    return [float(gap) for gap in _unit_means(kept, gaps)]
 
 
 def _value_counts(labels: Sequence[Label]) -> list[int]:
@@ -194,7 +227,9 @@ def _alphas(judged: Sequence[JudgedInstance], seed: int) -> tuple[Estimate, Esti
     humans = [_value_counts(labels) for _, labels in shared]
     judge = [[(averaged_verdict(instance) == label) for label in LABELS] for instance, _ in shared]
     with_judge = np.add(humans, np.asarray(judge, dtype=int).reshape(-1, 3))
-    return alpha_estimate(coincidences(humans), seed), alpha_estimate(coincidences(with_judge), seed)
+    instances = [instance for instance, _ in shared]
+    return (alpha_estimate(_unit_tables(instances, coincidences(humans)), seed),
+            alpha_estimate(_unit_tables(instances, coincidences(with_judge)), seed))
 
 
 def human_agreement(judged: Sequence[JudgedInstance], seed: int, epsilon: float = ALT_EPSILON, q: float = ALT_Q) -> HumanAgreement | None:
@@ -203,10 +238,11 @@ def human_agreement(judged: Sequence[JudgedInstance], seed: int, epsilon: float 
     if not annotated:
         return None
     majorities = _majority_pairs(judged)
-    shares = [share for instance, labels in annotated if (share := _judge_share(instance, labels)) is not None]
-    ceilings = [_pair_agreement(labels) for _, labels in annotated if len(labels) >= 2]
+    shared = [(instance, share) for instance, labels in annotated if (share := _judge_share(instance, labels)) is not None]
+    shares = _unit_means([instance for instance, _ in shared], [share for _, share in shared])
+    paired = [(instance, labels) for instance, labels in annotated if len(labels) >= 2]
+    ceilings = _unit_means([instance for instance, _ in paired], [_pair_agreement(labels) for _, labels in paired])
     gaps = gap_values(judged)
-    paired = bool(ceilings)
     alpha_humans, alpha_with_judge = _alphas(judged, seed) if paired else (None, None)
     return HumanAgreement(
         n_instances=len(annotated),
@@ -226,13 +262,13 @@ def human_agreement(judged: Sequence[JudgedInstance], seed: int, epsilon: float 
 
 
 def mean_estimate(values: ArrayLike, seed: int, confidence: float = CONFIDENCE) -> Estimate:
-    """The mean of per-instance values with its bootstrap interval over instances."""
+    """The mean of per-unit values (``gap_values``) with its bootstrap interval over units."""
     x = np.asarray(values, dtype=float)
     return instance_bootstrap(lambda positions: x[positions].mean(axis=-1), len(x), seed, confidence)
 
 
 def mean_bounds(values: ArrayLike, confidence: float, seed: int) -> Interval:
-    """One-sided bounds at ``confidence`` on the mean of per-instance values (e.g. the gap)."""
+    """One-sided bounds at ``confidence`` on the mean of per-unit values (e.g. the gap)."""
     return mean_estimate(values, seed, 2 * confidence - 1).ci
 
 
@@ -290,7 +326,10 @@ def _not_assessable(
         reasons["Alt-Test"] = humans.alt_test.reason
     if calibration is None:
         has_probabilities = any(p is not None for instance in judged for p in instance.p_chosen)
-        reasons["calibration"] = "fewer than 2 labelled instances carry the judge's probabilities" if has_probabilities else "the judge gives verdicts only, no probabilities"
+        reasons["calibration"] = (
+            "fewer than 2 labelled instances (or prompt groups) carry the judge's probabilities" if has_probabilities
+            else "the judge gives verdicts only, no probabilities"
+        )
     if scores is None:
         has_scores = any(instance.scores is not None for instance in judged)
         human_scores = any(a.chosen_score is not None or a.rejected_score is not None for instance in judged for a in instance.annotations)

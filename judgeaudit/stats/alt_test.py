@@ -6,6 +6,7 @@ S_h is the share of the other annotators that agree with j and S_f the share the
 W_f = 1[S_f >= S_h], W_h = 1[S_h >= S_f]. The test of j rejects "mean(W_h - W_f) >= epsilon" (the judge is
 worse than j by at least the cost-benefit margin epsilon); the Benjamini-Yekutieli procedure at q controls
 the false discoveries over the annotators, and the judge passes when it wins against at least half.
+On grouped data (several instances per prompt, ``stats.units``) it is computed as published, per instance.
 """
 
 from __future__ import annotations

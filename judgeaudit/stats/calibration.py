@@ -4,13 +4,15 @@ Each scored control probe with a probability gives P(A) (the chosen response sho
 probability for the chosen one; shown second: one minus it) and whether A is right by the gold label;
 instances with a gold tie or no gold label are left out. The expected calibration error (ECE) is over
 equal-width bins, the Brier score is the mean squared error. Both are given again after a logistic
-recalibration y ~ a + b * logit(P(A)) cross-fitted over instances: fitted on the other folds and applied
-to the held-out one, so a judge is never credited with a fit to its own noise. A reward model's P(A) is
+recalibration y ~ a + b * logit(P(A)) cross-fitted over units: fitted on the other folds and applied to
+the held-out one, so a judge is never credited with a fit to its own noise. A reward model's P(A) is
 sigmoid(score difference), a convention that depends on the score's units; the recalibrated figures do
 not, so they are the ones decided on.
 
-The instance is the unit of every interval: its two orders are resampled together. The recalibration
-maps are fitted once; the bootstrap resamples their held-out predictions.
+The unit (``stats.units``: the instance, or the prompt group where one prompt gave several instances) is
+the observation of every interval and of the folds: a unit's probes, both orders of each of its
+instances, are held out and resampled together. The recalibration maps are fitted once; the bootstrap
+resamples their held-out predictions.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS
 from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.records import NO_INTERVAL, Calibration, Estimate, Interval, ReliabilityBin
 from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap, instance_counts
+from judgeaudit.stats.units import Units
 
 PROBABILITIES = "probabilities"
 SCORE_DIFFERENCES = "score differences"
@@ -41,31 +44,31 @@ logits: the fit stays finite where the classes separate or only one is present."
 class _Shown:
     """The scored control probes with a probability, as shown, in instance order."""
 
-    instance: np.ndarray
-    """Each probe's instance position among the used instances."""
+    unit: np.ndarray
+    """Each probe's unit position among the used instances' units (in order of first appearance)."""
     p: np.ndarray
     """P(A)."""
     logit: np.ndarray
     """logit P(A); for reward scores the score difference itself, which no float saturates."""
     y: np.ndarray
     """1 where A is right, else 0."""
-    n_instances: int
+    n_units: int
 
 
 def calibration(judged: Sequence[JudgedInstance], source: str, seed: int, bins: int = BINS, folds: int = FOLDS) -> tuple[Calibration | None, list[list[float]]]:
     """The judge's calibration against gold, and per probe the evidence a certificate bounds it from:
-    ``[instance position, P(A), cross-fitted recalibrated P(A), y]``. None with fewer than two instances."""
+    ``[unit position, P(A), cross-fitted recalibrated P(A), y]``. None with fewer than two units."""
     probes, used = _as_shown(judged, source)
-    if probes.n_instances < 2:
+    if probes.n_units < 2:
         return None, []
-    folds = min(folds, probes.n_instances)
+    folds = min(folds, probes.n_units)
     recalibrated = _cross_fitted(probes, folds, seed)
     raw_ece, raw_brier = _errors(probes, probes.p, bins, seed)
     ece, brier = _errors(probes, recalibrated, bins, seed)
     record = Calibration(
         source=source,
         target="human majority" if all(instance.gold_source == "human majority" for instance in used) else "gold",
-        n_instances=probes.n_instances,
+        n_instances=len(used),
         n_probes=len(probes.p),
         ece=raw_ece,
         brier=raw_brier,
@@ -76,13 +79,13 @@ def calibration(judged: Sequence[JudgedInstance], source: str, seed: int, bins: 
         folds=folds,
         decided_on="recalibrated_ece" if source == SCORE_DIFFERENCES else "ece",
     )
-    evidence = np.column_stack([probes.instance, probes.p, recalibrated, probes.y]).tolist()
+    evidence = np.column_stack([probes.unit, probes.p, recalibrated, probes.y]).tolist()
     return record, evidence
 
 
 def ece_bounds(points: Sequence[Sequence[float]], confidence: float, seed: int, recalibrated: bool, bins: int = BINS) -> Interval:
     """The ECE bounded one-sided at ``confidence`` below and above, from the evidence ``calibration``
-    returns, each bound by its own bootstrap over instances (``BOOTSTRAP_RESAMPLES`` resamples).
+    returns, each bound by its own bootstrap over units (``BOOTSTRAP_RESAMPLES`` resamples).
 
     The binned ECE is biased upward (|.| of a bin's noise), and a bootstrap resample adds that noise
     again, so a bias-corrected interval (BCa, basic) moves its upper end down by more than the bias it
@@ -96,9 +99,9 @@ def ece_bounds(points: Sequence[Sequence[float]], confidence: float, seed: int, 
     if not points:
         return NO_INTERVAL
     table = np.asarray(points, dtype=float)
-    instance = table[:, 0].astype(int)
-    n = int(instance.max()) + 1
-    statistic = _ece(_instance_sums(instance, table[:, 2 if recalibrated else 1], table[:, 3], n, bins), bins)
+    unit = table[:, 0].astype(int)
+    n = int(unit.max()) + 1
+    statistic = _ece(_unit_sums(unit, table[:, 2 if recalibrated else 1], table[:, 3], n, bins), bins)
     value = float(statistic(np.arange(n)))
     if n < 2 or not np.isfinite(value):
         return NO_INTERVAL
@@ -141,20 +144,23 @@ def reliability_bins(p: np.ndarray, y: np.ndarray, bins: int) -> list[Reliabilit
 
 
 def _as_shown(judged: Sequence[JudgedInstance], source: str) -> tuple[_Shown, list[JudgedInstance]]:
-    """The probes with a probability on instances whose gold label is the chosen response."""
+    """The probes with a probability on instances whose gold label is the chosen response, and those instances."""
+    units = Units.from_tags((instance.instance_id, instance.tags) for instance in judged)
+    position: dict[str, int] = {}
     rows: list[tuple[int, float, float, float]] = []
     used: list[JudgedInstance] = []
     for instance in judged:
         shown = [(order, p) for order, p in enumerate(instance.p_chosen) if p is not None]
         if instance.gold != "chosen" or not shown:
             continue
+        unit = position.setdefault(units.key(instance.instance_id), len(position))
         for order, p in shown:
             logit = _logit_chosen(instance, p, source)
             # Chosen shown first: A is the chosen response and right; shown second: A is wrong.
-            rows.append((len(used), p, logit, 1.0) if order == 0 else (len(used), 1.0 - p, -logit, 0.0))
+            rows.append((unit, p, logit, 1.0) if order == 0 else (unit, 1.0 - p, -logit, 0.0))
         used.append(instance)
     table = np.array(rows, dtype=float).reshape(-1, 4)
-    return _Shown(table[:, 0].astype(int), table[:, 1], table[:, 2], table[:, 3], len(used)), used
+    return _Shown(table[:, 0].astype(int), table[:, 1], table[:, 2], table[:, 3], len(position)), used
 
 
 def _logit_chosen(instance: JudgedInstance, p: float, source: str) -> float:
@@ -164,10 +170,10 @@ def _logit_chosen(instance: JudgedInstance, p: float, source: str) -> float:
 
 
 def _cross_fitted(probes: _Shown, folds: int, seed: int) -> np.ndarray:
-    """Each probe's recalibrated P(A) from a fit on the folds its instance is not in."""
-    fold_of = np.empty(probes.n_instances, dtype=int)
-    fold_of[np.random.default_rng(seed).permutation(probes.n_instances)] = np.arange(probes.n_instances) % folds
-    fold = fold_of[probes.instance]
+    """Each probe's recalibrated P(A) from a fit on the folds its unit is not in."""
+    fold_of = np.empty(probes.n_units, dtype=int)
+    fold_of[np.random.default_rng(seed).permutation(probes.n_units)] = np.arange(probes.n_units) % folds
+    fold = fold_of[probes.unit]
     recalibrated = np.empty_like(probes.p)
     for k in range(folds):
         held = fold == k
@@ -177,18 +183,18 @@ def _cross_fitted(probes: _Shown, folds: int, seed: int) -> np.ndarray:
 
 
 def _errors(probes: _Shown, p: np.ndarray, bins: int, seed: int) -> tuple[Estimate, Estimate]:
-    """ECE and Brier score of ``p`` with their instance-bootstrap intervals."""
-    sums = _instance_sums(probes.instance, p, probes.y, probes.n_instances, bins)
-    return instance_bootstrap(_ece(sums, bins), probes.n_instances, seed), instance_bootstrap(_brier(sums, bins), probes.n_instances, seed)
+    """ECE and Brier score of ``p`` with their intervals from a bootstrap over units."""
+    sums = _unit_sums(probes.unit, p, probes.y, probes.n_units, bins)
+    return instance_bootstrap(_ece(sums, bins), probes.n_units, seed), instance_bootstrap(_brier(sums, bins), probes.n_units, seed)
 
 
-def _instance_sums(instance: np.ndarray, p: np.ndarray, y: np.ndarray, n: int, bins: int) -> np.ndarray:
-    """Per instance: the sum of P(A) - y in each bin, then its probe count and its sum of squared errors.
+def _unit_sums(unit: np.ndarray, p: np.ndarray, y: np.ndarray, n: int, bins: int) -> np.ndarray:
+    """Per unit: the sum of P(A) - y in each bin, then its probe count and its sum of squared errors.
     Both errors are ratios of these sums, so a resample's are its counts times this table."""
     sums = np.zeros((n, bins + 2))
-    np.add.at(sums, (instance, _bin_of(p, bins)), p - y)
-    sums[:, bins] = np.bincount(instance, minlength=n)
-    sums[:, bins + 1] = np.bincount(instance, weights=(p - y) ** 2, minlength=n)
+    np.add.at(sums, (unit, _bin_of(p, bins)), p - y)
+    sums[:, bins] = np.bincount(unit, minlength=n)
+    sums[:, bins + 1] = np.bincount(unit, weights=(p - y) ** 2, minlength=n)
     return sums
 
 

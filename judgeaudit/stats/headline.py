@@ -3,8 +3,8 @@ so that an audit can be set beside the benchmark's published leaderboard.
 
 Each benchmark reads its instances' tags (``runs.labels.TAG_KEYS``): ``benchmark``, ``subset``,
 ``section``, ``group`` (the instances of one prompt) and RM-Bench's cell ``difficulty``. Per order a verdict
-counts 1 for the gold-better (chosen) response, 0.5 for a tie and 0 against; intervals are over
-instances, or over prompt groups where one prompt gave several instances.
+counts 1 for the gold-better (chosen) response, 0.5 for a tie and 0 against; intervals are over units
+(``stats.units``: instances, or prompt groups where one prompt gave several instances).
 
 - JudgeBench: per pair, +1 for each order whose verdict picks the label and -1 for each that
   contradicts it; the pair is correct when the sum is positive (its two-game pair accuracy).
@@ -29,6 +29,7 @@ import numpy as np
 from judgeaudit.stats.inference import clustered_rate
 from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.records import HeadlineScore, Rate
+from judgeaudit.stats.units import Units
 
 VALUE = {"chosen": 1.0, "tie": 0.5, "rejected": 0.0}
 REWARDBENCH_EXAMPLE_COUNTS = {
@@ -48,21 +49,18 @@ def _correct(instance: JudgedInstance) -> float:
     return float(np.mean(values)) if values else 0.0
 
 
-def _rate(values: Sequence[float], groups: Sequence[str]) -> Rate:
-    """The mean of per-instance values with its interval clustered by group."""
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for value, group in zip(values, groups, strict=True):
-        sums[group] = sums.get(group, 0.0) + value
-        counts[group] = counts.get(group, 0) + 1
-    return clustered_rate(list(sums.values()), list(counts.values()))
+def _rate(instances: Sequence[JudgedInstance], value: Callable[[JudgedInstance], float]) -> Rate:
+    """The mean of the instances' values with its interval clustered by unit."""
+    ids = [instance.instance_id for instance in instances]
+    units = Units.from_tags((instance.instance_id, instance.tags) for instance in instances)
+    return clustered_rate(*units.sums(ids, [value(instance) for instance in instances], np.ones(len(ids))))
 
 
-def _by(instances: Sequence[JudgedInstance], key: str, value: Callable[[JudgedInstance], float], group: str = "group") -> dict[str, Rate]:
+def _by(instances: Sequence[JudgedInstance], key: str, value: Callable[[JudgedInstance], float]) -> dict[str, Rate]:
     parts: dict[str, list[JudgedInstance]] = {}
     for instance in instances:
         parts.setdefault(str(instance.tags.get(key, "all")), []).append(instance)
-    return {name: _rate([value(i) for i in members], [str(i.tags.get(group, i.instance_id)) for i in members]) for name, members in sorted(parts.items())}
+    return {name: _rate(members, value) for name, members in sorted(parts.items())}
 
 
 def _judgebench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
@@ -71,7 +69,7 @@ def _judgebench(instances: Sequence[JudgedInstance]) -> HeadlineScore:
         return float(points > 0)
 
     rates = _by(instances, "section", pair_correct)
-    overall = _rate([pair_correct(i) for i in instances], [i.instance_id for i in instances])
+    overall = _rate(instances, pair_correct)
     return HeadlineScore("judgebench", "two-game pair accuracy", overall.rate, {k: r.rate for k, r in rates.items()}, rates | {"overall": overall}, len(instances), "")
 
 
@@ -132,7 +130,7 @@ def _mean(values: Sequence[float | None]) -> float | None:
 def _by_subset(name: str) -> Callable[[Sequence[JudgedInstance]], HeadlineScore]:
     def score(instances: Sequence[JudgedInstance]) -> HeadlineScore:
         rates = _by(instances, "subset", _correct)
-        overall = _rate([_correct(i) for i in instances], [i.instance_id for i in instances])
+        overall = _rate(instances, _correct)
         return HeadlineScore(name, "accuracy per subset", overall.rate, {k: r.rate for k, r in rates.items()}, rates | {"overall": overall}, len(instances), "")
 
     return score

@@ -7,8 +7,9 @@ linearly from their observed range onto the humans' observed range and rounded t
 integer points, so no figure depends on the units of the judge's score. Its ceiling is the same kappa
 between two annotators of a response.
 
-The instance is the unit of every interval: both of its responses, and every annotation of them, are
-resampled together.
+The unit (``stats.units``: the instance, or the prompt group where one prompt gave several instances) is
+the observation of every interval: its instances' responses, and every annotation of them, are resampled
+together, and the kappas sum each unit's tables.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scipy import stats
 from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.records import ScaleUse, ScoreAgreement
 from judgeaudit.stats.resampling import IndexStatistic, instance_bootstrap, instance_counts
+from judgeaudit.stats.units import Units
 
 Correlation = Callable[[np.ndarray, np.ndarray], float]
 HALF = 0.5 + 1e-9
@@ -34,28 +36,28 @@ HALF = 0.5 + 1e-9
 class _Response:
     """One response with the judge's score and the humans' (annotator, score) pairs."""
 
-    instance: int
-    """Its instance's position among the instances with a scored response."""
+    unit: int
+    """Its unit's position among the units with a scored response (in order of first appearance)."""
     judge: float
     humans: tuple[tuple[str, float], ...]
 
 
 def score_agreement(judged: Sequence[JudgedInstance], seed: int) -> ScoreAgreement | None:
     """The judge's scores against the humans'; None when no response has both."""
-    responses = _responses(judged)
+    responses, n_instances = _responses(judged)
     if not responses:
         return None
-    n = responses[-1].instance + 1
-    instance = np.array([response.instance for response in responses])
+    unit = np.array([response.unit for response in responses])
+    n = int(unit.max()) + 1
     judge = np.array([response.judge for response in responses])
     human_mean = np.array([np.mean([score for _, score in response.humans]) for response in responses])
     human_scores = np.array([score for response in responses for _, score in response.humans])
     judge_tables, human_tables = _kappa_tables(responses, n, _onto_human_scale(judge, human_scores))
     return ScoreAgreement(
-        n_instances=n,
+        n_instances=n_instances,
         n_responses=len(responses),
-        spearman=instance_bootstrap(_correlation(_spearman, instance, judge, human_mean), n, seed),
-        kendall=instance_bootstrap(_correlation(_kendall, instance, judge, human_mean), n, seed),
+        spearman=instance_bootstrap(_correlation(_spearman, unit, judge, human_mean), n, seed),
+        kendall=instance_bootstrap(_correlation(_kendall, unit, judge, human_mean), n, seed),
         weighted_kappa=instance_bootstrap(_kappa(judge_tables), n, seed),
         human_weighted_kappa=instance_bootstrap(_kappa(human_tables), n, seed) if human_tables.any() else None,
         judge_scale=scale_use(judge),
@@ -82,18 +84,23 @@ def weighted_kappa(tables: np.ndarray) -> np.ndarray:
         return 1.0 - (weight * tables).sum((-2, -1)) / (weight * expected).sum((-2, -1))
 
 
-def _responses(judged: Sequence[JudgedInstance]) -> list[_Response]:
+def _responses(judged: Sequence[JudgedInstance]) -> tuple[list[_Response], int]:
+    """The responses with both scores, and how many instances they come from."""
+    units = Units.from_tags((instance.instance_id, instance.tags) for instance in judged)
+    position: dict[str, int] = {}
     responses: list[_Response] = []
-    n = 0
+    n_instances = 0
     for instance in judged:
         if instance.scores is None:
             continue
         chosen = tuple((a.annotator, a.chosen_score) for a in instance.annotations if a.chosen_score is not None)
         rejected = tuple((a.annotator, a.rejected_score) for a in instance.annotations if a.rejected_score is not None)
-        scored = [_Response(n, judge, humans) for judge, humans in zip(instance.scores, (chosen, rejected), strict=True) if humans]
-        responses.extend(scored)
-        n += bool(scored)
-    return responses
+        both = [(judge, humans) for judge, humans in zip(instance.scores, (chosen, rejected), strict=True) if humans]
+        if both:
+            unit = position.setdefault(units.key(instance.instance_id), len(position))
+            responses.extend(_Response(unit, judge, humans) for judge, humans in both)
+            n_instances += 1
+    return responses, n_instances
 
 
 def _onto_human_scale(judge: np.ndarray, human_scores: np.ndarray) -> np.ndarray:
@@ -106,7 +113,7 @@ def _onto_human_scale(judge: np.ndarray, human_scores: np.ndarray) -> np.ndarray
 
 
 def _kappa_tables(responses: list[_Response], n: int, judge_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per instance, ``(n, K, K)`` counts on the human scale's K integer points: the judge against each human
+    """Per unit, ``(n, K, K)`` counts on the human scale's K integer points: the judge against each human
     score, and each unordered pair of distinct annotators of a response, counted half in each orientation
     so that neither annotator is the row."""
     human_points = _nearest_point(np.array([score for response in responses for _, score in response.humans]))
@@ -116,12 +123,12 @@ def _kappa_tables(responses: list[_Response], n: int, judge_points: np.ndarray) 
     human_tables = np.zeros((n, size, size))
     for response, judge in zip(responses, judge_points, strict=True):
         for _, score in response.humans:
-            judge_tables[response.instance, int(judge) - bottom, int(_nearest_point(score)) - bottom] += 1
+            judge_tables[response.unit, int(judge) - bottom, int(_nearest_point(score)) - bottom] += 1
         for (first, a), (second, b) in combinations(response.humans, 2):
             if first != second:
                 row, column = int(_nearest_point(a)) - bottom, int(_nearest_point(b)) - bottom
-                human_tables[response.instance, row, column] += 0.5
-                human_tables[response.instance, column, row] += 0.5
+                human_tables[response.unit, row, column] += 0.5
+                human_tables[response.unit, column, row] += 0.5
     return judge_tables, human_tables
 
 
@@ -139,13 +146,13 @@ def _kappa(tables: np.ndarray) -> IndexStatistic:
     return statistic
 
 
-def _correlation(correlation: Correlation, instance: np.ndarray, judge: np.ndarray, human: np.ndarray) -> IndexStatistic:
-    """The correlation over the responses of each resample (a response repeated as often as its instance is drawn)."""
-    n = int(instance.max()) + 1
+def _correlation(correlation: Correlation, unit: np.ndarray, judge: np.ndarray, human: np.ndarray) -> IndexStatistic:
+    """The correlation over the responses of each resample (a response repeated as often as its unit is drawn)."""
+    n = int(unit.max()) + 1
 
     def statistic(positions: np.ndarray) -> np.ndarray:
         counts = instance_counts(positions, n)
-        drawn = counts.reshape(-1, n).astype(int)[:, instance]
+        drawn = counts.reshape(-1, n).astype(int)[:, unit]
         values = [correlation(np.repeat(judge, times), np.repeat(human, times)) for times in drawn]
         return np.array(values).reshape(counts.shape[:-1])
 
