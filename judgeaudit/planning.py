@@ -44,6 +44,7 @@ from judgeaudit.stats.power import (
     kappa_sd,
     kappa_table,
 )
+from judgeaudit.stats.units import Units
 
 
 def _pilot(pilot_dir: Path | None) -> tuple[dict[str, tuple[float, ...]], tuple[float, float] | None, dict[str, Any] | None]:
@@ -139,7 +140,8 @@ def plan_audit(
     plan = _planned(config, out_dir)
     policy = load_policy(Path(config.policy) if config.policy else None)
     pilot_effects, measured, pilot_summary = _pilot(pilot_dir)
-    n = max(1, len(plan.instances))
+    units = Units.from_tags((instance.id, instance.metadata) for instance in plan.instances)
+    n = max(1, units.count(instance.id for instance in plan.instances))  # the statistics' unit: calls per unit
     own: dict[str | None, set[str]] = {}
     for probe, keys in zip(plan.probes, plan.probe_keys, strict=True):
         own.setdefault(probe.bias, set()).update(keys)
@@ -161,7 +163,7 @@ def plan_audit(
     prompt, completion = _tokens_per_call(plan, answer_tokens)
     return AuditPlan(
         judge=config.judge, mode=plan.formulation.mode, power=power, confidence=policy.confidence, detect=detect,
-        instances_available=len(plan.instances), calls_per_instance=len(plan.requests) / n, shared_calls_per_instance=len(shared) / n,
+        instances_available=n if plan.instances else 0, unit=units.noun, calls_per_instance=len(plan.requests) / n, shared_calls_per_instance=len(shared) / n,
         prompt_tokens_per_call=measured[0] if measured else prompt,
         completion_tokens_per_call=measured[1] if measured else completion,
         tokens_measured=measured is not None, prices=prices_for(plan.judge.backend, plan.judge.model, config.batch), biases=biases,

@@ -73,6 +73,7 @@ def build_certificate(run_dir: Path, policy: Policy) -> dict[str, Any]:
             "judge": summary["judge"],
             "mode": summary.get("mode", "pairwise"),
             "n_instances": summary["n_instances"],
+            "grouping": summary.get("grouping"),
             "files_sha256": {name: _sha256(run_dir / name) for name in CERTIFIED_FILES},
         },
         "hashes": {

@@ -41,6 +41,12 @@ def print_certificate(certificate: dict[str, Any], path: str, console: Console |
     for name, entry in certificate.get("validity", {}).items():
         limit = ", ".join(f"{key} {value:g}" for key, value in entry["limits"].items() if isinstance(value, (int, float)))
         validity.add_row(name, f"[{STYLE[entry['decision']]}]{entry['decision']}[/]", limit or "–", "; ".join(entry["reasons"]))
+    grouping = certificate["run"].get("grouping")
+    if grouping:
+        console.print(
+            f"units: {certificate['run']['n_instances']} instances in {grouping['n_units']} units ({grouping['n_groups']} prompt groups); "
+            "pairs of one prompt count once, so every count of instances below counts units"
+        )
     console.print(validity)
     console.print(table)
     for name, why in certificate["not_applicable"].items():

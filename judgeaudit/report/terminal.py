@@ -11,7 +11,7 @@ from rich.table import Table
 from judgeaudit.report.formatting import interval, ordered_biases, pct, pval, signed
 from judgeaudit.report.validity_view import alt_verdict, number, points_ci
 from judgeaudit.stats import Summary
-from judgeaudit.stats.records import AltTest, HeadlineScore
+from judgeaudit.stats.records import AltTest, Grouping, HeadlineScore
 
 _STATUS_STYLE = {"BIASED": "[bold red]BIASED[/]", "INCONCLUSIVE": "[yellow]INCONCLUSIVE[/]", "NOT_DETECTED": "[green]not detected[/]"}
 
@@ -53,6 +53,8 @@ def print_summary(summary: Summary, run_dir: str, console: Console | None = None
         console = Console()
         if not console.is_terminal:
             console = Console(width=130)
+    if summary.grouping is not None:
+        console.print(grouping_line(summary.grouping, summary.n_instances))
     console.print(agreement_line(summary))
     if summary.headline is not None:
         console.print(headline_line(summary.headline))
@@ -105,6 +107,14 @@ def agreement_line(summary: Summary) -> str:
     if absent:
         parts.append(f"not assessable: {', '.join(absent)}")
     return "Validity: " + " · ".join(parts)
+
+
+def grouping_line(grouping: Grouping, n_instances: int) -> str:
+    """What the statistics count where several pairs share a prompt."""
+    return (
+        f"Units: {n_instances} instances in {grouping.n_units} units ({grouping.n_groups} prompt groups, up to {grouping.largest} "
+        "pairs each): every interval and test counts units, not pairs, and so does the bias table's n"
+    )
 
 
 def headline_line(score: HeadlineScore) -> str:

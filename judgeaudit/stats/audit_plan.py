@@ -62,6 +62,8 @@ class AuditPlan:
     biases: list[BiasPlan]
     validity: tuple[ValidityPlan, ...] = ()
     """The instances each validity criterion of the policy needs."""
+    unit: str = "instances"
+    """What every count of the plan counts: instances, or prompt groups where the data has several pairs per prompt."""
 
     @property
     def instances_to_certify_all(self) -> int | None:

@@ -364,7 +364,7 @@ class Calibration:
     brier: Estimate
     bins: list[ReliabilityBin]
     recalibrated_ece: Estimate
-    """After a logistic recalibration fitted on the other folds of instances (cross-fitted)."""
+    """After a logistic recalibration fitted on the other folds of units (instances, or prompt groups; cross-fitted)."""
     recalibrated_brier: Estimate
     recalibrated_bins: list[ReliabilityBin]
     folds: int
@@ -395,8 +395,9 @@ class CategoryAgreement:
 
 @dataclass(frozen=True)
 class AgreementEvidence:
-    """The per-instance values behind the figures a certificate decides on, so that it can bound them at
-    its own confidence (``stats.agreement`` has the functions that do). Instances are in id order."""
+    """The per-unit values behind the figures a certificate decides on, so that it can bound them at its
+    own confidence (``stats.agreement`` has the functions that do). A unit is an instance, or a prompt
+    group where one prompt gave several (``stats.units``); units are in order of their first instance's id."""
 
     gold_confusions: list[list[int]] = field(default_factory=list)
     """Per unit (``stats.units``: an instance, or a prompt group), its instances' scored control probes as one

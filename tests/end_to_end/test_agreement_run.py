@@ -91,3 +91,33 @@ def test_a_benchmark_detected_by_its_layout_reports_its_own_headline_metric(tmp_
     assert summary["headline"]["benchmark"] == "judgebench"
     assert summary["headline"]["score"] == correct / len(records)
     assert "judgebench: its own headline metric" in (run / "report.html").read_text()
+
+
+def test_rewardbench2_pairs_count_once_per_prompt_through_the_command(tmp_path: Path) -> None:
+    """RewardBench 2's file, detected: one instance per (chosen, rejected) pair, and the statistics count
+    prompts: the bias table's n, the keys of the instance effects, the terminal and the report say so."""
+    fixture = Path(__file__).parent.parent / "data" / "benchmarks" / "rewardbench2" / "test.jsonl"
+    records = [json.loads(line) for line in fixture.read_text().splitlines() if line.strip()]
+    pairs = sum(len(r["chosen"]) * len(r["rejected"]) for r in records)
+    out = tmp_path / "out"
+    code, terminal, err = finish(judgeaudit("run", "--judge", "python:tests.python_judges:longer_wins", "--dataset", str(fixture),
+                                            "--mode", "pairwise", "--bias", "authority,position", "--out", str(out), "--no-cache"))
+    assert code == 0, err
+    (run,) = [path for path in out.iterdir() if path.is_dir()]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["n_instances"] == pairs > len(records)
+    assert summary["grouping"] == {"n_groups": len(records), "n_grouped_instances": pairs, "n_units": len(records),
+                                   "largest": max(len(r["chosen"]) * len(r["rejected"]) for r in records)}
+    for bias in summary["biases"].values():
+        assert bias["n_instances"] <= len(records) and set(bias["instance_effects"]) <= {f"group:{r['id']}" for r in records}
+    assert summary["position"]["consistency"]["n_instances"] == len(records) and summary["position"]["n_pairs"] == pairs
+    assert f"Units: {pairs} instances in {len(records)} units" in " ".join(terminal.split())
+    assert 'id="units"' in (run / "report.html").read_text()
+    code, printed, err = finish(judgeaudit("certify", str(run)))
+    certificate = json.loads((run / "certificate.json").read_text())
+    assert certificate["run"]["grouping"] == summary["grouping"]
+    assert f"{pairs} instances in {len(records)} units" in " ".join(printed.split()), err
+    code, printed, err = finish(judgeaudit("plan", "--judge", "python:tests.python_judges:longer_wins", "--dataset", str(fixture),
+                                           "--mode", "pairwise", "--bias", "authority", "--out", str(tmp_path / "plan")))
+    assert code == 0, err
+    assert f"this dataset: {len(records)} prompt groups" in " ".join(printed.split())

@@ -57,7 +57,7 @@ def test_planted_position_bias_is_detected_and_absent_biases_are_not(tmp_path: P
         assert biases[name]["flip_rate"] == 0.0 and biases[name]["effect"] == 0.0
         assert biases[name]["n_instances"] == biases[name]["n"] == summary["n_instances"]
         assert biases[name]["noise_floor"]["placebo"]["rate"] == 0.0
-    assert summary["noise_floor"]["repeat"]["rate"] == 0.0 and summary["schema_version"] == 7
+    assert summary["noise_floor"]["repeat"]["rate"] == 0.0 and summary["schema_version"] == 8
     assert summary["calls"]["failed"] == 0 and summary["calls"]["unparseable"] == 0
     assert summary["n_instances"] >= 60
     for key in ("judge", "dataset", "n_instances", "calls", "cost_usd", "biases"):
