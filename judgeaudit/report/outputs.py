@@ -51,6 +51,7 @@ def write_reports(run_dir: Path, summary: Summary, manifest: dict[str, Any], row
     context = {
         "s": summary,
         "m": manifest,
+        "units": "units" if summary.grouping else "instances",  # what the n beside an interval counts
         "ordered": ordered,
         "by_status": summary.by_status,
         "examples": examples,

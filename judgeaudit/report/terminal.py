@@ -177,7 +177,7 @@ def _validity_line(summary: Summary) -> str | None:
     consistency = f" · position consistency {pct(validity.position_consistency.rate)}" if validity.position_consistency else ""
     return (
         f"is it right? accuracy {pct(validity.accuracy.rate)} (95% CI {interval(validity.accuracy.ci, True)}, "
-        f"{validity.accuracy.n_instances} instances) · ties {pct(validity.tie_rate.rate)}{consistency} · readout {validity.readout} "
+        f"{validity.accuracy.n_instances} {'units' if summary.grouping else 'instances'}) · ties {pct(validity.tie_rate.rate)}{consistency} · readout {validity.readout} "
         "(effects on verdicts)"
     )
 

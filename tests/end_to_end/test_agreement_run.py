@@ -113,6 +113,7 @@ def test_rewardbench2_pairs_count_once_per_prompt_through_the_command(tmp_path: 
     assert summary["position"]["consistency"]["n_instances"] == len(records) and summary["position"]["n_pairs"] == pairs
     assert f"Units: {pairs} instances in {len(records)} units" in " ".join(terminal.split())
     assert 'id="units"' in (run / "report.html").read_text()
+    assert "Several pairs share a prompt" in (run / "report.md").read_text()
     code, printed, err = finish(judgeaudit("certify", str(run)))
     certificate = json.loads((run / "certificate.json").read_text())
     assert certificate["run"]["grouping"] == summary["grouping"]

@@ -142,7 +142,7 @@ def test_the_length_view_resamples_prompt_groups():
 @pytest.mark.slow
 def test_pulls_shared_by_a_prompts_pairs_are_not_flagged_beyond_the_level():
     """No pull on average, but each prompt's four pairs move together (+-0.3): counting pairs flags
-    about 15% of the tests at 5%; counting prompts keeps to the level (measured 0.04 of 200 tests)."""
+    14.5% of the tests at 5%; counting prompts keeps to the level (measured 0.04 of 200 tests)."""
     registry = load_registry()
     specs = [registry["verbosity"], registry["authority"]]
     n, group_size, audits = 120, 4, 100
