@@ -157,10 +157,10 @@ class Run:
     @cached_property
     def judgments(self) -> pd.DataFrame:
         """One row per probe: its fields and its judgment's (columns: ``runs.export.JUDGMENT_COLUMNS``)."""
-        from judgeaudit.runs import JUDGMENTS, read_judgments
-        from judgeaudit.runs.export import judgments_frame
+        from judgeaudit.runs import JUDGMENTS, LABELS, read_judgments, read_labels
+        from judgeaudit.runs.export import judgments_frame, units_of
 
-        return judgments_frame(*read_judgments(self.path / JUDGMENTS))
+        return judgments_frame(*read_judgments(self.path / JUDGMENTS), units_of(read_labels(self.path / LABELS)))
 
     @cached_property
     def instance_effects(self) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from judgeaudit.errors import JudgeAuditError
 from judgeaudit.prepare import PlannedRun, attach_probes, plan_run
 from judgeaudit.pricing import Prices, prices_for, prompt_tokens
 from judgeaudit.runs import JUDGMENTS, SUMMARY, read_json, read_judgments
+from judgeaudit.runs.labels import stale_units
 from judgeaudit.stats.audit_plan import AuditPlan, BiasPlan, ValidityPlan
 from judgeaudit.stats.effects import CUE_RANGE, SWING_RANGE
 from judgeaudit.stats.power import (
@@ -54,6 +55,8 @@ def _pilot(pilot_dir: Path | None) -> tuple[dict[str, tuple[float, ...]], tuple[
     if not (pilot_dir / SUMMARY).is_file():
         raise JudgeAuditError(f"{pilot_dir}: not a finished run folder (no {SUMMARY}) to use as a pilot")
     summary = read_json(pilot_dir / SUMMARY)
+    if stale := stale_units(pilot_dir, summary):
+        raise JudgeAuditError(stale)
     if "instance_effects" not in next(iter(summary["biases"].values()), {"instance_effects": {}}):
         raise JudgeAuditError(f"{pilot_dir}: its summary predates per-instance effects; rebuild it with `judgeaudit report {pilot_dir}`")
     effects = {name: tuple(b["instance_effects"].values()) for name, b in summary["biases"].items() if b["instance_effects"]}

@@ -20,6 +20,7 @@ from judgeaudit.certification.policy import Policy, policy_from_record
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.formulations import Formulation
 from judgeaudit.runs.folder import JUDGMENTS, MANIFEST, SUMMARY, read_json, write_json
+from judgeaudit.runs.labels import stale_units
 from judgeaudit.schema import stable_hash
 
 CERTIFICATE = "certificate.json"
@@ -39,7 +40,10 @@ def _read_run(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     missing = [name for name in CERTIFIED_FILES if not (run_dir / name).is_file()]
     if missing:
         raise JudgeAuditError(f"{run_dir}: not a finished run folder (missing {', '.join(missing)})")
-    return read_json(run_dir / MANIFEST), read_json(run_dir / SUMMARY)
+    summary = read_json(run_dir / SUMMARY)
+    if stale := stale_units(run_dir, summary):
+        raise JudgeAuditError(stale)
+    return read_json(run_dir / MANIFEST), summary
 
 
 def inapplicable_biases(manifest: dict[str, Any], summary: dict[str, Any]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from typing import Any
 from judgeaudit import __version__
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.runs.folder import MANIFEST, SUMMARY, read_json
+from judgeaudit.runs.labels import stale_units
 from judgeaudit.stats.compare import BiasComparison, compare_bias, finalize_comparisons
 
 
@@ -49,6 +50,8 @@ def _load(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     summary = read_json(run_dir / SUMMARY)
     if summary.get("biases") and "instance_effects" not in next(iter(summary["biases"].values())):
         raise JudgeAuditError(f"{run_dir}: its summary predates per-instance effects; rebuild it with `judgeaudit report {run_dir}`")
+    if stale := stale_units(run_dir, summary):
+        raise JudgeAuditError(stale)
     return read_json(run_dir / MANIFEST), summary
 
 
@@ -62,6 +65,11 @@ def compare_runs(run_a: Path, run_b: Path, alpha: float = 0.05) -> RunComparison
         comparison.notes.append("The runs used different datasets: only instances with the same id in both are compared.")
     if manifest_a["seed"] != manifest_b["seed"]:
         comparison.notes.append("The runs used different seeds, so cue wordings may differ between them.")
+    if bool(summary_a.get("grouping")) != bool(summary_b.get("grouping")):
+        comparison.notes.append(
+            "One run counts prompt groups as units and the other instances: only units keyed alike in both "
+            "(instances that are their own unit in both) are compared."
+        )
     if summary_a.get("mode") != summary_b.get("mode"):
         comparison.notes.append(f"The runs asked in different formulations ({summary_a.get('mode')} vs {summary_b.get('mode')}).")
     readouts = [(s.get("validity") or {}).get("readout", "unknown") for s in (summary_a, summary_b)]

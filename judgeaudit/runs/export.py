@@ -13,11 +13,13 @@ JSON Lines and Parquet.
     probability of A), score (a score, or A's minus B's once combined), score_a, score_b, truncated,
     cached, error, prompt_tokens, completion_tokens, cost_usd, latency_s, resolved_model, prompt,
     response_a, response_b, reference, prompt_note, attribution_a, attribution_b, raw (the judge's
-    answer), request_keys (the keys of the probe's requests, separated by spaces).
+    answer), request_keys (the keys of the probe's requests, separated by spaces), unit (the key of the
+    instance's unit: its id, or ``group:<id>`` where several pairs of one prompt count once).
 
-``instance_effects`` — one row per (bias, assessed instance): bias, instance_id, effect (the
-    instance's cue-specific pull on the verdict scale, in the bias's effect range: what equivalence,
-    comparison and planning use).
+``instance_effects`` — one row per (bias, assessed unit): bias, instance_id, effect (the instance's
+    cue-specific pull on the verdict scale, in the bias's effect range: what equivalence, comparison and
+    planning use). Where several pairs of one prompt count once, a row is a prompt group: instance_id is
+    ``group:<id>`` (the ``unit`` column of ``judgments`` and ``agreement``) and effect the mean of its pairs'.
 
 ``biases`` — one row per bias of the summary, in the run's order:
     bias, dimension, method, status (BIASED | NOT_DETECTED | INCONCLUSIVE), expected, direction, n,
@@ -36,7 +38,7 @@ JSON Lines and Parquet.
     score_rejected (a judge that scores each response alone), n_annotations, human_majority (the
     annotators' majority; empty with no annotation or a split), reference, reference_source (a clear
     reference: annotators who all agree, else the gold label), agrees (verdict_averaged equals the
-    reference; empty without both).
+    reference; empty without both), unit (as in ``judgments``).
 
 ``labels`` (``judgeaudit.load_run`` only) — one row per annotation of a labelled instance (one row with
     an empty annotator where an instance has a gold label only): instance_id, gold, gold_source,
@@ -62,6 +64,7 @@ from judgeaudit.stats.alt_test import votes
 from judgeaudit.stats.cells import SCORED, outcome, state
 from judgeaudit.stats.judged import InstanceLabels, judged_instances
 from judgeaudit.stats.records import Effect, Summary
+from judgeaudit.stats.units import EACH_INSTANCE, Units
 
 FORMATS = ("csv", "parquet", "jsonl")
 TABLES = ("biases", "instance_effects", "judgments", "agreement")
@@ -70,7 +73,7 @@ JUDGMENT_COLUMNS = (
     "instance_id", "category", "bias", "condition", "variant", "order", "replicate", "correct", "edited",
     "verdict", "state", "outcome", "p_a", "score", "score_a", "score_b", "truncated", "cached", "error",
     "prompt_tokens", "completion_tokens", "cost_usd", "latency_s", "resolved_model",
-    "prompt", "response_a", "response_b", "reference", "prompt_note", "attribution_a", "attribution_b", "raw", "request_keys",
+    "prompt", "response_a", "response_b", "reference", "prompt_note", "attribution_a", "attribution_b", "raw", "request_keys", "unit",
 )
 EFFECT_COLUMNS = ("bias", "instance_id", "effect")
 BIAS_COLUMNS = (
@@ -84,7 +87,7 @@ BIAS_COLUMNS = (
 AGREEMENT_COLUMNS = (
     "instance_id", "category", "gold", "gold_source", "verdict_chosen_first", "verdict_chosen_second", "verdict_averaged",
     "p_chosen_first", "p_chosen_second", "score_chosen", "score_rejected", "n_annotations", "human_majority",
-    "reference", "reference_source", "agrees",
+    "reference", "reference_source", "agrees", "unit",
 )
 _FLOATS = {
     "judgments": ("p_a", "score", "score_a", "score_b", "cost_usd", "latency_s"),
@@ -122,8 +125,8 @@ def read_summary(run_dir: Path) -> Summary:
         raise JudgeAuditError(f"{path}: not a summary this judgeaudit reads ({exc})") from None
 
 
-def judgments_frame(rows: Sequence[tuple[Probe, Judgment]], keys: Sequence[tuple[str, ...]]) -> pd.DataFrame:
-    """One row per probe: its fields, its state and outcome, the judgment's fields (``JUDGMENT_COLUMNS``)."""
+def judgments_frame(rows: Sequence[tuple[Probe, Judgment]], keys: Sequence[tuple[str, ...]], units: Units = EACH_INSTANCE) -> pd.DataFrame:
+    """One row per probe: its fields, its state and outcome, the judgment's fields and its instance's unit (``JUDGMENT_COLUMNS``)."""
     records = []
     for (probe, judgment), probe_keys in zip(rows, keys, strict=True):
         probe_state = state(judgment)
@@ -138,7 +141,7 @@ def judgments_frame(rows: Sequence[tuple[Probe, Judgment]], keys: Sequence[tuple
             "cost_usd": judgment.cost_usd, "latency_s": judgment.latency_s, "resolved_model": judgment.resolved_model,
             "prompt": probe.prompt, "response_a": probe.response_a, "response_b": probe.response_b, "reference": probe.reference,
             "prompt_note": probe.prompt_note, "attribution_a": probe.attribution_a, "attribution_b": probe.attribution_b,
-            "raw": judgment.raw, "request_keys": " ".join(probe_keys),
+            "raw": judgment.raw, "request_keys": " ".join(probe_keys), "unit": units.key(probe.instance_id),
         })
     return _typed(pd.DataFrame.from_records(records, columns=list(JUDGMENT_COLUMNS)), "judgments")
 
@@ -181,6 +184,7 @@ def biases_frame(summary: Summary) -> pd.DataFrame:
 def agreement_frame(rows: Sequence[tuple[Probe, Judgment]], labels: dict[str, InstanceLabels]) -> pd.DataFrame:
     """One row per instance with a control pair: its labels beside the judge's verdicts (``AGREEMENT_COLUMNS``)."""
     records = []
+    units = units_of(labels)
     for instance in judged_instances(rows, labels):
         averaged = averaged_verdict(instance)
         clear = reference(instance)
@@ -194,8 +198,14 @@ def agreement_frame(rows: Sequence[tuple[Probe, Judgment]], labels: dict[str, In
             "human_majority": majority(human) if human else None,
             "reference": clear[0] if clear else None, "reference_source": clear[1] if clear else None,
             "agrees": (averaged == clear[0]) if clear is not None and averaged is not None else None,
+            "unit": units.key(instance.instance_id),
         })
     return _typed(pd.DataFrame.from_records(records, columns=list(AGREEMENT_COLUMNS)), "agreement")
+
+
+def units_of(labels: dict[str, InstanceLabels]) -> Units:
+    """The units of a run's instances, from the group tags its labels keep."""
+    return Units.from_tags((instance_id, label.tags) for instance_id, label in labels.items())
 
 
 def labels_frame(labels: dict[str, InstanceLabels]) -> pd.DataFrame:
@@ -217,9 +227,13 @@ def run_tables(run_dir: Path) -> dict[str, pd.DataFrame]:
     run_dir = check_run_folder(run_dir)
     summary = read_summary(run_dir)
     rows, keys = read_judgments(run_dir / JUDGMENTS)
-    tables = {"biases": biases_frame(summary), "instance_effects": instance_effects_frame(summary), "judgments": judgments_frame(rows, keys)}
+    labels = read_labels(run_dir / LABELS)
+    tables = {
+        "biases": biases_frame(summary), "instance_effects": instance_effects_frame(summary),
+        "judgments": judgments_frame(rows, keys, units_of(labels)),
+    }
     if summary.agreement is not None:
-        tables["agreement"] = agreement_frame(rows, read_labels(run_dir / LABELS))
+        tables["agreement"] = agreement_frame(rows, labels)
     return tables
 
 

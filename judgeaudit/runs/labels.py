@@ -16,11 +16,12 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from judgeaudit.errors import JudgeAuditError
 from judgeaudit.schema import Annotation, Instance
 from judgeaudit.stats.judged import InstanceLabels
-from judgeaudit.stats.units import GROUP_TAG
+from judgeaudit.stats.units import GROUP_TAG, Units
 
 LABELS = "labels.jsonl"
 TAG_KEYS = ("benchmark", "subset", "section", "group", "pairs_in_group", "difficulty")
@@ -73,6 +74,20 @@ def read_labels(path: Path) -> dict[str, InstanceLabels]:
             except (KeyError, TypeError, ValueError) as exc:
                 raise JudgeAuditError(f"{path}:{line_no}: malformed labels record ({exc})") from None
     return labels
+
+
+UNITS_FROM_SCHEMA = 8
+"""The first summary schema that takes prompt groups as units."""
+
+
+def stale_units(run_dir: Path, summary: dict[str, Any]) -> str | None:
+    """Why a run's summary must be rebuilt before a decision reads it: it predates prompt groups as
+    units while its labels group instances (None: it may be read as it is)."""
+    version = summary.get("schema_version", 0)
+    if version >= UNITS_FROM_SCHEMA or not Units.from_tags((key, label.tags) for key, label in read_labels(run_dir / LABELS).items()).grouped:
+        return None
+    return (f"{run_dir}: its summary (schema {version}) counts each pair of a prompt as independent; "
+            f"rebuild it with `judgeaudit report {run_dir}` to count prompt groups")
 
 
 def label_counts(instances: Iterable[Instance]) -> dict[str, object]:

@@ -104,7 +104,7 @@ def _unit_means(instances: Sequence[JudgedInstance], values: ArrayLike) -> np.nd
 
 def _unit_rate(instances: Sequence[JudgedInstance], events: ArrayLike, trials: ArrayLike) -> Rate:
     """A share pooled over the instances' events and trials, clustered by unit."""
-    return clustered_rate(*_units(instances).sums(_ids(instances), events, trials))
+    return _units(instances).rate(_ids(instances), events, trials)
 
 
 def _unit_tables(instances: Sequence[JudgedInstance], tables: ArrayLike) -> np.ndarray:
@@ -250,8 +250,8 @@ def human_agreement(judged: Sequence[JudgedInstance], seed: int, epsilon: float 
         n_annotations=sum(len(labels) for _, labels in annotated),
         no_majority=len(annotated) - len(majorities),
         majority=match_rate(majorities),
-        random_annotator=clustered_rate(shares, [1] * len(shares)),
-        ceiling=clustered_rate(ceilings, [1] * len(ceilings)) if paired else None,
+        random_annotator=clustered_rate(shares, [1] * len(shares), small_sample=_units([i for i, _ in shared]).grouped),
+        ceiling=clustered_rate(ceilings, [1] * len(ceilings), small_sample=_units([i for i, _ in paired]).grouped) if paired else None,
         gap=mean_estimate(gaps, seed) if gaps else None,
         kappa=kappa_estimate(shown_tables(majorities), seed),
         alpha_humans=alpha_humans,

@@ -21,7 +21,7 @@ import numpy as np
 
 from judgeaudit.schema import CONTROL, EDIT_ON_BETTER, EDIT_ON_WORSE, PLACEBO_ON_BETTER, PLACEBO_ON_WORSE
 from judgeaudit.stats.cells import SHARED
-from judgeaudit.stats.inference import clustered_rate, mean_ci, sign_flip_p
+from judgeaudit.stats.inference import mean_ci, sign_flip_p
 from judgeaudit.stats.records import Effect, Rate
 from judgeaudit.stats.units import EACH_INSTANCE, Units
 from judgeaudit.stats.wide import Cells
@@ -57,7 +57,7 @@ def edit_findings(cells: Cells, sized_biases: list[str], alpha: float, seed: int
     edit_pull, edit_p = mean_ci(unit_edit, SWING_RANGE, seed), sign_flip_p(unit_edit, "two-sided", seed)
     with_control = both.take(both.scored(CONTROL))
     flips = with_control.flips(EDIT_ON_WORSE, CONTROL) + with_control.flips(EDIT_ON_BETTER, CONTROL)
-    fragility = clustered_rate(*units.sums(with_control.ids, flips, np.full(len(flips), 4))) if len(with_control) else None
+    fragility = units.rate(with_control.ids, flips, np.full(len(flips), 4)) if len(with_control) else None
     size = _size_pulls(cells, sized_biases, both.ids, edit)
     size_pull = size_p = None
     if size is not None:

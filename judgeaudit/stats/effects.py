@@ -41,7 +41,7 @@ from judgeaudit.schema import (
     stable_hash,
 )
 from judgeaudit.stats.cells import OUTCOME_SCORE, SCORED, SHARED
-from judgeaudit.stats.inference import benjamini_hochberg, clustered_rate, mean_ci, sign_flip_p
+from judgeaudit.stats.inference import benjamini_hochberg, mean_ci, sign_flip_p
 from judgeaudit.stats.records import (
     BiasResult,
     CategoryResult,
@@ -84,7 +84,7 @@ def _accuracy(table: InstanceTable, condition: str, units: Units) -> Rate:
 
 def _rate(units: Units, ids: np.ndarray, events: np.ndarray, trials: int) -> Rate:
     """``events`` of ``trials`` probes per instance, pooled with an interval clustered by unit."""
-    return clustered_rate(*units.sums(ids, events, np.full(len(ids), trials)))
+    return units.rate(ids, events, np.full(len(ids), trials))
 
 
 def _outcome_score(outcomes: np.ndarray) -> np.ndarray:
@@ -314,7 +314,7 @@ def position_bias(cells: Cells, spec: BiasSpec, settings: Settings, repeat: tupl
     unit_effects = units.means(by_instance.index, by_instance["effect"])
     seed = settings.seed_for(spec.name)
     effect = mean_ci(unit_effects, (-1, 1), seed)
-    flip_rate = clustered_rate(*units.sums(by_instance.index, by_instance["flips"], by_instance["pairs"]))
+    flip_rate = units.rate(by_instance.index, by_instance["flips"], by_instance["pairs"])
 
     control = cells.table(SHARED, (CONTROL,))
     control = control.take(control.scored(CONTROL))
@@ -379,7 +379,7 @@ def _position_by_category(by_instance: pd.DataFrame, categories: pd.Series, unit
     result = {}
     for category in sorted(categories.unique()):
         members = by_instance[categories == category]
-        rate = clustered_rate(*units.sums(members.index, members["flips"], members["pairs"]))
+        rate = units.rate(members.index, members["flips"], members["pairs"])
         result[str(category)] = CategoryResult(
             n=rate.n_instances, flips=int(members["flips"].sum()), flip_rate=rate.rate, flip_ci=rate.ci,
             effect=float(units.means(members.index, members["effect"]).mean()),

@@ -53,7 +53,7 @@ def _rate(instances: Sequence[JudgedInstance], value: Callable[[JudgedInstance],
     """The mean of the instances' values with its interval clustered by unit."""
     ids = [instance.instance_id for instance in instances]
     units = Units.from_tags((instance.instance_id, instance.tags) for instance in instances)
-    return clustered_rate(*units.sums(ids, [value(instance) for instance in instances], np.ones(len(ids))))
+    return units.rate(ids, [value(instance) for instance in instances], np.ones(len(ids)))
 
 
 def _by(instances: Sequence[JudgedInstance], key: str, value: Callable[[JudgedInstance], float]) -> dict[str, Rate]:

@@ -23,24 +23,33 @@ CHUNK_CELLS = 1 << 20
 """Resampling works on blocks of about this many cells (resamples x instances), so memory stays bounded."""
 
 
-def wilson_interval(successes: float, n: float, confidence: float = CONFIDENCE) -> Interval:
-    """Wilson score interval for a proportion (``n`` may be an effective, fractional size)."""
+def wilson_interval(successes: float, n: float, confidence: float = CONFIDENCE, df: float | None = None) -> Interval:
+    """Wilson score interval for a proportion (``n`` may be an effective, fractional size), with the
+    t quantile at ``df`` degrees of freedom in place of the normal one where the size is estimated from
+    few clusters."""
     if n <= 0:
         return (0.0, 1.0)
-    z = float(special.ndtri(0.5 + confidence / 2))
+    z = float(special.ndtri(0.5 + confidence / 2) if df is None else stats.t.ppf(0.5 + confidence / 2, df))
     p = float(successes) / float(n)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return (max(0.0, float(centre - half)), min(1.0, float(centre + half)))
 
 
-def clustered_rate(events: ArrayLike, trials: ArrayLike) -> Rate:
+def clustered_rate(events: ArrayLike, trials: ArrayLike, small_sample: bool = False) -> Rate:
     """A share pooled over instances, with a Wilson interval at the instances' effective sample size.
 
-    ``events[i]`` of ``trials[i]`` probes of instance i had the property. The effective size is
-    p(1-p) over the cluster-robust variance of the pooled share, kept between the number of instances
-    (probes of an instance all alike) and the number of probes (independent); when the share is 0 or 1
-    the variance says nothing and the number of instances is used.
+    ``events[i]`` of ``trials[i]`` probes of instance (or unit) i had the property. The effective size
+    is p(1-p) over the cluster-robust variance of the pooled share, kept between Kish's effective number
+    of clusters, (sum of trials)^2 / sum of squared trials (every probe of an instance alike: the number
+    of instances when all have as many probes, fewer when some have more), and the number of probes
+    (independent); when the share is 0 or 1 the variance says nothing and that lower end is used.
+
+    ``small_sample`` (prompt groups as units, of unequal sizes): the variance is CR2's, each unit's squared
+    residual over one minus its share of the trials, and the interval takes the t quantile at Bell and
+    McCaffrey's degrees of freedom (``_bell_mccaffrey_df``), so that a few large groups do not pass for
+    many units. For units of equal size CR2 equals the variance above and the degrees of freedom are the
+    number of units minus one.
     """
     e = np.asarray(events, dtype=float)
     m = np.asarray(trials, dtype=float)
@@ -51,11 +60,24 @@ def clustered_rate(events: ArrayLike, trials: ArrayLike) -> Rate:
         return Rate(None, NO_INTERVAL, 0)
     total = m.sum()
     p = e.sum() / total
-    n_eff = float(n)
+    alike = float(total**2 / (m**2).sum())
+    n_eff = alike
+    small = small_sample and n > 1
     if 0 < p < 1 and n > 1:
-        variance = n / (n - 1) * float(((e - p * m) ** 2).sum()) / total**2
-        n_eff = float(total) if variance == 0 else min(float(total), max(float(n), p * (1 - p) / variance))
-    return Rate(float(p), wilson_interval(p * n_eff, n_eff), n, n_eff)
+        squares = (e - p * m) ** 2
+        variance = float((squares / (1 - m / total)).sum() if small else n / (n - 1) * squares.sum()) / total**2
+        n_eff = float(total) if variance == 0 else min(float(total), max(alike, p * (1 - p) / variance))
+    return Rate(float(p), wilson_interval(p * n_eff, n_eff, df=_bell_mccaffrey_df(m) if small else None), n, n_eff)
+
+
+def _bell_mccaffrey_df(trials: np.ndarray) -> float:
+    """Bell and McCaffrey's (2002) degrees of freedom for CR2 of a pooled share over clusters of
+    ``trials`` probes, under working independence: (tr B)^2 / tr(B^2) for the CR2 weight matrix of the
+    mean, which in closed form is M^2 / (sum m^2 + ((sum w)^2 - sum w^2) / M^2) with w = m^2 / (1 - m / M);
+    the number of clusters minus one when they are all of one size."""
+    total = trials.sum()
+    w = trials**2 / (1 - trials / total)
+    return float(total**2 / ((trials**2).sum() + (w.sum() ** 2 - (w**2).sum()) / total**2))
 
 
 def mean_ci(values: ArrayLike, bounds: tuple[float, float], seed: int) -> Effect:

@@ -9,9 +9,10 @@ injected: longer responses may also be better, which is why the injected verbosi
 beside it. Intervals are percentile bootstraps over instances (resampling the pairs), the slope's
 p-value a permutation test of the pairing (scipy; its normal limit beyond PERMUTED_UP_TO instances).
 Where one prompt gave several pairs (``stats.units``), the bootstrap draws prompt groups, keeping each
-one's pairs together, and the slope's p-value is the Wald test with standard errors clustered by group
-(statsmodels, t with one degree of freedom fewer than the groups): reshuffling pairs across prompts
-would treat pairs that share a prompt as independent.
+one's pairs together, and the slope's p-value flips the signs of whole groups' scores (the wild cluster
+score bootstrap): reshuffling pairs across prompts would treat pairs that share a prompt as independent,
+and a Wald test with clustered standard errors rejected 6-8% of true nulls at 5% with 10-40 groups of 3
+pairs and 28% with 3 large groups among 10; this test 5.3-6.3% and 6.4% (2,000 simulated samples each).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 from scipy import special, stats
 
 from judgeaudit.schema import CONTROL, Judgment, Probe
-from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS, CONFIDENCE, PERMUTATION_RESAMPLES
+from judgeaudit.stats.inference import BOOTSTRAP_RESAMPLES, CHUNK_CELLS, CONFIDENCE, PERMUTATION_RESAMPLES, sign_flip_p
 from judgeaudit.stats.records import Interval
 from judgeaudit.stats.resampling import instance_counts
 from judgeaudit.stats.units import EACH_INSTANCE, Units
@@ -86,15 +87,14 @@ def _clustered_fits(x: np.ndarray, y: np.ndarray, unit: np.ndarray, rng: np.rand
     return np.concatenate(fits)
 
 
-def _clustered_slope_p(x: np.ndarray, y: np.ndarray, unit: np.ndarray) -> float:
-    """Two-sided p-value of the least-squares slope, standard errors clustered by unit (statsmodels)."""
-    import statsmodels.api as sm  # imported here: only grouped data needs it
-
-    if np.ptp(y) == 0:
-        return 1.0
-    fit = sm.OLS(y, sm.add_constant(x)).fit(cov_type="cluster", cov_kwds={"groups": unit}, use_t=True)
-    p = float(fit.pvalues[1])
-    return p if np.isfinite(p) else 1.0
+def _clustered_slope_p(x: np.ndarray, y: np.ndarray, unit: np.ndarray, seed: int) -> float:
+    """Two-sided p-value of the least-squares slope with the units as clusters: the wild cluster score
+    bootstrap with the null imposed (Kline & Santos 2012, as ``stats.needle`` tests its regression).
+    With no slope the fit is y's mean; each unit's score is the sum over its pairs of (x - mean x)(y -
+    mean y), and flipping the signs of whole units gives the null distribution of their total
+    (``sign_flip_p``: every pattern up to 13 units)."""
+    scores = np.bincount(unit, weights=(x - x.mean()) * (y - y.mean()))
+    return sign_flip_p(scores, "two-sided", seed) or 1.0
 
 
 def slope_p(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, batch: int) -> float:
@@ -145,7 +145,7 @@ def length_view(
         sd_length_difference_words=float(delta.std()),
         slope=slope,
         slope_ci=(float(low[0]), float(high[0])),
-        slope_p=_clustered_slope_p(x, y, unit) if units.grouped else slope_p(x, y, rng, per_chunk),
+        slope_p=_clustered_slope_p(x, y, unit, seed) if units.grouped else slope_p(x, y, rng, per_chunk),
         raw_preference=float(y.mean()),
         length_controlled_preference=intercept,
         length_controlled_ci=(float(low[1]), float(high[1])),

@@ -22,7 +22,7 @@ import pandas as pd
 
 from judgeaudit.schema import CONTROL, REPEAT
 from judgeaudit.stats.cells import SCORED, SHARED
-from judgeaudit.stats.inference import clustered_rate, mean_ci
+from judgeaudit.stats.inference import mean_ci
 from judgeaudit.stats.records import Effect, Rate
 from judgeaudit.stats.units import EACH_INSTANCE, Units
 
@@ -66,7 +66,7 @@ def position_metrics(frame: pd.DataFrame, seed: int, units: Units = EACH_INSTANC
     fairness = (kinds == "recency").astype(float) - (kinds == "primacy").astype(float)
 
     def share(kind: str) -> Rate:
-        return clustered_rate(*units.sums(ids, (kinds == kind).astype(int), [1] * len(kinds)))
+        return units.rate(ids, (kinds == kind).astype(int), [1] * len(kinds))
 
     return PositionMetrics(
         n_pairs=len(kinds),

@@ -16,7 +16,6 @@ from judgeaudit.stats.cells import SCORED, SHARED, cell_frame
 from judgeaudit.stats.edits import edit_findings
 from judgeaudit.stats.effects import Settings, content_bias, finalize, position_bias, repeat_noise
 from judgeaudit.stats.headline import headline
-from judgeaudit.stats.inference import clustered_rate
 from judgeaudit.stats.judged import InstanceLabels, JudgedInstance, judged_instances
 from judgeaudit.stats.length import length_view
 from judgeaudit.stats.position import PositionMetrics, position_metrics
@@ -94,29 +93,28 @@ def call_counts(rows: Iterable[tuple[Probe, Judgment]], answers: dict[str, Judgm
     )
 
 
-def _control_counts(frame: pd.DataFrame, units: Units, tie_gold: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Per unit (index), over its instances' scored control probes: ``right`` (the better won), ``tie``,
+def _control_counts(frame: pd.DataFrame, tie_gold: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Per instance (index), over its scored control probes: ``right`` (the better won), ``tie``,
     ``asked`` and its ``category``; instances whose gold label is a tie (``tie_gold``) are left out."""
     control = frame[(frame["bias"] == SHARED) & (frame["condition"] == CONTROL) & (frame["state"] == SCORED)]
     if tie_gold:
         control = control[~control["instance_id"].isin(tie_gold)]
-    unit = control["instance_id"].map(units.key) if units.grouped else control["instance_id"]
-    return control.assign(
-        unit=unit, right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)
-    ).groupby("unit").agg(right=("right", "sum"), tie=("tie", "sum"), asked=("right", "size"), category=("category", "first"))
+    return control.assign(right=(control["outcome"] == "better").astype(int), tie=(control["outcome"] == "tie").astype(int)).groupby(
+        "instance_id"
+    ).agg(right=("right", "sum"), tie=("tie", "sum"), asked=("right", "size"), category=("category", "first"))
 
 
 def control_accuracy(frame: pd.DataFrame, units: Units, tie_gold: frozenset[str] = frozenset()) -> ControlAccuracy:
-    """How often the better response wins the unperturbed pair, per unit over its scored orders
+    """How often the better response wins the unperturbed pair, over the scored orders, clustered by unit
     (``frame``: the run's cell frame; instances with a tie for gold left out)."""
-    counts = _control_counts(frame, units, tie_gold)
-    overall = clustered_rate(counts["right"], counts["asked"])
+    counts = _control_counts(frame, tie_gold)
+    overall = units.rate(counts.index, counts["right"], counts["asked"])
     return ControlAccuracy(
         n=overall.n_instances,
         accuracy=overall.rate,
         ci=overall.ci,
         by_category={
-            str(category): clustered_rate(group["right"], group["asked"]) for category, group in counts.groupby("category", sort=True)
+            str(category): units.rate(group.index, group["right"], group["asked"]) for category, group in counts.groupby("category", sort=True)
         },
     )
 
@@ -125,13 +123,13 @@ def validity(
     frame: pd.DataFrame, position: PositionMetrics | None, mode: str, units: Units, tie_gold: frozenset[str] = frozenset()
 ) -> Validity:
     """Accuracy and ties on the unchanged pairs (gold ties left out), position consistency, and the judge's readout."""
-    counts = _control_counts(frame, units, tie_gold)
+    counts = _control_counts(frame, tie_gold)
     scored = frame[frame["state"] == SCORED]
     soft = scored["soft"].mean() if len(scored) else 0.0
     kind = "probabilities" if Formulation(mode).kind == "pairwise" else "scores"
     return Validity(
-        accuracy=clustered_rate(counts["right"], counts["asked"]),
-        tie_rate=clustered_rate(counts["tie"], counts["asked"]),
+        accuracy=units.rate(counts.index, counts["right"], counts["asked"]),
+        tie_rate=units.rate(counts.index, counts["tie"], counts["asked"]),
         position_consistency=position.consistency if position is not None else None,
         readout="verdicts" if soft == 0 else kind if soft == 1 else "mixed",
     )

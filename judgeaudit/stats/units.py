@@ -5,13 +5,15 @@ share a prompt and a response, so they are not independent observations. Every i
 takes the group as the unit:
 - a mean of per-instance values is the mean over units of each unit's mean;
 - a pooled rate sums each unit's events and trials (the rate itself is unchanged; its interval is
-  clustered by unit);
+  clustered by unit, with CR2's small-sample correction for units of unequal size);
 - a bootstrap draws units and keeps all of each one's instances.
 Without groups every unit is one instance and nothing changes (the fast path returns its input).
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from judgeaudit.stats.records import Grouping
+from judgeaudit.stats.inference import clustered_rate
+from judgeaudit.stats.records import Grouping, Rate
 
 GROUP_TAG = "group"
 GROUP_PREFIX = "group:"
@@ -30,7 +33,8 @@ GROUP_PREFIX = "group:"
 def unit_key(instance_id: str, tags: Mapping[str, Any]) -> str:
     """The key of the unit an instance belongs to: its group's, else its own id."""
     group = tags.get(GROUP_TAG)
-    return instance_id if group is None or group == "" else f"{GROUP_PREFIX}{group}"
+    missing = group is None or group == "" or (isinstance(group, float) and math.isnan(group))
+    return instance_id if missing else f"{GROUP_PREFIX}{group}"
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,11 @@ class Units:
 
     @classmethod
     def from_tags(cls, tags: Iterable[tuple[str, Mapping[str, Any]]]) -> Units:
-        """The units of (instance id, tags) pairs; instances without a group tag are their own unit."""
-        return cls({instance_id: key for instance_id, each in tags if (key := unit_key(instance_id, each)) != instance_id})
+        """The units of (instance id, tags) pairs; an instance without a group tag, or alone in its group,
+        is its own unit (so that data whose groups all hold one pair is treated as ungrouped)."""
+        keys = {instance_id: unit_key(instance_id, each) for instance_id, each in tags}
+        sizes = Counter(keys.values())
+        return cls({instance_id: key for instance_id, key in keys.items() if key != instance_id and sizes[key] > 1})
 
     @property
     def grouped(self) -> bool:
@@ -76,6 +83,12 @@ class Units:
     def count(self, ids: Iterable[str]) -> int:
         """How many units the ids belong to."""
         return len(self.codes(ids)[1]) if self.grouped else len(list(ids))
+
+    def rate(self, ids: Iterable[str], events: ArrayLike, trials: ArrayLike) -> Rate:
+        """A share pooled over the instances ``ids`` (``events`` of ``trials`` each), its interval clustered
+        by unit (CR2 with small-sample degrees of freedom where units are prompt groups)."""
+        unit_events, unit_trials = self.sums(ids, events, trials)
+        return clustered_rate(unit_events, unit_trials, small_sample=self.grouped)
 
     def means(self, ids: Iterable[str], values: ArrayLike) -> np.ndarray:
         """Per unit (in order of first appearance), the mean of its instances' ``values``."""

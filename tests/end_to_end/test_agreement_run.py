@@ -9,9 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from tests.cli import finish, judgeaudit, run_python_judges
+from tests.cli import error_lines, finish, judgeaudit, run_python_judges
 
 FIXTURE = Path(__file__).parent.parent / "data" / "human_judgments" / "alpaca_farm_crossannotations.json"
 FIELDS = ("--field", "prompt=instruction", "--field", "chosen=output_1", "--field", "rejected=output_2",
@@ -122,3 +123,19 @@ def test_rewardbench2_pairs_count_once_per_prompt_through_the_command(tmp_path: 
                                            "--mode", "pairwise", "--bias", "authority", "--out", str(tmp_path / "plan")))
     assert code == 0, err
     assert f"this dataset: {len(records)} prompt groups" in " ".join(printed.split())
+    code, printed, err = finish(judgeaudit("export", str(run), "--format", "csv", "--out", str(tmp_path / "export")))
+    assert code == 0, err
+    judgments = pd.read_csv(tmp_path / "export" / "judgments.csv")
+    effects = pd.read_csv(tmp_path / "export" / "instance_effects.csv")
+    assert set(effects["instance_id"]) <= set(judgments["unit"]) and judgments.groupby("unit")["instance_id"].nunique().max() > 1
+
+    older = json.loads((run / "summary.json").read_text()) | {"schema_version": 7, "grouping": None}
+    (run / "summary.json").write_text(json.dumps(older))
+    for command in (("certify", str(run)), ("compare", str(run), str(run))):
+        code, _, err = finish(judgeaudit(*command))
+        assert code != 0 and error_lines(err) == [f"error: {run}: its summary (schema 7) counts each pair of a prompt as independent; "
+                                                  f"rebuild it with `judgeaudit report {run}` to count prompt groups"], (command, err)
+    code, _, err = finish(judgeaudit("report", str(run)))
+    assert code == 0 and json.loads((run / "summary.json").read_text())["grouping"] == summary["grouping"], err
+    code, _, err = finish(judgeaudit("certify", str(run)))
+    assert "error" not in err
