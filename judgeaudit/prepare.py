@@ -24,6 +24,7 @@ from judgeaudit.formulations import Formulation, default_mode
 from judgeaudit.judges import DEFAULT_JUDGE, Judge, resolve_judge
 from judgeaudit.prompts.custom import load_prompt
 from judgeaudit.schema import Instance, JudgeRequest, Judgment, Probe, stable_hash
+from judgeaudit.stats.units import unit_key
 
 # Version of the probe design (conditions, placement, repeat): a change here changes what is asked.
 DESIGN_VERSION = 2
@@ -75,7 +76,7 @@ def take_across_categories(instances: list[Instance], limit: int) -> list[Instan
     taken together, so the last group taken may run past ``limit``; instances without a group are their own."""
     groups: dict[str, list[Instance]] = {}
     for instance in instances:
-        groups.setdefault(str(instance.metadata.get("group", "\x00" + instance.id)), []).append(instance)
+        groups.setdefault(unit_key(instance.id, instance.metadata), []).append(instance)
     by_category: dict[str, list[list[Instance]]] = {}
     for members in groups.values():
         by_category.setdefault(members[0].category, []).append(members)
