@@ -112,6 +112,7 @@ def test_rewardbench2_pairs_count_once_per_prompt_through_the_command(tmp_path: 
     for bias in summary["biases"].values():
         assert bias["n_instances"] <= len(records) and set(bias["instance_effects"]) <= {f"group:{r['id']}" for r in records}
     assert summary["position"]["consistency"]["n_instances"] == len(records) and summary["position"]["n_pairs"] == pairs
+    assert summary["validity"]["accuracy"] == summary["agreement"]["gold"]["accuracy"]  # one figure, by two paths
     assert f"Units: {pairs} instances in {len(records)} units" in " ".join(terminal.split())
     assert 'id="units"' in (run / "report.html").read_text()
     assert "Several pairs share a prompt" in (run / "report.md").read_text()
