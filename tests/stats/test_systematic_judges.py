@@ -14,6 +14,8 @@ from judgeaudit.certification.decide import decide
 from judgeaudit.certification.policy import load_policy
 from judgeaudit.schema import Judgment
 from judgeaudit.stats import Settings, summarize_biases
+from judgeaudit.stats.judged import InstanceLabels
+from judgeaudit.stats.units import Units
 from tests import simulation
 
 AUDITS = 40
@@ -21,28 +23,41 @@ TEXT_ADDING = ("authority", "sycophancy", "distraction", "self_reflection", "sen
 SYSTEMATIC = [load_registry()[name] for name in ("verbosity", "markdown", "gender", "bandwagon", *TEXT_ADDING)]
 PROBES = build_probes(simulation.instances(60), SYSTEMATIC, seed=0)
 POLICY = load_policy()
+GROUPED = {"pairs": False, "prompts of 3 pairs": True}
+"""Every systematic judge also with its instances in prompt groups of three (``stats.units``)."""
 
 
-def _flag_rates(judge, seed: int) -> dict[str, float]:
+def _tags(n: int, grouped: bool) -> dict[str, dict[str, str]]:
+    return {f"sim-{i:03d}": {"group": simulation.group_of(f"sim-{i:03d}", 3)} if grouped else {} for i in range(n)}
+
+
+def _labels(n: int, grouped: bool) -> dict[str, InstanceLabels]:
+    return {key: InstanceLabels("chosen", "chosen/rejected", tags=tags) for key, tags in _tags(n, grouped).items()}
+
+
+def _flag_rates(judge, seed: int, grouped: bool = False) -> dict[str, float]:
     rng, flagged = np.random.default_rng(seed), dict.fromkeys((s.name for s in SYSTEMATIC), 0)
+    units = Units.from_tags(_tags(60, grouped).items())
     for audit in range(AUDITS):
-        results = summarize_biases(SYSTEMATIC, list(zip(PROBES, judge(PROBES, rng), strict=True)), Settings(seed=audit))
+        results = summarize_biases(SYSTEMATIC, list(zip(PROBES, judge(PROBES, rng), strict=True)), Settings(seed=audit, units=units))
         for name, result in results.items():
             flagged[name] += result.flagged
     return {name: n / AUDITS for name, n in flagged.items()}
 
 
 @pytest.mark.slow
-def test_an_edit_averse_judge_is_biased_on_no_cue() -> None:
+@pytest.mark.parametrize("grouped", GROUPED.values(), ids=GROUPED)
+def test_an_edit_averse_judge_is_biased_on_no_cue(grouped: bool) -> None:
     # It penalizes whichever response differs from the original, the placebo included: every total pull
     # is about -0.5, and the placebo's is the same, so the cue itself does nothing.
-    rates = _flag_rates(simulation.edit_averse(0.25), seed=21)
+    rates = _flag_rates(simulation.edit_averse(0.25), seed=21, grouped=grouped)
     assert all(rate <= 0.10 for rate in rates.values()), rates
 
 
 @pytest.mark.slow
-def test_a_length_loving_judge_is_biased_on_verbosity_alone() -> None:
-    rates = _flag_rates(simulation.length_loving(0.35), seed=22)
+@pytest.mark.parametrize("grouped", GROUPED.values(), ids=GROUPED)
+def test_a_length_loving_judge_is_biased_on_verbosity_alone(grouped: bool) -> None:
+    rates = _flag_rates(simulation.length_loving(0.35), seed=22, grouped=grouped)
     assert rates["verbosity"] >= 0.9, rates
     assert all(rate <= 0.10 for name, rate in rates.items() if name != "verbosity"), rates
 
@@ -63,25 +78,28 @@ def test_systematic_pulls_are_described_once_at_the_judge_level() -> None:
     assert loving["biases"]["verbosity"]["placebo_kind"] == "size-free edit"
 
 
+@pytest.mark.parametrize("grouped", GROUPED.values(), ids=GROUPED)
 @pytest.mark.parametrize(
     "judge", [simulation.tie_always(), simulation.always_a(), simulation.random_verdicts()], ids=["tie-always", "always-A", "random"]
 )
-def test_a_content_blind_judge_never_passes(judge) -> None:
+def test_a_content_blind_judge_never_passes(judge, grouped: bool) -> None:
     probes, rng = simulation.probes_for(130), np.random.default_rng(7)
     for audit in range(8):
-        summary = simulation.summary_of(list(zip(probes, judge(probes, rng), strict=True)), audit)
+        summary = simulation.summary_of(list(zip(probes, judge(probes, rng), strict=True)), audit, labels=_labels(130, grouped))
+        assert (summary["grouping"] is not None) == grouped
         decisions = decide(summary, POLICY, {}, seed=0)
         assert decisions.overall != "PASS"
         assert decisions.validity["accuracy"].decision == "FAIL"
 
 
-def test_reward_model_decisions_do_not_depend_on_the_units_of_its_scores() -> None:
+@pytest.mark.parametrize("grouped", GROUPED.values(), ids=GROUPED)
+def test_reward_model_decisions_do_not_depend_on_the_units_of_its_scores(grouped: bool) -> None:
     probes = simulation.probes_for(60)
     for audit in range(6):
         decided, soft = [], []
         for scale in (1.0, 0.05, 20.0):
             answers = simulation.reward_model(pull=0.4, scale=scale)(probes, np.random.default_rng(audit))
-            summary = simulation.summary_of(list(zip(probes, answers, strict=True)), audit, mode="reward")
+            summary = simulation.summary_of(list(zip(probes, answers, strict=True)), audit, mode="reward", labels=_labels(60, grouped))
             decisions = decide(summary, POLICY, {}, seed=0)
             decided.append((decisions.overall, {n: d.decision for n, d in decisions.biases.items()}, {n: b["effect"] for n, b in summary["biases"].items()}))
             soft.append(summary["biases"]["authority"]["soft_effect"]["mean"])
