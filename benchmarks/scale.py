@@ -34,8 +34,9 @@ from pathlib import Path
 from judgeaudit.biases import build_probes, load_registry
 from judgeaudit.biases.spec import BiasSpec
 from judgeaudit.config import RunConfig
-from judgeaudit.runs import JUDGMENTS, MANIFEST, spec_record, write_json, write_judgments
+from judgeaudit.runs import JUDGMENTS, LABELS, MANIFEST, spec_record, write_json, write_judgments, write_labels
 from judgeaudit.schema import CUE_ON_BETTER, CUE_ON_WORSE, Instance, Judgment, Probe
+from judgeaudit.stats.judged import InstanceLabels
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,8 +137,9 @@ def _legacy_record(probe: Probe, judgment: Judgment, key: str) -> dict:
     return asdict(probe) | {"request_keys": [key]} | judgment.to_dict()
 
 
-def build_run(run_dir: Path, judgments: int, biases: str) -> dict[str, float]:
-    """Write the run folder; the figures of the writing."""
+def build_run(run_dir: Path, judgments: int, biases: str, group_size: int = 1) -> dict[str, float]:
+    """Write the run folder; the figures of the writing. ``group_size`` > 1: consecutive instances share a
+    prompt group (a ``group`` tag in labels.jsonl), as RewardBench 2's pairs do."""
     specs = benchmark_specs(biases)
     per_instance = len(build_probes(synthetic_instances(5), specs, seed=0)) / 5
     instances = synthetic_instances(max(1, round(judgments / per_instance)))
@@ -146,6 +148,9 @@ def build_run(run_dir: Path, judgments: int, biases: str) -> dict[str, float]:
     built = time.perf_counter() - started
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / MANIFEST, manifest(run_dir.name, specs, len(instances), len(probes)))
+    if group_size > 1:
+        tags = {i.id: {"group": f"g{n // group_size}"} for n, i in enumerate(instances)}
+        write_labels(run_dir / LABELS, {key: InstanceLabels("chosen", "chosen/rejected", tags=tag) for key, tag in tags.items()})
 
     def rows() -> Iterator[tuple[Probe, Judgment]]:
         return ((probe, fake_judgment(probe)) for probe in probes)
@@ -233,6 +238,7 @@ def main() -> None:
     parser.add_argument("--biases", default="all", help="position and 'all' template biases, or the first N of them")
     parser.add_argument("--keep", type=Path, help="write the run folder here (default: a temporary folder)")
     parser.add_argument("--run", action="store_true", help="time a whole judgeaudit run of about --judgments requests")
+    parser.add_argument("--group-size", type=int, default=1, help="instances per prompt group (the statistics' unit)")
     args = parser.parse_args()
     if args.run:
         with tempfile.TemporaryDirectory() as scratch:
@@ -244,7 +250,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as scratch:
         run_dir = args.keep or Path(scratch) / "fake-scale__benchmark"
-        figures = build_run(run_dir, args.judgments, args.biases) | time_rebuild(run_dir)
+        figures = build_run(run_dir, args.judgments, args.biases, args.group_size) | time_rebuild(run_dir)
         html = (run_dir / "report.html").stat().st_size
     mib = 1024 * 1024
     print(f"{figures['judgments']:,} judgments: {figures['instances']:,} instances x {figures['biases']} biases")
