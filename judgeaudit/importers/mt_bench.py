@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from judgeaudit.datasets.files import read_rows
-from judgeaudit.datasets.presets.mt_bench_human import _category
+from judgeaudit.datasets.presets.mt_bench_human import category_of
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.importers.records import (
     FAILED,
@@ -98,7 +98,7 @@ def read(path: Path, answers: Path | None = None, questions: Path | None = None,
         instance_id = f"{question}-{model_1}-{model_2}-t{turn}"
         if instance_id in instances:
             raise located(path, line_no, f"a second judgment of question {question}, {model_1} vs {model_2}, turn {turn}")
-        category = asked[question]["category"] or _category(question)
+        category = asked[question]["category"] or category_of(question)
         reference = _reference(refs.get(question), turn) if "math" in prompt_name else None
         instance, first_is_chosen = pair_instance(
             instance_id, prompt, first, second, None, str(category), reference,

@@ -25,7 +25,8 @@ MT_BENCH_CATEGORIES = (
 """MT-Bench's eight categories, ten questions each, by their first question id."""
 
 
-def _category(question_id: int) -> str:
+def category_of(question_id: int) -> str:
+    """MT-Bench's category of a question, by its id (ten questions per category)."""
     named = [name for first, name in MT_BENCH_CATEGORIES if first <= question_id < first + 10]
     return named[0] if named else "uncategorized"
 
@@ -56,7 +57,7 @@ def mt_bench_human(path: Path) -> list[Instance]:
         if draft is None:
             texts = {"prompt": prompt, "chosen": response_a, "rejected": response_b}
             draft = InstanceDraft(
-                line_no, f"{question}-{key[1][0]}-{key[1][1]}-t{turn}", texts, _category(question), None,
+                line_no, f"{question}-{key[1][0]}-{key[1][1]}-t{turn}", texts, category_of(question), None,
                 {"question_id": question, "turn": turn, "models": [model_a, model_b]}, None,
             )
             drafts[key] = draft  # type: ignore[index]
