@@ -17,6 +17,7 @@ from judgeaudit.datasets.files import read_rows
 from judgeaudit.errors import JudgeAuditError, located
 from judgeaudit.importers.records import (
     FAILED,
+    UNREADABLE,
     ImportedLog,
     ReplayRecord,
     limits,
@@ -66,6 +67,9 @@ def read(path: Path) -> ImportedLog:
     if any("scores" in r.extra for r in records):
         cannot.append("reward-model scores are kept in verdicts.jsonl ('scores', A's and B's as shown) but the audit reads the decisions")
     notes = [f"{skipped} pairs left out: an empty or identical response cannot be a dataset instance"] if skipped else []
+    unread = [str(r.extra["decision"]) for r in records if r.verdict == UNREADABLE]
+    if unread:
+        notes.append(f"{len(unread)} games with a decision that is not A>B, B>A or A=B (e.g. {unread[0]!r}) replay as unparseable answers")
     return ImportedLog("judgebench", path, ", ".join(sorted(judges)), list(instances.values()), records, cannot, notes)
 
 
@@ -90,6 +94,6 @@ def _record(path: Path, line_no: int, pair_id: str, order: Any, game: int, judge
     if decision is None:
         return ReplayRecord(pair_id, order, FAILED, source=source, extra=extra)
     verdict = DECISIONS.get(str(decision).strip())
-    if verdict is None:
-        raise located(path, line_no, f"game {game}: decision {decision!r} is not A>B, B>A or A=B")
+    if verdict is None:  # JudgeBench's own metric counts such a game neither right nor wrong
+        return ReplayRecord(pair_id, order, UNREADABLE, source=source, extra=extra | {"decision": decision})
     return ReplayRecord(pair_id, order, verdict, source=source, extra=extra)

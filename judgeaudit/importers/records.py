@@ -12,6 +12,8 @@ from judgeaudit.schema import Instance, Order
 
 FAILED = "(no verdict: the judge call failed)"
 """A recorded failure: written as the replay record's ``error``, which replay reads as a failed call."""
+UNREADABLE = "unparseable"
+"""A recorded answer the tool itself could not read as a verdict: replayed as an unparseable answer."""
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class ReplayRecord:
     order: Order
     """``chosen_first``: the instance's chosen response was shown as A."""
     verdict: str
-    """``A`` / ``B`` / ``tie`` (the position shown), or ``FAILED``."""
+    """``A`` / ``B`` / ``tie`` (the position shown), ``UNREADABLE`` or ``FAILED``."""
     p_a: float | None = None
     condition: str = "control"
     replicate: int = 0

@@ -6,8 +6,8 @@ record per judged probe:
 - ``instance_id`` (or ``id``): the instance, as in the dataset;
 - the order shown: ``order`` (``chosen_first`` / ``chosen_second``), or ``first`` (``chosen`` /
   ``rejected``: which response was shown first), or ``chosen_position`` (``A`` / ``B``);
-- the verdict: ``verdict`` (``A`` / ``B`` / ``tie``, or the judge's raw text, read by
-  ``parse_verdict``), or ``winner`` (``chosen`` / ``rejected`` / ``tie``); optionally ``p_a``; or,
+- the verdict: ``verdict`` (``A`` / ``B`` / ``tie``, ``unparseable`` for an answer the recording tool
+  could not read, or the judge's raw text, read by ``parse_verdict``), or ``winner`` (``chosen`` / ``rejected`` / ``tie``); optionally ``p_a``; or,
   for a call that failed (no answer to read), ``error`` with what went wrong;
 - optionally which probe: ``bias`` and ``condition`` (``control`` by default; ``repeat``,
   ``edit_on_worse``, ``edit_on_better`` (shared: no bias), ``cue_on_worse``, ``cue_on_better``,
@@ -135,7 +135,7 @@ def _verdict(path: Path, line_no: int, verdict: Any, winner: Any, chosen_label: 
         return mapped
     if verdict is None:
         raise located(path, line_no, "missing field 'verdict' (or 'winner', or 'error' for a failed call)")
-    return parse_verdict(str(verdict))
+    return "unparseable" if verdict == "unparseable" else parse_verdict(str(verdict))
 
 
 def from_spec(path: str, options: JudgeOptions) -> ReplayJudge:

@@ -285,8 +285,14 @@ def test_every_fixture_matches_only_its_own_layout() -> None:
 def test_my_layouts_do_not_fire_on_other_fixtures_or_plain_files(tmp_path: Path) -> None:
     mine = {path for paths in FIXTURES.values() for path in paths}
     # JudgeBench's own output files carry its pair records (and the judgments): reading them as its layout is right.
+    # Real published files (tests/data/real_layouts): JudgeBench's and LLMBar's own are their layouts too.
     outputs = BENCHMARKS.parent / "logs" / "judgebench"
-    others = [p for p in (BENCHMARKS.parent).rglob("*") if p.suffix in (".json", ".jsonl") and p not in mine and outputs not in p.parents]
+    real = BENCHMARKS.parent / "real_layouts"
+    theirs = [real / "llmbar", *real.glob("judgebench_*")]
+    others = [
+        p for p in (BENCHMARKS.parent).rglob("*")
+        if p.suffix in (".json", ".jsonl") and p not in mine and outputs not in p.parents and not any(t == p or t in p.parents for t in theirs)
+    ]
     checked = 0
     for path in others:
         try:

@@ -140,10 +140,11 @@ def test_import_errors_are_one_line(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "give --answers and --questions" in missing.output
     bad = tmp_path / "bad.jsonl"
     rows = [json.loads(line) for line in (LOGS / "judgebench" / "arena_hard.jsonl").read_text().splitlines()]
-    rows[1]["judgments"][0]["decision"] = "A>C"
+    rows[1]["judgments"][0] = {"judgment": {}}
     bad.write_text("\n".join(json.dumps(r) for r in rows))
     result = runner.invoke(_app(), ["import", "judgebench", str(bad), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2 and f"{bad}:2: game 1: decision 'A>C'" in result.output and len(result.output.strip().splitlines()) == 1
+    assert result.exit_code == 2 and f"{bad}:2: game 1: expected an object with 'decision'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
     stray = runner.invoke(_app(), ["import", "judgebench", str(bad), "--answers", str(tmp_path)])
     assert stray.exit_code == 2 and "--answers do not apply to judgebench logs" in stray.output
     unknown = runner.invoke(_app(), ["import", "arena", str(bad)])
@@ -175,3 +176,23 @@ def test_a_gold_label_on_a_later_judgment_of_a_pair_orients_it() -> None:
     assert [(r.order, r.verdict) for r in records] == [("chosen_second", "B"), ("chosen_first", "A")]
     with pytest.raises(JudgeAuditError, match="disagrees with another judgment"):
         gather(Path("log"), [*judgments, ShownJudgment("s3", "P", "x", "y", "A", "A")])
+
+
+def test_a_judgebench_decision_outside_its_forms_replays_as_unparseable_not_as_a_verdict(tmp_path: Path) -> None:
+    """ArenaHard's parser stores whatever stood in [[...]] (e.g. 'A<B', 'A>C'); JudgeBench's metric counts
+    such a game neither right nor wrong. The import goes on, says so, and replay counts it unparseable
+    rather than guessing a verdict from it."""
+    rows = [json.loads(line) for line in (LOGS / "judgebench" / "arena_hard.jsonl").read_text().splitlines()]
+    rows[1]["judgments"][0]["decision"] = "A>C"
+    rows[1]["judgments"][1]["decision"] = "A<B"
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text("\n".join(json.dumps(r) for r in rows))
+    result = CliRunner().invoke(_app(), ["import", "judgebench", str(odd), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "2 games with a decision that is not A>B, B>A or A=B (e.g. 'A>C') replay as unparseable answers" in " ".join(result.output.split())
+    recorded = [json.loads(line) for line in (tmp_path / "o" / "verdicts.jsonl").read_text().splitlines()]
+    assert [r["decision"] for r in recorded if "decision" in r] == ["A>C", "A<B"]
+    code, _, err = finish(judgeaudit("run", "--judge", f"replay:{tmp_path / 'o' / 'verdicts.jsonl'}", "--dataset", str(tmp_path / "o" / "dataset.jsonl"),
+                                     "--mode", "pairwise", "--bias", "position", "--max-failed", "1", "--out", str(tmp_path / "runs"), "--no-cache"))
+    assert code == 0, err
+    assert json.loads((only_run_dir(tmp_path / "runs") / "summary.json").read_text())["calls"]["unparseable"] == 2
