@@ -18,7 +18,7 @@ from scipy import stats
 from judgeaudit.certification.decision import BiasDecision
 from judgeaudit.certification.policy import ValidityLimits
 from judgeaudit.stats.agreement import alt_test_from_differences, kappa_bounds, mean_bounds
-from judgeaudit.stats.alt_test import one_sided_p
+from judgeaudit.stats.alt_test import one_sided_p, tested_values
 from judgeaudit.stats.calibration import ece_bounds
 
 NOT_ASSESSABLE = "not assessable: "
@@ -128,10 +128,11 @@ def _alt_test(epsilon: float, agreement: dict[str, Any], confidence: float, seed
         missing = "no human annotations" if humans is None else "no annotator shares enough instances with another to be tested"
         return _not_assessable("alt_test_epsilon", epsilon, _why_missing(agreement, "human" if humans is None else "alt-test", missing))
     q = 1.0 - confidence
-    test = alt_test_from_differences(differences, epsilon=epsilon, q=q)
+    units = agreement["evidence"].get("alt_test_units") or {}
+    test = alt_test_from_differences(differences, units=units, epsilon=epsilon, q=q)
     if test.passed is None:
         return _not_assessable("alt_test_epsilon", epsilon, test.reason)
-    worse = _shown_worse(differences, [a.annotator for a in test.annotators], epsilon, q)
+    worse = _shown_worse(differences, units, [a.annotator for a in test.annotators], epsilon, q)
     tested = len(test.annotators)
     evidence = {"epsilon": epsilon, "q": q, "annotators": tested, "won": sum(a.won for a in test.annotators), "shown_worse": len(worse),
                 "winning_rate": test.winning_rate, "advantage_probability": test.advantage_probability, "n_instances": humans["n_instances"]}
@@ -143,10 +144,10 @@ def _alt_test(epsilon: float, agreement: dict[str, Any], confidence: float, seed
     return BiasDecision("INCONCLUSIVE", [f"{said}: not yet shown to replace an annotator; more instances would decide"], {"alt_test_epsilon": epsilon}, evidence)
 
 
-def _shown_worse(differences: dict[str, list[int]], tested: list[str], epsilon: float, q: float) -> list[str]:
+def _shown_worse(differences: dict[str, list[int]], units: dict[str, list[int]], tested: list[str], epsilon: float, q: float) -> list[str]:
     """The tested annotators shown to beat the judge by more than ε (mean W_h - W_f > ε: the Alt-Test's
-    own one-sided test turned round), Benjamini-Yekutieli at ``q``."""
-    p_values = [one_sided_p([-d for d in differences[name]], -epsilon)[1] for name in tested]
+    own one-sided test turned round, over the annotator's units), Benjamini-Yekutieli at ``q``."""
+    p_values = [one_sided_p((-tested_values(differences[name], units.get(name))).tolist(), -epsilon)[1] for name in tested]
     adjusted = stats.false_discovery_control(p_values, method="by") if p_values else []
     return [name for name, p in zip(tested, adjusted, strict=True) if p <= q]
 

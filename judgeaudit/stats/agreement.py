@@ -357,12 +357,14 @@ def agreement(
     gold = gold_agreement(judged, seed)
     humans = human_agreement(judged, seed, alt_epsilon)
     found = disagreements(judged)
+    differences, units = alt_test_differences(judged)
     evidence = AgreementEvidence(
         gold_confusions=shown_tables(_gold_pairs(judged)),
         majority_confusions=shown_tables(_majority_pairs(judged)),
         gap=gap_values(judged),
         calibration=[list(point) for point in calibration_points],
-        alt_test=alt_test_differences(judged),
+        alt_test=differences,
+        alt_test_units=units,
     )
     return Agreement(
         gold=gold,

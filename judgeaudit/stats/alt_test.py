@@ -6,7 +6,9 @@ S_h is the share of the other annotators that agree with j and S_f the share the
 W_f = 1[S_f >= S_h], W_h = 1[S_h >= S_f]. The test of j rejects "mean(W_h - W_f) >= epsilon" (the judge is
 worse than j by at least the cost-benefit margin epsilon); the Benjamini-Yekutieli procedure at q controls
 the false discoveries over the annotators, and the judge passes when it wins against at least half.
-On grouped data (several instances per prompt, ``stats.units``) it is computed as published, per instance.
+On grouped data (several instances per prompt, ``stats.units``) each annotator's test runs over its
+prompt groups, on each group's mean W_h - W_f, and needs as many groups as the paper asks instances;
+rho_f and rho_h stay shares of instances. Without groups it is the paper's procedure exactly.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from scipy import stats
 from judgeaudit.schema import Label
 from judgeaudit.stats.judged import JudgedInstance
 from judgeaudit.stats.records import AltTest, AnnotatorTest
+from judgeaudit.stats.units import Units
 
 ALT_EPSILON = 0.2
 """The paper's margin for expert annotators (0.15 skilled, 0.1 crowd workers)."""
@@ -36,15 +39,19 @@ def votes(instance: JudgedInstance) -> list[tuple[str, Label]]:
     return [(a.annotator, label) for a in instance.annotations if (label := a.preference) is not None]
 
 
-def alt_test_differences(judged: Sequence[JudgedInstance]) -> dict[str, list[int]]:
-    """Per annotator (every one with an annotation, in name order), W_h - W_f on each of its instances
-    that has another annotation and a scored verdict, in id order.
+def alt_test_differences(judged: Sequence[JudgedInstance]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Per annotator (every one with an annotation, in a reader's order), W_h - W_f on each of its
+    instances that has another annotation and a scored verdict, in id order; and, where instances form
+    prompt groups, per annotator the unit of each difference (numbered in order of appearance; empty
+    without groups).
 
     The judge answers twice (one verdict per order), so S_f is the mean over its scored orders of the
     share of the other annotators its verdict matches; the comparison is made on integer counts, so
     equal shares compare equal.
     """
     differences: dict[str, list[int]] = {}
+    keys: dict[str, list[str]] = {}
+    units = Units.from_tags((instance.instance_id, instance.tags) for instance in judged)
     for instance in judged:
         labels = votes(instance)
         verdicts = [v for v in instance.verdicts if v is not None]
@@ -56,10 +63,22 @@ def alt_test_differences(judged: Sequence[JudgedInstance]) -> dict[str, list[int
             human = others.count(label) * len(verdicts)
             judge = sum(others.count(verdict) for verdict in verdicts)
             kept.append(int(human >= judge) - int(judge >= human))
-    return dict(sorted(differences.items(), key=lambda item: _in_order(item[0])))
+            keys.setdefault(annotator, []).append(units.key(instance.instance_id))
+    ordered = dict(sorted(differences.items(), key=lambda item: _in_order(item[0])))
+    unit_of = {name: units.codes(keys.get(name, []))[0].tolist() for name in ordered} if units.grouped else {}
+    return ordered, unit_of
 
 
-def one_sided_p(differences: Sequence[int], epsilon: float) -> tuple[str, float]:
+def tested_values(differences: Sequence[int], units: Sequence[int] | None) -> np.ndarray:
+    """What an annotator's test runs over: its differences, or their means per unit (``units``)."""
+    d = np.asarray(differences, dtype=float)
+    if not units:
+        return d
+    codes = np.asarray(units)
+    return np.bincount(codes, weights=d) / np.bincount(codes)
+
+
+def one_sided_p(differences: Sequence[float], epsilon: float) -> tuple[str, float]:
     """The test of "mean >= epsilon" against "less" on one annotator's W_h - W_f, and its p-value.
 
     When every difference is the same value c the t-test is undefined; the p-value is then exact
@@ -75,18 +94,22 @@ def one_sided_p(differences: Sequence[int], epsilon: float) -> tuple[str, float]
     return test, float(stats.wilcoxon(d - epsilon, alternative="less").pvalue)
 
 
-def alt_test_from_differences(differences: Mapping[str, Sequence[int]], *, epsilon: float = ALT_EPSILON, q: float = ALT_Q) -> AltTest:
-    """The Alt-Test from each annotator's W_h - W_f (``AgreementEvidence.alt_test``), at any epsilon and q.
+def alt_test_from_differences(
+    differences: Mapping[str, Sequence[int]], *, units: Mapping[str, Sequence[int]] | None = None, epsilon: float = ALT_EPSILON, q: float = ALT_Q
+) -> AltTest:
+    """The Alt-Test from each annotator's W_h - W_f (``AgreementEvidence.alt_test``), at any epsilon and q;
+    with ``units`` (``AgreementEvidence.alt_test_units``) each test runs over the annotator's units.
 
     rho_f and rho_h follow from the differences (W_f = 1 exactly when d <= 0, W_h when d >= 0).
-    Annotators with fewer than WILCOXON_FROM instances are skipped; with fewer than two tested the
-    test is not assessable (``passed`` None).
+    Annotators with fewer than WILCOXON_FROM instances (units) are skipped; with fewer than two tested
+    the test is not assessable (``passed`` None).
     """
     if not 0 <= epsilon < 1:
         raise ValueError(f"epsilon must lie in [0, 1), not {epsilon}")
-    tested = {name: np.asarray(d) for name, d in differences.items() if len(d) >= WILCOXON_FROM}
-    skipped = {name: len(d) for name, d in differences.items() if len(d) < WILCOXON_FROM}
-    tests = {name: one_sided_p(d.tolist(), epsilon) for name, d in tested.items()}
+    values = {name: tested_values(d, (units or {}).get(name)) for name, d in differences.items()}
+    tested = {name: np.asarray(d) for name, d in differences.items() if len(values[name]) >= WILCOXON_FROM}
+    skipped = {name: len(values[name]) for name in differences if name not in tested}
+    tests = {name: one_sided_p(values[name].tolist(), epsilon) for name in tested}
     adjusted = stats.false_discovery_control([p for _, p in tests.values()], method="by") if tests else []
     annotators = [
         AnnotatorTest(name, len(d), float(np.mean(d <= 0)), float(np.mean(d >= 0)), tests[name][0], tests[name][1], bool(q_value <= q))
@@ -104,7 +127,8 @@ def alt_test_from_differences(differences: Mapping[str, Sequence[int]], *, epsil
 
 def alt_test(judged: Sequence[JudgedInstance], epsilon: float = ALT_EPSILON, q: float = ALT_Q) -> AltTest:
     """The Alt-Test of the judge against the annotators of ``judged``."""
-    return alt_test_from_differences(alt_test_differences(judged), epsilon=epsilon, q=q)
+    differences, units = alt_test_differences(judged)
+    return alt_test_from_differences(differences, units=units, epsilon=epsilon, q=q)
 
 
 def _in_order(annotator: str) -> tuple[int, int, str]:

@@ -411,8 +411,10 @@ class AgreementEvidence:
     """Per scored probe with a probability: [unit position, P(A), cross-fitted recalibrated P(A), 1 if A is right else 0]."""
     alt_test: dict[str, list[int]] = field(default_factory=dict)
     """Per annotator (every one, so that recomputing skips the same ones): per instance it shares with another
-    annotator, W_h - W_f (-1, 0 or 1), instances and not prompt groups, as the Alt-Test is published;
-    ``stats.agreement.alt_test_from_differences`` recomputes the test."""
+    annotator, W_h - W_f (-1, 0 or 1); ``stats.agreement.alt_test_from_differences`` recomputes the test."""
+    alt_test_units: dict[str, list[int]] = field(default_factory=dict)
+    """Per annotator, where instances form prompt groups, the unit of each of its ``alt_test`` entries
+    (empty without groups): the test then runs over units (``stats.alt_test.tested_values``)."""
 
 
 @dataclass(frozen=True)

@@ -355,7 +355,7 @@ def test_alt_test_with_fewer_instances_uses_wilcoxon_and_skips_the_smallest() ->
     result = alt_test(judged)
     assert [(a.annotator, a.n_instances, a.test) for a in result.annotators] == [("h0", 21, "Wilcoxon signed-rank"), ("h1", 20, "Wilcoxon signed-rank"), ("h2", 20, "Wilcoxon signed-rank")]
     assert result.skipped == {"h9": 1}
-    d = np.array(alt_test_differences(judged)["h1"])
+    d = np.array(alt_test_differences(judged)[0]["h1"])
     assert np.ptp(d) > 0
     assert result.annotators[1].p_value == pytest.approx(stats.wilcoxon(d - 0.2, alternative="less").pvalue)
 
@@ -363,12 +363,12 @@ def test_alt_test_with_fewer_instances_uses_wilcoxon_and_skips_the_smallest() ->
 def test_the_judges_share_is_its_mean_over_orders() -> None:
     # Two others say chosen; the held-out annotator says chosen (S_h = 1); the judge says chosen then tie (S_f = 0.5).
     votes = (Annotation("h0", "chosen"), Annotation("h1", "chosen"), Annotation("h2", "chosen"))
-    assert alt_test_differences([_judged("a", votes, ("chosen", "tie"))]) == {"h0": [1], "h1": [1], "h2": [1]}
-    assert alt_test_differences([_judged("a", votes, ("chosen", None))]) == {"h0": [0], "h1": [0], "h2": [0]}
-    assert alt_test_differences([_judged("a", votes, (None, None))]) == {"h0": [], "h1": [], "h2": []}
+    assert alt_test_differences([_judged("a", votes, ("chosen", "tie"))])[0] == {"h0": [1], "h1": [1], "h2": [1]}
+    assert alt_test_differences([_judged("a", votes, ("chosen", None))])[0] == {"h0": [0], "h1": [0], "h2": [0]}
+    assert alt_test_differences([_judged("a", votes, (None, None))])[0] == {"h0": [], "h1": [], "h2": []}
     # One other says chosen, one rejected: h0 (chosen) scores 1/2, the judge scores (1/2 + 1/2) / 2.
     split = (Annotation("h0", "chosen"), Annotation("h1", "chosen"), Annotation("h2", "rejected"))
-    assert alt_test_differences([_judged("a", split, ("chosen", "rejected"))])["h0"] == [0]
+    assert alt_test_differences([_judged("a", split, ("chosen", "rejected"))])[0]["h0"] == [0]
 
 
 def test_degenerate_differences_are_decided_exactly() -> None:
@@ -422,5 +422,5 @@ def test_the_majority_figures_of_human_agreement_are_match_rate_and_kappa_of_the
 def test_annotators_are_listed_in_a_readers_order() -> None:
     """AlpacaFarm's annotators are numbers: 2 comes before 10, and named annotators after the numbered."""
     votes = [Annotation(name, "chosen") for name in ("10", "2", "expert_1", "1")]
-    differences = alt_test_differences([_judged("i", votes, ("chosen", "chosen"))])
+    differences = alt_test_differences([_judged("i", votes, ("chosen", "chosen"))])[0]
     assert list(differences) == ["1", "2", "10", "expert_1"]

@@ -56,7 +56,11 @@ def _audit(judged: list[JudgedInstance], seed: int = 5) -> Agreement | None:
 
 
 def _digest(result: Agreement | None) -> str:
-    return hashlib.sha256(json.dumps(asdict(result) if result is not None else None, sort_keys=True).encode()).hexdigest()
+    """The record's digest, less the field added since (``alt_test_units``, empty without groups)."""
+    record = asdict(result) if result is not None else None
+    if record is not None:
+        assert record["evidence"].pop("alt_test_units") == {}
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
 def test_without_groups_every_figure_is_what_it_was() -> None:
@@ -205,3 +209,27 @@ def test_the_evidence_is_per_unit_and_bounds_what_the_summary_shows() -> None:
     assert int(max(point[0] for point in result.evidence.calibration)) + 1 == result.calibration.ece.n_instances <= 25
     low, high = ece_bounds(result.evidence.calibration, 0.95, seed=7, recalibrated=False)
     assert low is not None and high is not None and low <= result.calibration.ece.value <= high  # type: ignore[operator]
+
+
+def test_the_alt_test_runs_over_prompt_groups_and_so_does_the_certificate() -> None:
+    """Each instance of a panel copied three times into one prompt group: every annotator's test, and
+    the certificate's Alt-Test decision, are those of the original panel (rho are shares of instances,
+    the same); counted as independent, the copies would make every p-value smaller."""
+    from judgeaudit.certification.agreement_criteria import decide_agreement
+    from judgeaudit.certification.policy import ValidityLimits
+    from tests.stats.test_agreement import _panel
+
+    panel = _panel("majority", n_instances=20, accuracy=0.75, seed=3)
+    alone, grouped, naive = (agreement(judged, seed=0, alt_epsilon=0.2) for judged in (panel, _copied(panel, 3, True), _copied(panel, 3, False)))
+    assert alone and grouped and naive and alone.humans and grouped.humans and naive.humans
+    one, three, independent = (result.humans.alt_test for result in (alone, grouped, naive))
+    assert one and three and independent and len(one.annotators) == 4
+    assert all(len(units) == 60 and max(units) == 19 for units in grouped.evidence.alt_test_units.values())
+    assert naive.evidence.alt_test_units == {} == alone.evidence.alt_test_units
+    for a, b, c in zip(one.annotators, three.annotators, independent.annotators, strict=True):
+        assert (b.n_instances, b.test) == (3 * a.n_instances, a.test) and b.p_value == pytest.approx(a.p_value)
+        assert (b.judge_advantage, b.human_advantage) == pytest.approx((a.judge_advantage, a.human_advantage))
+        assert c.p_value < a.p_value
+    limits = ValidityLimits(min_accuracy=None, max_tie_rate=None, min_position_consistency=None, max_noise_floor=None, alt_test_epsilon=0.2)
+    decided = [decide_agreement(asdict(result), limits, 0.95, seed=0)["alt_test"] for result in (alone, grouped)]
+    assert decided[0].decision == decided[1].decision and decided[0].reasons == decided[1].reasons
