@@ -26,6 +26,7 @@ from judgeaudit.stats.records import (
     CallCounts,
     ControlAccuracy,
     NoiseFloor,
+    Rate,
     RunFacts,
     Summary,
     Validity,
@@ -104,31 +105,24 @@ def _control_counts(frame: pd.DataFrame, tie_gold: frozenset[str] = frozenset())
     ).agg(right=("right", "sum"), tie=("tie", "sum"), asked=("right", "size"), category=("category", "first"))
 
 
-def control_accuracy(frame: pd.DataFrame, units: Units, tie_gold: frozenset[str] = frozenset()) -> ControlAccuracy:
+def control_accuracy(counts: pd.DataFrame, units: Units) -> tuple[ControlAccuracy, Rate]:
     """How often the better response wins the unperturbed pair, over the scored orders, clustered by unit
-    (``frame``: the run's cell frame; instances with a tie for gold left out)."""
-    counts = _control_counts(frame, tie_gold)
+    (``counts``: ``_control_counts``), overall and per category; and the overall rate itself."""
     overall = units.rate(counts.index, counts["right"], counts["asked"])
-    return ControlAccuracy(
-        n=overall.n_instances,
-        accuracy=overall.rate,
-        ci=overall.ci,
-        by_category={
-            str(category): units.rate(group.index, group["right"], group["asked"]) for category, group in counts.groupby("category", sort=True)
-        },
-    )
+    by_category = {str(category): units.rate(group.index, group["right"], group["asked"]) for category, group in counts.groupby("category", sort=True)}
+    return ControlAccuracy(n=overall.n_instances, accuracy=overall.rate, ci=overall.ci, by_category=by_category), overall
 
 
 def validity(
-    frame: pd.DataFrame, position: PositionMetrics | None, mode: str, units: Units, tie_gold: frozenset[str] = frozenset()
+    frame: pd.DataFrame, counts: pd.DataFrame, accuracy: Rate, position: PositionMetrics | None, mode: str, units: Units
 ) -> Validity:
-    """Accuracy and ties on the unchanged pairs (gold ties left out), position consistency, and the judge's readout."""
-    counts = _control_counts(frame, tie_gold)
+    """Accuracy (``control_accuracy``'s) and ties on the unchanged pairs (gold ties left out), position
+    consistency, and the judge's readout."""
     scored = frame[frame["state"] == SCORED]
     soft = scored["soft"].mean() if len(scored) else 0.0
     kind = "probabilities" if Formulation(mode).kind == "pairwise" else "scores"
     return Validity(
-        accuracy=units.rate(counts.index, counts["right"], counts["asked"]),
+        accuracy=accuracy,
         tie_rate=units.rate(counts.index, counts["tie"], counts["asked"]),
         position_consistency=position.consistency if position is not None else None,
         readout="verdicts" if soft == 0 else kind if soft == 1 else "mixed",
@@ -165,6 +159,8 @@ def build_summary(
     mode = manifest.get("mode", "pairwise")
     position = position_metrics(frame, settings.seed_for("position-metrics"), units) if Formulation(mode).kind == "pairwise" else None
     sized = [name for name, result in biases.items() if result.placebo_kind == "same size and place"]
+    counts = _control_counts(frame, tie_gold)
+    control, accuracy = control_accuracy(counts, units)
     return Summary(
         schema_version=SCHEMA_VERSION,
         run_id=manifest["run_id"],
@@ -175,7 +171,7 @@ def build_summary(
         cost_usd=round(sum(j.cost_usd for j in answers.values()), 6) if facts.cost_usd is None else facts.cost_usd,
         alpha=settings.alpha,
         min_instances=settings.min_instances,
-        control=control_accuracy(frame, units, tie_gold),
+        control=control,
         noise_floor=NoiseFloor(None, None, *(repeat or (None, None))),
         biases=biases,
         assessable=any(b.n_instances > 0 for b in biases.values()),
@@ -183,7 +179,7 @@ def build_summary(
         mode=mode,
         position=position,
         length=length_view(rows, frame, settings.min_instances, settings.seed_for("length"), units),
-        validity=validity(frame, position, mode, units, tie_gold),
+        validity=validity(frame, counts, accuracy, position, mode, units),
         agreement=agreement_of(judged, mode, settings, config.get("alt_epsilon", ALT_EPSILON)),
         headline=headline(judged),
         edits=edit_findings(cells, sized, settings.alpha, settings.seed_for("edits"), units),
